@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each does its own
+# set-up (system packages via scripts/deps.sh, PostgreSQL via scripts/pg.sh).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/tarazy
+
+# The store's contract tests run on this PostgreSQL database (scripts/pg.sh creates it).
+export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
+
+.PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
+
+all: build
+
+deps-demo:
+	@scripts/deps.sh demo
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps-demo
+	$(GO) build -o $(BIN) ./cmd/tarazy
+
+demo: build
+	./$(BIN) demo --out demo-out
+
+vet:
+	$(GO) vet ./...
+
+test: deps-test
+	@scripts/pg.sh
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+clean:
+	rm -rf bin demo-out

@@ -1,0 +1,105 @@
+// Package reading is the record of one read sheet page, as `tarazy scan` writes it (one
+// JSON object per line) and as scoring, the store and the worker consume it. It is pure
+// Go: consumers of readings need no OpenCV.
+package reading
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Status of a page reading.
+const (
+	// StatusOK: every field was read with confidence; Review is empty.
+	StatusOK = "ok"
+	// StatusReview: the page is a readable sheet but a human must look at the fields
+	// listed in Review before the reading is final.
+	StatusReview = "review"
+	// StatusRejected: not a readable sheet of a known form; Error says why.
+	StatusRejected = "rejected"
+)
+
+// Reading is one sheet page. The JSON shape is a published contract (issue 2):
+//
+//	{"file":"…","page":1,"status":"ok|review|rejected","form":"g7","sheet":"…","iin":"…",
+//	 "variant":"2","answers":["A","","AC",…],"review":["q3","iin5"],"error":""}
+//
+// Answers[i] is question i+1: "" blank, one letter, or every marked letter of a
+// multi-mark in option order. Review names fields as q<N>, iin<N> (1–12) and variant,
+// plus "qr" when the QR code disagrees with the bubbled data or cannot be read.
+type Reading struct {
+	File    string   `json:"file"`
+	Page    int      `json:"page"`
+	Status  string   `json:"status"`
+	Form    string   `json:"form"`
+	Sheet   string   `json:"sheet"`
+	IIN     string   `json:"iin"`
+	Variant string   `json:"variant"`
+	Answers []string `json:"answers"`
+	Review  []string `json:"review"`
+	Error   string   `json:"error"`
+}
+
+// Final reports whether the reading can be scored as it is.
+func (r *Reading) Final() bool { return r.Status == StatusOK && len(r.Review) == 0 }
+
+// ReadJSONL decodes one Reading per line. Blank lines are skipped; a malformed line is
+// an error that names its line number, because a reading silently dropped is a
+// candidate silently unscored.
+func ReadJSONL(r io.Reader) ([]Reading, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	var out []Reading
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(trimSpace(b)) == 0 {
+			continue
+		}
+		var rd Reading
+		if err := json.Unmarshal(b, &rd); err != nil {
+			return nil, fmt.Errorf("readings line %d: %w", line, err)
+		}
+		switch rd.Status {
+		case StatusOK, StatusReview, StatusRejected:
+		default:
+			return nil, fmt.Errorf("readings line %d: status %q is not ok, review or rejected", line, rd.Status)
+		}
+		out = append(out, rd)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("readings line %d: %w", line+1, err)
+	}
+	return out, nil
+}
+
+// WriteJSONL writes one Reading as a JSON line. Nil slices are written as [] so that
+// consumers never see null.
+func WriteJSONL(w io.Writer, rd Reading) error {
+	if rd.Answers == nil {
+		rd.Answers = []string{}
+	}
+	if rd.Review == nil {
+		rd.Review = []string{}
+	}
+	b, err := json.Marshal(rd)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
