@@ -44,16 +44,16 @@ func HashToken(secret string) []byte {
 type Access int
 
 const (
-	Public         Access = iota // no token
-	AnyRole                      // any valid token
-	SchoolRead                   // commission of the school, daryn, admin
-	SchoolWrite                  // commission of the school, admin
-	ProtocolRead                 // publisher or commission of the school, daryn, admin
-	ContestRead                  // commission (any school), daryn, admin: contest-wide data such as keys
-	National                     // daryn, admin
-	NationalWrite                // daryn, admin: contests, schools, keys
-	AdminOnly                    // admin
-	OfficeSchool                 // office of the school, admin (the intake desk, issue 6)
+	Public        Access = iota // no token
+	AnyRole                     // any valid token
+	SchoolRead                  // commission of the school, daryn, admin
+	SchoolWrite                 // commission of the school, admin
+	ProtocolRead                // publisher or commission of the school, daryn, admin
+	ContestRead                 // commission (any school), daryn, admin: contest-wide data such as keys
+	National                    // daryn, admin
+	NationalWrite               // daryn, admin: contests, schools, keys
+	AdminOnly                   // admin
+	OfficeSchool                // office of the school, admin (the intake desk, issue 6)
 )
 
 func (a Access) String() string {

@@ -68,8 +68,14 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, IngestResponse{Results: res, Summary: sum})
 }
 
-func (s *Server) readIngest(r *http.Request) (*IngestRequest, error) {
+func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
 	var req *IngestRequest
+	var staged []*blob.Staged
+	defer func() {
+		if err != nil {
+			s.blobs.Discard(staged...)
+		}
+	}()
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
@@ -107,9 +113,11 @@ func (s *Server) readIngest(r *http.Request) (*IngestRequest, error) {
 					return nil, invalidf(`the "batch" part is not valid JSON: %v`, err)
 				}
 			case "file":
-				if err := s.storeBlob(part, part.FileName()); err != nil {
+				st, err := s.stageBlob(part, part.FileName())
+				if err != nil {
 					return nil, err
 				}
+				staged = append(staged, st)
 			default:
 				return nil, invalidf(`unknown part %q: an ingest has one "batch" part and "file" parts`, part.FormName())
 			}
@@ -129,6 +137,9 @@ func (s *Server) readIngest(r *http.Request) (*IngestRequest, error) {
 	}
 	var missing []string
 	seen := map[string]bool{}
+	for _, st := range staged {
+		seen[st.Hash] = true
+	}
 	need := func(h string) {
 		if !seen[h] && blob.ValidHash(h) && !s.blobs.Has(h) {
 			missing = append(missing, h)
@@ -147,30 +158,33 @@ func (s *Server) readIngest(r *http.Request) (*IngestRequest, error) {
 		return nil, invalidf("%d images or crops named in the batch were not sent (%s…); send them in the same request as \"file\" parts, or PUT them to …/blobs/{sha256} first; nothing was stored",
 			len(missing), strings.Join(shown, ", "))
 	}
+	// The files are durable before the readings that name them are stored.
+	if err := s.blobs.Commit(staged...); err != nil {
+		return nil, err
+	}
 	return req, nil
 }
 
-// storeBlob keeps one uploaded file; a file name that is a SHA-256 is checked.
-func (s *Server) storeBlob(r io.Reader, name string) error {
+// stageBlob receives one uploaded file; a file name that is a SHA-256 is checked.
+func (s *Server) stageBlob(r io.Reader, name string) (*blob.Staged, error) {
 	name = strings.ToLower(strings.TrimSuffix(name, ".png"))
-	var err error
+	want := ""
 	if blob.ValidHash(name) {
-		_, err = s.blobs.PutExpect(r, s.cfg.MaxUpload, name)
-	} else {
-		_, _, err = s.blobs.Put(r, s.cfg.MaxUpload)
+		want = name
 	}
+	st, err := s.blobs.Stage(r, s.cfg.MaxUpload, want)
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
-		return nil
+		return st, nil
 	case errors.As(err, &mbe):
-		return err
+		return nil, err
 	case errors.Is(err, blob.ErrMismatch):
-		return store.Errorf(store.Invalid, "file %s: %v", name, blob.ErrMismatch)
+		return nil, store.Errorf(store.Invalid, "file %s: %v", name, blob.ErrMismatch)
 	case errors.Is(err, blob.ErrTooLarge):
-		return store.Errorf(TooLarge, "file %s is larger than %d bytes", name, s.cfg.MaxUpload)
+		return nil, store.Errorf(TooLarge, "file %s is larger than %d bytes", name, s.cfg.MaxUpload)
 	}
-	return fmt.Errorf("store file %s: %w", name, err)
+	return nil, fmt.Errorf("store file %s: %w", name, err)
 }
 
 func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
@@ -180,7 +194,11 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	had := s.blobs.Has(sha)
-	if err := s.storeBlob(r.Body, sha); err != nil {
+	st, err := s.stageBlob(r.Body, sha)
+	if err == nil {
+		err = s.blobs.Commit(st)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // ErrNotFound is returned by Open for a hash that is not stored.
@@ -69,23 +70,43 @@ func (s *Store) Has(h string) bool {
 // Put stores what r yields, up to max bytes (0: no limit), and returns its hash and
 // size.
 func (s *Store) Put(r io.Reader, max int64) (hash string, size int64, err error) {
-	return s.put(r, max, "")
+	st, err := s.Stage(r, max, "")
+	if err != nil {
+		return "", 0, err
+	}
+	return st.Hash, st.Size, s.Commit(st)
 }
 
 // PutExpect is Put that fails with ErrMismatch unless the bytes hash to want.
 func (s *Store) PutExpect(r io.Reader, max int64, want string) (size int64, err error) {
-	_, size, err = s.put(r, max, want)
-	return size, err
+	st, err := s.Stage(r, max, want)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size, s.Commit(st)
 }
 
-func (s *Store) put(r io.Reader, max int64, want string) (string, int64, error) {
+// Staged is a received file not yet in the store. Receiving a batch's files one by
+// one and committing them together lets their fsyncs run at once: on this kind of
+// disk that is several times faster than one after the other.
+type Staged struct {
+	Hash string
+	Size int64
+	tmp  string // "" when the same bytes are already stored
+}
+
+// Stage receives a file into a temporary name and hashes it.
+func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "up-*")
 	if err != nil {
-		return "", 0, fmt.Errorf("image store: %w", err)
+		return nil, fmt.Errorf("image store: %w", err)
 	}
+	ok := false
 	defer func() {
 		tmp.Close()
-		os.Remove(tmp.Name()) // no-op once renamed
+		if !ok {
+			os.Remove(tmp.Name())
+		}
 	}()
 	h := sha256.New()
 	src := r
@@ -94,37 +115,84 @@ func (s *Store) put(r io.Reader, max int64, want string) (string, int64, error) 
 	}
 	n, err := io.Copy(io.MultiWriter(tmp, h), src)
 	if err != nil {
-		return "", 0, fmt.Errorf("image store: receive: %w", err)
+		return nil, fmt.Errorf("image store: receive: %w", err)
 	}
 	if max > 0 && n > max {
-		return "", 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if want != "" && sum != want {
-		return "", 0, fmt.Errorf("%w (announced %s, got %s)", ErrMismatch, want, sum)
+		return nil, fmt.Errorf("%w (announced %s, got %s)", ErrMismatch, want, sum)
 	}
-	dst := s.path(sum)
-	if _, err := os.Stat(dst); err == nil {
-		return sum, n, nil // same bytes already stored: nothing to do
+	if _, err := os.Stat(s.path(sum)); err == nil {
+		return &Staged{Hash: sum, Size: n}, nil // same bytes already stored: nothing to do
 	}
-	if err := tmp.Sync(); err != nil {
-		return "", 0, fmt.Errorf("image store: sync: %w", err)
+	ok = true
+	return &Staged{Hash: sum, Size: n, tmp: tmp.Name()}, nil
+}
+
+// Commit makes staged files durable and puts them under their names. Until it
+// returns nil, none of them may be relied on.
+func (s *Store) Commit(staged ...*Staged) error {
+	var pending []*Staged
+	for _, st := range staged {
+		if st.tmp != "" {
+			pending = append(pending, st)
+		}
 	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, fmt.Errorf("image store: %w", err)
+	errs := make([]error, len(pending))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i, st := range pending {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := os.OpenFile(st.tmp, os.O_RDWR, 0)
+			if err == nil {
+				err = f.Sync()
+				f.Close()
+			}
+			errs[i] = err
+		}()
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return "", 0, fmt.Errorf("image store: %w", err)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		s.Discard(staged...)
+		return fmt.Errorf("image store: sync: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", 0, fmt.Errorf("image store: %w", err)
+	dirs := map[string]bool{}
+	for _, st := range pending {
+		dst := s.path(st.Hash)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+			s.Discard(staged...)
+			return fmt.Errorf("image store: %w", err)
+		}
+		if err := os.Rename(st.tmp, dst); err != nil {
+			s.Discard(staged...)
+			return fmt.Errorf("image store: %w", err)
+		}
+		st.tmp = ""
+		dirs[filepath.Dir(dst)] = true
 	}
-	// The rename is durable only once its directory is synced.
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
+	// A rename is durable only once its directory is synced.
+	for d := range dirs {
+		if f, err := os.Open(d); err == nil {
+			f.Sync()
+			f.Close()
+		}
 	}
-	return sum, n, nil
+	return nil
+}
+
+// Discard removes staged files that will not be committed.
+func (s *Store) Discard(staged ...*Staged) {
+	for _, st := range staged {
+		if st.tmp != "" {
+			os.Remove(st.tmp)
+			st.tmp = ""
+		}
+	}
 }
 
 // Open returns the stored file; ErrNotFound if there is none.

@@ -81,3 +81,38 @@ func TestOpenUnknown(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestStageAndCommitMany(t *testing.T) {
+	s, _ := blob.Open(t.TempDir())
+	var staged []*blob.Staged
+	for i := 0; i < 20; i++ {
+		st, err := s.Stage(strings.NewReader(strings.Repeat("x", i+1)), 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Has(st.Hash) {
+			t.Fatal("a staged file is visible before Commit")
+		}
+		staged = append(staged, st)
+	}
+	if err := s.Commit(staged...); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range staged {
+		if !s.Has(st.Hash) {
+			t.Fatalf("%s missing after Commit", st.Hash)
+		}
+	}
+	// Staging bytes already stored leaves nothing to commit; a discarded stage leaves
+	// no trace.
+	again, _ := s.Stage(strings.NewReader("x"), 0, "")
+	gone, _ := s.Stage(strings.NewReader("never committed"), 0, "")
+	s.Discard(again, gone)
+	if s.Has(gone.Hash) {
+		t.Fatal("a discarded file was stored")
+	}
+	left, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp"))
+	if len(left) != 0 {
+		t.Fatalf("%d temporary files left behind", len(left))
+	}
+}
