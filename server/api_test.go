@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
@@ -570,3 +571,33 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 }
 
 var _ = client.New
+
+// Two servers on one database: a ranking stored through one shows on the other once
+// its cached copy is re-checked (RankingFreshness), never later.
+func TestRankingCacheAcrossServers(t *testing.T) {
+	st := openStore(t, "postgres")
+	a := startEnvOn(t, st, nil)
+	b := &env{URL: "", tokens: a.tokens}
+	{
+		be := startEnvOnNoSeed(t, st, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
+		b.URL = be.URL
+	}
+	path := "/api/contests/C1/schools/S1/grades/7/ranking"
+	a.must(t, 200, "aigerim", "PUT", path, "text/csv", rankingCSV("S1", 7, 5))
+	version := func() int {
+		var rk store.Ranking
+		json.Unmarshal([]byte(b.must(t, 200, "aigerim", "GET", path, "", "")), &rk)
+		return rk.Version
+	}
+	if v := version(); v != 1 {
+		t.Fatalf("server B: version %d", v)
+	}
+	a.must(t, 200, "aigerim", "PUT", path, "text/csv", rankingCSV("S1", 7, 6))
+	deadline := time.Now().Add(3 * time.Second)
+	for version() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("server B never showed version 2")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -131,7 +132,8 @@ func (c *tokenCache) put(key string, u store.User, tokenExpires *time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
-	exp := time.Now().Add(c.ttl)
+	// ±20 % so that tokens cached together do not all expire together.
+	exp := time.Now().Add(c.ttl*4/5 + time.Duration(mrand.Int64N(int64(c.ttl)*2/5+1)))
 	if tokenExpires != nil && tokenExpires.Before(exp) {
 		exp = *tokenExpires
 	}

@@ -75,6 +75,14 @@ func startEnv(t testing.TB, backend string, mod func(*server.Config)) *env {
 
 func startEnvOn(t testing.TB, st store.Store, mod func(*server.Config)) *env {
 	t.Helper()
+	e := startEnvOnNoSeed(t, st, mod)
+	e.seed(t)
+	return e
+}
+
+// startEnvOnNoSeed starts another server on a store an env already seeded.
+func startEnvOnNoSeed(t testing.TB, st store.Store, mod func(*server.Config)) *env {
+	t.Helper()
 	blobs, err := blob.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +113,12 @@ func startEnvOn(t testing.TB, st store.Store, mod func(*server.Config)) *env {
 			t.Error("server did not stop")
 		}
 	})
+	return e
+}
+
+func (e *env) seed(t testing.TB) {
+	t.Helper()
+	st := e.Store
 	storetest.Seed(t, st)
 	for _, u := range []store.User{
 		{Name: "admin", Role: store.RoleAdmin},
@@ -122,7 +136,6 @@ func startEnvOn(t testing.TB, st store.Store, mod func(*server.Config)) *env {
 		}
 		e.tokens[u.Name] = secret
 	}
-	return e
 }
 
 func (e *env) client(who string) *client.Client { return client.New(e.URL, e.tokens[who]) }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -25,17 +26,31 @@ type rankKey struct {
 }
 
 // cachedRanking is a ranking version encoded once. A ranking version never changes,
-// so the cache only has to learn of a newer version — one indexed query per request
-// — and stays correct with several servers on one database.
+// so the cache only has to learn of a newer one. This server's own uploads replace the
+// entry at once; a version stored through another server on the same database is
+// noticed when the entry, older than Config.RankingFreshness, is checked again in the
+// background (one indexed query). Every answer names its version and carries its ETag.
 type cachedRanking struct {
 	version   int
 	etag      string
 	json, csv []byte
+	checked   time.Time // when the database last confirmed version is current
 }
 
 type rankingCache struct {
-	mu sync.RWMutex
-	m  map[rankKey]*cachedRanking
+	mu       sync.RWMutex
+	m        map[rankKey]*cachedRanking
+	checking sync.Map // rankKey -> struct{}: a re-check is under way
+}
+
+func (c *rankingCache) revalidate(k rankKey, check func()) {
+	if _, busy := c.checking.LoadOrStore(k, struct{}{}); busy {
+		return
+	}
+	go func() {
+		defer c.checking.Delete(k)
+		check()
+	}()
 }
 
 func (c *rankingCache) get(k rankKey) *cachedRanking {
@@ -51,6 +66,12 @@ func (c *rankingCache) put(k rankKey, v *cachedRanking) {
 		clear(c.m)
 	}
 	c.m[k] = v
+}
+
+func (c *rankingCache) drop(k rankKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
 }
 
 func encodeRanking(contest string, rk store.Ranking) (*cachedRanking, error) {
@@ -77,29 +98,62 @@ func (s *Server) getRanking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k := rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g}
-	v, err := s.store.RankingVersion(r.Context(), k.contest, k.school, k.grade)
-	if err == nil && v == 0 {
-		err = store.Errorf(store.NotFound, "no ranking stored for school %s grade %d yet", k.school, k.grade)
+	if c := s.ranks.get(k); c != nil {
+		if time.Since(c.checked) >= s.cfg.RankingFreshness {
+			// Serve what is cached and ask the database in the background, once per
+			// ranking however many requests come meanwhile: a burst of re-checks
+			// every RankingFreshness would otherwise be the slowest requests.
+			s.ranks.revalidate(k, func() { s.refreshRanking(k, c) })
+		}
+		s.metrics.rankingCache.WithLabelValues("hit").Inc()
+		s.writeRanking(w, r, c)
+		return
 	}
+	s.metrics.rankingCache.WithLabelValues("miss").Inc()
+	c, err := s.loadRanking(r.Context(), k)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c := s.ranks.get(k)
-	if c != nil && c.version == v {
-		s.metrics.rankingCache.WithLabelValues("hit").Inc()
-	} else {
-		s.metrics.rankingCache.WithLabelValues("miss").Inc()
-		rk, err := s.store.Ranking(r.Context(), k.contest, k.school, k.grade)
-		if err == nil {
-			c, err = encodeRanking(k.contest, rk)
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.ranks.put(k, c)
+	s.writeRanking(w, r, c)
+}
+
+// loadRanking reads and encodes the current ranking and caches it.
+func (s *Server) loadRanking(ctx context.Context, k rankKey) (*cachedRanking, error) {
+	rk, err := s.store.Ranking(ctx, k.contest, k.school, k.grade)
+	if err != nil {
+		return nil, err
 	}
+	c, err := encodeRanking(k.contest, rk)
+	if err != nil {
+		return nil, err
+	}
+	c.checked = time.Now()
+	s.ranks.put(k, c)
+	return c, nil
+}
+
+// refreshRanking asks the database whether c is still the current version.
+func (s *Server) refreshRanking(k rankKey, c *cachedRanking) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	v, err := s.store.RankingVersion(ctx, k.contest, k.school, k.grade)
+	switch {
+	case err != nil:
+		// Keep serving the cached version; the next request tries again.
+		s.log.Warn("re-check a cached ranking", "err", err)
+	case v == c.version:
+		s.ranks.put(k, &cachedRanking{version: c.version, etag: c.etag, json: c.json, csv: c.csv, checked: time.Now()})
+	case v == 0:
+		s.ranks.drop(k)
+	default:
+		if _, err := s.loadRanking(ctx, k); err != nil {
+			s.ranks.drop(k) // the next request loads it itself
+		}
+	}
+}
+
+func (s *Server) writeRanking(w http.ResponseWriter, r *http.Request, c *cachedRanking) {
 	w.Header().Set("ETag", c.etag)
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Vary", "Accept, Authorization")

@@ -520,6 +520,8 @@ func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		rs, err = s.store.PutRanking(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
 	}
+	// This server's own readers see the new version at once.
+	s.ranks.drop(rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -46,6 +46,9 @@ type Config struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration // time in-flight requests get to finish on shutdown
 	TokenCacheTTL     time.Duration // how long a token look-up is reused (revocation delay)
+	// RankingFreshness is how long a cached ranking is served before the database is
+	// asked again whether a newer version exists (stored through another server).
+	RankingFreshness time.Duration
 }
 
 // Defaults are the settings `tarazy serve` starts with.
@@ -63,6 +66,7 @@ func Defaults() Config {
 		IdleTimeout:       2 * time.Minute,
 		ShutdownTimeout:   30 * time.Second,
 		TokenCacheTTL:     10 * time.Second,
+		RankingFreshness:  time.Second,
 	}
 }
 

@@ -43,6 +43,7 @@ func serveFlags(env *Env) (*flag.FlagSet, *dbFlags, *server.Config) {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "time requests in flight get to finish on SIGTERM")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache", cfg.TokenCacheTTL, "how long a token check is reused (a revoked token works at most this long)")
+	fs.DurationVar(&cfg.RankingFreshness, "ranking-freshness", cfg.RankingFreshness, "how long a cached ranking is served before the database is asked for a newer version (another server's upload shows within this)")
 	return fs, db, &cfg
 }
 
@@ -117,6 +118,7 @@ func printConfig(w io.Writer, cfg *server.Config, db *dbFlags, images string, no
 		{"idle-timeout", cfg.IdleTimeout.String()},
 		{"shutdown-timeout", cfg.ShutdownTimeout.String()},
 		{"token-cache", cfg.TokenCacheTTL.String()},
+		{"ranking-freshness", cfg.RankingFreshness.String()},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])

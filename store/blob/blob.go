@@ -132,7 +132,8 @@ func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
 }
 
 // Commit makes staged files durable and puts them under their names. Until it
-// returns nil, none of them may be relied on.
+// returns nil, none of them may be relied on. The data is flushed before the renames
+// and the renames after, so a power cut never leaves a damaged file under a good name.
 func (s *Store) Commit(staged ...*Staged) error {
 	var pending []*Staged
 	for _, st := range staged {
@@ -140,28 +141,18 @@ func (s *Store) Commit(staged ...*Staged) error {
 			pending = append(pending, st)
 		}
 	}
-	errs := make([]error, len(pending))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for i, st := range pending {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			f, err := os.OpenFile(st.tmp, os.O_RDWR, 0)
-			if err == nil {
-				err = f.Sync()
-				f.Close()
-			}
-			errs[i] = err
-		}()
+	if len(pending) == 0 {
+		return nil
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	tmps := make([]string, len(pending))
+	for i, st := range pending {
+		tmps[i] = st.tmp
+	}
+	if err := s.flush(tmps); err != nil {
 		s.Discard(staged...)
 		return fmt.Errorf("image store: sync: %w", err)
 	}
-	dirs := map[string]bool{}
+	dirs := make([]string, 0, len(pending))
 	for _, st := range pending {
 		dst := s.path(st.Hash)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
@@ -173,16 +164,40 @@ func (s *Store) Commit(staged ...*Staged) error {
 			return fmt.Errorf("image store: %w", err)
 		}
 		st.tmp = ""
-		dirs[filepath.Dir(dst)] = true
+		dirs = append(dirs, filepath.Dir(dst))
 	}
-	// A rename is durable only once its directory is synced.
-	for d := range dirs {
-		if f, err := os.Open(d); err == nil {
-			f.Sync()
-			f.Close()
-		}
+	if err := s.flush(dirs); err != nil {
+		return fmt.Errorf("image store: sync: %w", err)
 	}
 	return nil
+}
+
+// syncEach fsyncs files or directories, many at once: concurrent fsyncs share the
+// file system's journal commits.
+func syncEach(paths []string) error {
+	seen := map[string]bool{}
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := os.Open(p)
+			if err == nil {
+				err = f.Sync()
+				f.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Discard removes staged files that will not be committed.
