@@ -69,6 +69,7 @@ type Refusal struct {
 	Expired  []string `json:"expired,omitempty"` // document ids
 	Reason   string   `json:"reason,omitempty"`  // the staff's words
 	On       Date     `json:"on"`
+	Staff    string   `json:"staff,omitempty"` // who decided a refusal after review
 }
 
 // Application is one application for a service, from submission to result. Its

@@ -406,7 +406,7 @@ func (d *Desk) SetStatus(ctx context.Context, number string, ch Change) (*Applic
 			if strings.TrimSpace(ch.Reason) == "" {
 				return nil, invalidf("a refusal must state its reasons in words (Law art. 19-1 p. 1)")
 			}
-			a.Refusal = &Refusal{Grounds: []string{g.ID}, Reason: ch.Reason, On: DateOf(ch.At.In(d.Catalogue.Location()))}
+			a.Refusal = &Refusal{Grounds: []string{g.ID}, Reason: ch.Reason, On: DateOf(ch.At.In(d.Catalogue.Location())), Staff: ch.Staff}
 			a.UniqueKey = ""
 			e.Detail = refusalSummary(a.Refusal)
 		case Issued:
