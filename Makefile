@@ -7,7 +7,7 @@ BIN := bin/tarazy
 # The store's contract tests run on this PostgreSQL database (scripts/pg.sh creates it).
 export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
 
-.PHONY: all build demo test bench accuracy deps-demo deps-test vet clean bench-intake
+.PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
 
 all: build
 
@@ -36,5 +36,6 @@ clean:
 
 # Intake desk benchmarks: deadline arithmetic, start-up (catalogue + calendar), and one
 # submission on the in-memory and the JSON file store with 100 and 1,000 records.
+.PHONY: bench-intake
 bench-intake:
 	$(GO) test ./intake -run '^$$' -bench . -benchtime 100x
