@@ -1,5 +1,10 @@
 module tarazy
 
-go 1.26
+go 1.26.0
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require (
+	github.com/fsnotify/fsnotify v1.10.1
+	go.yaml.in/yaml/v3 v3.0.6
+)
+
+require golang.org/x/sys v0.48.0 // indirect
