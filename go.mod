@@ -2,4 +2,7 @@ module tarazy
 
 go 1.26
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require (
+	github.com/google/go-cmp v0.7.0
+	go.yaml.in/yaml/v3 v3.0.6
+)
