@@ -29,9 +29,18 @@ func TestReadSeats(t *testing.T) {
 func TestMalformedCSVNamesTheLine(t *testing.T) {
 	type reader func(string) error
 	seats := func(s string) error { _, err := contest.ReadSeatsCSV(strings.NewReader(s), "seats.csv"); return err }
-	results := func(s string) error { _, err := contest.ReadResultsCSV(strings.NewReader(s), "results.csv"); return err }
-	decisions := func(s string) error { _, err := contest.ReadDecisionsCSV(strings.NewReader(s), "decisions.csv"); return err }
-	cands := func(s string) error { _, err := contest.ReadCandidatesCSV(strings.NewReader(s), "candidates.csv"); return err }
+	results := func(s string) error {
+		_, err := contest.ReadResultsCSV(strings.NewReader(s), "results.csv")
+		return err
+	}
+	decisions := func(s string) error {
+		_, err := contest.ReadDecisionsCSV(strings.NewReader(s), "decisions.csv")
+		return err
+	}
+	cands := func(s string) error {
+		_, err := contest.ReadCandidatesCSV(strings.NewReader(s), "candidates.csv")
+		return err
+	}
 	const rh = "school,grade,iin,name,score,math,reading,history,olympiad,myn_bala\n"
 	cases := []struct {
 		name string
