@@ -7,4 +7,8 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
-require golang.org/x/sys v0.48.0 // indirect
+require (
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/sys v0.48.0 // indirect
+	pgregory.net/rapid v1.3.0
+)
