@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 
+	"tarazy/contest"
 	"tarazy/intake"
 	"tarazy/intake/daryn"
 )
@@ -20,7 +22,7 @@ func init() {
 	})
 	registerIntake(&intakeCommand{
 		name:    "contest-export",
-		summary: "write the candidate base for the Daryn centre (§20): CSV, XLSX and SHA256SUMS",
+		summary: "write the candidate base for the Daryn centre (§20): CSV, XLSX, the contest's candidates file and SHA256SUMS",
 		usage:   "intake contest-export --year 2026 --out DIR",
 		run:     runIntakeContestExport,
 	})
@@ -111,7 +113,17 @@ func runIntakeContestExport(ctx context.Context, env *Env, args []string) error 
 		return err
 	}
 	rows := daryn.Candidates(apps)
-	files, err := daryn.Export(*out, rows)
+	// The contest's own candidates file (contest.ReadCandidatesCSV), written beside the
+	// Daryn base so `tarazy score`/`rank` take the registrations as they are.
+	regs := make([]contest.Registration, len(rows))
+	for i, r := range rows {
+		regs[i] = contest.Registration{School: r.School, Grade: r.Grade, IIN: r.IIN, Name: r.Name, Olympiad: r.Olympiad, MynBala: r.MynBala}
+	}
+	var cc bytes.Buffer
+	if err := contest.WriteCandidatesCSV(&cc, regs); err != nil {
+		return err
+	}
+	files, err := daryn.Export(*out, rows, daryn.Extra{Name: "contest-candidates.csv", Data: cc.Bytes()})
 	if err != nil {
 		return fmt.Errorf("export candidates: %w", err)
 	}

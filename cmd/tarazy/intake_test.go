@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tarazy/contest"
 )
 
 // The example of issue 6, output exactly as specified: two ISO dates.
@@ -149,8 +151,18 @@ func TestIntakeContestRegistrationAndExport(t *testing.T) {
 		t.Fatalf("export: %d %s %s", code, stdout, stderr)
 	}
 	csv, _ := os.ReadFile(filepath.Join(out, "candidates.csv"))
-	if !strings.Contains(string(csv), ",7,130517600016,Омарова Айша,kk,c@example.kz,1,1,") || strings.Contains(string(csv), "Кеш") {
+	if !strings.Contains(string(csv), ",7,130517600016,Омарова Айша,1,1,kk,c@example.kz,") || strings.Contains(string(csv), "Кеш") {
 		t.Errorf("candidates.csv:\n%s", csv)
+	}
+	// The contest reads the registrations as they are.
+	f, err := os.Open(filepath.Join(out, "contest-candidates.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	regs, err := contest.ReadCandidatesCSV(f, "contest-candidates.csv")
+	if err != nil || len(regs) != 2 || !regs[1].Olympiad || !regs[1].MynBala || regs[1].IIN != "130517600016" {
+		t.Errorf("contest.ReadCandidatesCSV: %+v, %v", regs, err)
 	}
 	if _, err := exec.LookPath("sha256sum"); err == nil {
 		cmd := exec.Command("sha256sum", "-c", "SHA256SUMS")

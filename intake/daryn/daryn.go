@@ -20,9 +20,10 @@ import (
 	"tarazy/intake"
 )
 
-// Columns of candidates.csv, in order. olympiad and myn_bala are 1/0 as in the
-// contest's results.csv (issue 3), so the same flags flow into the ranking.
-var Columns = []string{"school", "grade", "iin", "name", "language", "email", "olympiad", "myn_bala", "diplomas", "number", "registered"}
+// Columns of candidates.csv, in order. The first six are the contest's own
+// candidates.csv (school,grade,iin,name,olympiad,myn_bala, flags 1/0), so the same
+// facts flow into the ranking; the rest complete §17 for the Daryn centre.
+var Columns = []string{"school", "grade", "iin", "name", "olympiad", "myn_bala", "language", "email", "diplomas", "number", "registered"}
 
 // Row is one candidate of the base (§17: school, full name, IIN, grade, language of
 // instruction, e-mail, diplomas).
@@ -47,7 +48,7 @@ func (r Row) record() []string {
 		}
 		return "0"
 	}
-	return []string{r.School, strconv.Itoa(r.Grade), r.IIN, r.Name, r.Language, r.Email, flag(r.Olympiad), flag(r.MynBala),
+	return []string{r.School, strconv.Itoa(r.Grade), r.IIN, r.Name, flag(r.Olympiad), flag(r.MynBala), r.Language, r.Email,
 		strings.Join(r.Diplomas, "; "), r.Number, r.Registered.String()}
 }
 
@@ -133,7 +134,7 @@ func WriteXLSX(w io.Writer, rows []Row, csvSHA256 string) error {
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	widths := map[string]float64{"A": 40, "B": 6, "C": 14, "D": 36, "E": 9, "F": 28, "G": 9, "H": 9, "I": 30, "J": 16, "K": 12}
+	widths := map[string]float64{"A": 40, "B": 6, "C": 14, "D": 36, "E": 9, "F": 9, "G": 9, "H": 28, "I": 30, "J": 16, "K": 12}
 	for col, wd := range widths {
 		if err := f.SetColWidth(sheet, col, col, wd); err != nil {
 			return err
@@ -164,10 +165,17 @@ type File struct {
 	SHA256 string
 }
 
-// Export writes candidates.csv, candidates.xlsx and SHA256SUMS (in the format
-// `sha256sum -c SHA256SUMS` checks) into dir, each through a temporary file renamed
-// into place, and returns the files with their checksums.
-func Export(dir string, rows []Row) ([]File, error) {
+// Extra is one more file to write beside the base and cover by SHA256SUMS (the
+// contest's own candidates file, made where both packages are wired).
+type Extra struct {
+	Name string
+	Data []byte
+}
+
+// Export writes candidates.csv, candidates.xlsx, the extra files and SHA256SUMS (in
+// the format `sha256sum -c SHA256SUMS` checks) into dir, each through a temporary file
+// renamed into place, and returns the files with their checksums.
+func Export(dir string, rows []Row, extra ...Extra) ([]File, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -182,13 +190,21 @@ func Export(dir string, rows []Row) ([]File, error) {
 		return nil, fmt.Errorf("candidates.xlsx: %w", err)
 	}
 	xlsxData := []byte(xlsx.String())
-	files := []File{{"candidates.csv", csvSum}, {"candidates.xlsx", sum(xlsxData)}}
+	all := append([]Extra{{"candidates.csv", csvData}, {"candidates.xlsx", xlsxData}}, extra...)
+	var files []File
 	var sums strings.Builder
-	for _, f := range files {
+	for _, e := range all {
+		if e.Name == "SHA256SUMS" || filepath.Base(e.Name) != e.Name {
+			return nil, fmt.Errorf("export file name %q", e.Name)
+		}
+		f := File{e.Name, sum(e.Data)}
+		files = append(files, f)
 		fmt.Fprintf(&sums, "%s  %s\n", f.SHA256, f.Name)
 	}
-	for name, data := range map[string][]byte{"candidates.csv": csvData, "candidates.xlsx": xlsxData, "SHA256SUMS": []byte(sums.String())} {
-		if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
+	// SHA256SUMS goes last, so a reader who finds it finds the files it lists.
+	all = append(all, Extra{"SHA256SUMS", []byte(sums.String())})
+	for _, e := range all {
+		if err := writeAtomic(filepath.Join(dir, e.Name), e.Data); err != nil {
 			return nil, err
 		}
 	}

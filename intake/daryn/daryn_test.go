@@ -83,7 +83,7 @@ func TestExport(t *testing.T) {
 	if len(got) != 4 || strings.Join(got[0], ",") != strings.Join(daryn.Columns, ",") {
 		t.Fatalf("xlsx rows %q", got)
 	}
-	if got[1][2] != "140203500019" || got[3][3] != "Омарова Айша Серікқызы" || got[3][6] != "1" {
+	if got[1][2] != "140203500019" || got[3][3] != "Омарова Айша Серікқызы" || got[3][4] != "1" {
 		t.Errorf("xlsx content %q", got)
 	}
 	about, _ := x.GetRows("about")
