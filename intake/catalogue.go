@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -432,14 +431,4 @@ func uniqueIDs(ch *checker, path string, items []Named) map[string]bool {
 		}
 	}
 	return seen
-}
-
-// sortedKeys is for deterministic messages.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -121,7 +121,13 @@ func (d *Desk) Submit(ctx context.Context, s Submission) (*Application, error) {
 			audit.Detail = fmt.Sprintf("IIN %s accepted although its check digit fails; staff's reason: %s", a.Child.IIN, a.Candidate.IINOverride)
 		}
 	} else if s.Child.IIN != "" {
-		if _, err := iin.Parse(s.Child.IIN); err != nil && !errors.Is(err, iin.ErrChecksum) && !errors.Is(err, iin.ErrNotIssued) {
+		_, err := iin.Parse(s.Child.IIN)
+		switch {
+		case errors.Is(err, iin.ErrChecksum) || errors.Is(err, iin.ErrNotIssued):
+			// Only the contest keys on the IIN; elsewhere a failing check digit is
+			// noted for a person to verify against the birth certificate.
+			a.Warnings = append(a.Warnings, fmt.Sprintf("the child's %v: check it against the birth certificate", err))
+		case err != nil:
 			return nil, invalidf("the child's IIN: %v", err)
 		}
 	}

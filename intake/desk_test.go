@@ -417,3 +417,60 @@ func TestOutsideApplicantsContinueWhenTerritoryRunsOut(t *testing.T) {
 		t.Errorf("order %v, want %v", got, want)
 	}
 }
+
+func TestContestIINEdgeCases(t *testing.T) {
+	ctx := context.Background()
+	leap, err := iin.Make(time.Date(2012, 2, 29, 0, 0, 0, 0, time.UTC), iin.Male, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		iin      string
+		override string
+		want     error // nil: registered
+	}{
+		{"LeapDay2012", leap, "", nil},
+		{"NoLeapDay2013", "130229500013", "", intake.ErrInvalid},
+		{"SecondWeightingPass", "120315500000", "", nil},
+		{"NeverIssuedNeedsOverride", "120315500050", "", intake.ErrIINChecksum},
+		{"NeverIssuedWithOverride", "120315500050", "birth certificate of 2012 shows it", nil},
+		{"CenturyDigit0", "120106001238", "any", intake.ErrInvalid},
+		{"CenturyDigit7", "120106701238", "any", intake.ErrInvalid},
+		{"EighteenHundreds", "990101100000", "", nil}, // a valid IIN; the desk does not judge age
+		{"ElevenDigits", "12010650123", "any", intake.ErrInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := contestSubmission("2026-03-02T10:00", tc.iin)
+			s.Candidate.IINOverride = tc.override
+			a, err := newDesk(t).Submit(ctx, s)
+			if tc.want == nil {
+				if err != nil || a.Status != intake.Registered {
+					t.Fatalf("%s: %v %+v", tc.iin, err, a)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("%s: %v, want %v", tc.iin, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestChildIINCheckDigitIsAWarningOutsideTheContest(t *testing.T) {
+	s := submission("school-admission", "2026-04-14T11:00")
+	s.Grade, s.Documents = 1, admissionDocs
+	s.Child.IIN = "000229500128" // check digit should be 7
+	a, err := newDesk(t).Submit(context.Background(), s)
+	if err != nil || a.Status != intake.Registered {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if !slices.ContainsFunc(a.Warnings, func(w string) bool { return strings.Contains(w, "check digit") }) {
+		t.Errorf("no warning: %q", a.Warnings)
+	}
+	s.Child.IIN = "000229300129" // 29 February 1900 did not exist
+	if _, err := newDesk(t).Submit(context.Background(), s); !errors.Is(err, intake.ErrInvalid) {
+		t.Errorf("impossible birth date: %v", err)
+	}
+}
