@@ -126,6 +126,9 @@ func runIntakeServices(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(out, "  %-16s %s (%s)\n", g.ID, g.Name(*lang), g.Source)
 	}
 	for _, g := range cat.LawGrounds {
+		if own, _ := cat.Ground(s, g.ID); own.Source != g.Source {
+			continue // the service's own wording of the same ground comes first
+		}
 		fmt.Fprintf(out, "  %-16s %s (%s)\n", g.ID, g.Name(*lang), g.Source)
 	}
 	if r := s.Result.In(*lang); r != "" {
