@@ -33,3 +33,9 @@ test: deps-test
 
 clean:
 	rm -rf bin demo-out
+
+# Intake desk benchmarks: deadline arithmetic, start-up (catalogue + calendar), and one
+# submission on the in-memory and the JSON file store with 100 and 1,000 records.
+.PHONY: bench-intake
+bench-intake:
+	$(GO) test ./intake -run '^$$' -bench . -benchtime 100x
