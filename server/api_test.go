@@ -237,8 +237,7 @@ func TestUploads(t *testing.T) {
 		if len(seats) != 2 || seats[1].Quota == nil || *seats[1].Quota != 3 {
 			t.Errorf("seats = %+v", seats)
 		}
-		key := "grade,variant,answers\n5,1," + strings.Repeat("ABCDE", 8) + "\n"
-		e.must(t, 200, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", key)
+		e.must(t, 200, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", keyCSV())
 		e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/commission", "application/json", `[{"name":"Айгерім","position":"директор","chair":true}]`)
 		e.must(t, 201, "admin", "POST", "/api/contests", "application/json", `{"id":"2027","name":"Конкурс 2027","year":2027}`)
 		e.must(t, 409, "admin", "POST", "/api/contests", "application/json", `{"id":"2027","name":"again","year":2027}`)
@@ -600,4 +599,90 @@ func TestRankingCacheAcrossServers(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// The whole chain through the API: seats, candidates and keys uploaded, sheets
+// ingested, scored with the scoring package, ranked with the contest package, a tie
+// the machine does not break decided by the commission, ranked again.
+func TestScoreAndRankThroughTheAPI(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		g := "/api/contests/C1/schools/S1/grades/5"
+		e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/seats", "text/csv", "school,grade,seats\nS1,5,2\n")
+		cands := "school,grade,iin,name,olympiad,myn_bala\n"
+		for _, n := range []int{5, 1, 2, 3, 4} {
+			cands += fmt.Sprintf("S1,5,%s,Candidate %d,0,0\n", storetest.IIN(n), n)
+		}
+		e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/candidates", "text/csv", cands)
+		e.must(t, 400, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", "grade,variant,answers\n5,1,ABC\n")
+		e.must(t, 200, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", keyCSV())
+
+		// Candidate 5 answers every question right, 1–3 every one wrong; 4's sheet is
+		// still under review.
+		req := server.IngestRequest{Batch: store.Batch{Name: "b"}}
+		files := map[string][]byte{}
+		for _, n := range []int{5, 1, 2, 3} {
+			it, img := page(fmt.Sprintf("%06d", n), n)
+			req.Sheets = append(req.Sheets, it)
+			files[it.Image] = img
+		}
+		it, extra := reviewPage("000004", 4)
+		req.Sheets = append(req.Sheets, it)
+		for k, v := range extra {
+			files[k] = v
+		}
+		if _, err := e.client("aigerim").Ingest(ctx, "C1", "S1", req, files); err != nil {
+			t.Fatal(err)
+		}
+		var sr server.ScoreResponse
+		json.Unmarshal([]byte(e.must(t, 409, "aigerim", "POST", g+"/score", "", "")), &sr)
+		if sr.Set != nil || len(sr.Conflicts) != 1 || sr.Conflicts[0].Kind != "not_final" || sr.Conflicts[0].IIN != storetest.IIN(4) {
+			t.Fatalf("scoring with a sheet under review: %+v", sr)
+		}
+		e.must(t, 404, "aigerim", "GET", g+"/results", "", "") // nothing stored
+		e.must(t, 200, "aigerim", "POST", "/api/contests/C1/schools/S1/review/000004/q3", "application/json", `{"value":"B"}`)
+
+		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/score", "", "")), &sr)
+		if sr.Scored != 5 || sr.Set == nil || sr.Set.Version != 1 {
+			t.Fatalf("score = %+v", sr)
+		}
+		var rr server.RankResponse
+		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/rank", "", "")), &rr)
+		outcomes := map[string]string{}
+		for _, row := range rr.Result.Rows {
+			outcomes[row.IIN] = string(row.Outcome)
+		}
+		if !rr.Pending || outcomes[storetest.IIN(5)] != "admitted" || outcomes[storetest.IIN(1)] != "tie_pending" || outcomes[storetest.IIN(3)] != "tie_pending" {
+			t.Fatalf("first ranking: pending %v, outcomes %v", rr.Pending, outcomes)
+		}
+		tied := rr.Result.Ties[0].IINs
+		order := append([]string{storetest.IIN(2)}, slices.DeleteFunc(slices.Clone(tied), func(s string) bool { return s == storetest.IIN(2) })...)
+		body, _ := json.Marshal(map[string]any{"iins": tied, "order": order, "reason": "жеребе, хаттама №3"})
+		e.must(t, 201, "chair", "POST", g+"/ties", "application/json", string(body))
+		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/rank", "", "")), &rr)
+		if rr.Pending || rr.Set.Version != 2 {
+			t.Fatalf("ranking after the decision: %+v", rr)
+		}
+		var rk store.Ranking
+		json.Unmarshal([]byte(e.must(t, 200, "daryn", "GET", g+"/ranking", "", "")), &rk)
+		admitted := 0
+		for _, p := range rk.Placements {
+			if p.Outcome == "admitted" {
+				admitted++
+			}
+		}
+		if admitted != 2 || rk.Placements[1].IIN != storetest.IIN(2) || rk.Placements[1].Outcome != "admitted" {
+			t.Errorf("stored ranking: %+v", rk.Placements)
+		}
+		e.must(t, 400, "aigerim", "POST", g+"/rank?quota_order=lottery", "", "")
+	})
+}
+
+// keyCSV is a grade-5 key for every variant: ABCDE repeated.
+func keyCSV() string {
+	k := "grade,variant,answers\n"
+	for v := 1; v <= 4; v++ {
+		k += fmt.Sprintf("5,%d,%s\n", v, strings.Repeat("ABCDE", 8))
+	}
+	return k
 }

@@ -123,32 +123,6 @@ func (t *csvTable) flag(i int, col string) (bool, error) {
 	return false, invalidf("%s line %d: %s must be 1 or 0, not %q", t.name, t.lines[i], col, t.str(i, col))
 }
 
-func parseSeats(r io.Reader) ([]store.Seats, error) {
-	t, err := readCSV(r, "seats.csv", []string{"school", "grade", "seats"}, []string{"quota"})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.Seats, len(t.rows))
-	for i := range t.rows {
-		s := store.Seats{School: t.str(i, "school")}
-		if s.Grade, err = t.int(i, "grade"); err != nil {
-			return nil, err
-		}
-		if s.Seats, err = t.int(i, "seats"); err != nil {
-			return nil, err
-		}
-		if t.str(i, "quota") != "" {
-			q, err := t.int(i, "quota")
-			if err != nil {
-				return nil, err
-			}
-			s.Quota = &q
-		}
-		out[i] = s
-	}
-	return out, nil
-}
-
 func parseCandidates(r io.Reader, school string) ([]store.Candidate, error) {
 	t, err := readCSV(r, "candidates.csv", []string{"iin", "name", "grade"}, []string{"school", "language", "olympiad", "myn_bala"})
 	if err != nil {
@@ -170,64 +144,6 @@ func parseCandidates(r io.Reader, school string) ([]store.Candidate, error) {
 			return nil, err
 		}
 		out[i] = c
-	}
-	return out, nil
-}
-
-func parseKeys(r io.Reader) ([]store.AnswerKey, error) {
-	t, err := readCSV(r, "key.csv", []string{"grade", "variant", "answers"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.AnswerKey, len(t.rows))
-	for i := range t.rows {
-		k := store.AnswerKey{Variant: t.str(i, "variant"), Answers: strings.ToUpper(t.str(i, "answers"))}
-		if k.Grade, err = t.int(i, "grade"); err != nil {
-			return nil, err
-		}
-		out[i] = k
-	}
-	return out, nil
-}
-
-func parseScores(r io.Reader) ([]store.Score, error) {
-	t, err := readCSV(r, "results.csv", []string{"school", "grade", "iin", "name", "score", "math", "reading", "history", "olympiad", "myn_bala"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.Score, len(t.rows))
-	for i := range t.rows {
-		s := store.Score{School: t.str(i, "school"), IIN: t.str(i, "iin"), Name: t.str(i, "name")}
-		for col, p := range map[string]*int{"grade": &s.Grade, "score": &s.Score, "math": &s.Math, "reading": &s.Reading, "history": &s.History} {
-			if *p, err = t.int(i, col); err != nil {
-				return nil, err
-			}
-		}
-		if s.Olympiad, err = t.flag(i, "olympiad"); err != nil {
-			return nil, err
-		}
-		if s.MynBala, err = t.flag(i, "myn_bala"); err != nil {
-			return nil, err
-		}
-		out[i] = s
-	}
-	return out, nil
-}
-
-func parseRanking(r io.Reader) ([]store.Placement, error) {
-	t, err := readCSV(r, "ranking.csv", []string{"school", "grade", "place", "iin", "name", "score", "outcome"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.Placement, len(t.rows))
-	for i := range t.rows {
-		p := store.Placement{School: t.str(i, "school"), IIN: t.str(i, "iin"), Name: t.str(i, "name"), Outcome: t.str(i, "outcome")}
-		for col, q := range map[string]*int{"grade": &p.Grade, "place": &p.Place, "score": &p.Score} {
-			if *q, err = t.int(i, col); err != nil {
-				return nil, err
-			}
-		}
-		out[i] = p
 	}
 	return out, nil
 }

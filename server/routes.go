@@ -59,6 +59,8 @@ func (s *Server) routes() []Route {
 
 		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},
 		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.putScores},
+		{Method: "POST", Pattern: gradePath + "/score", Access: SchoolWrite, Handler: s.score, Upload: true},
+		{Method: "POST", Pattern: gradePath + "/rank", Access: SchoolWrite, Handler: s.rank, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/ranking", Access: SchoolRead, Handler: s.getRanking},
 		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.putRanking},
 		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
