@@ -74,3 +74,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 		t.Fatalf("err = %v (code %q), want unavailable", err, store.ErrorCode(err))
 	}
 }
+
+func BenchmarkIngest(b *testing.B) { storetest.BenchmarkIngest(b, MustOpen(b)) }
+
+func BenchmarkExport100k(b *testing.B) { storetest.BenchmarkExport(b, MustOpen(b), 100000) }

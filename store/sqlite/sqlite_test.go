@@ -57,3 +57,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("contest lost on reopen: %v", err)
 	}
 }
+
+func BenchmarkIngest(b *testing.B) { storetest.BenchmarkIngest(b, MustOpen(b)) }
+
+func BenchmarkExport100k(b *testing.B) { storetest.BenchmarkExport(b, MustOpen(b), 100000) }
