@@ -250,13 +250,15 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	page, err := s.store.ExportPage(r.Context(), contest, after, limit)
+	// One row more than asked tells whether another page follows.
+	page, err := s.store.ExportPage(r.Context(), contest, after, limit+1)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	next := ""
-	if len(page) == limit {
+	if len(page) > limit {
+		page = page[:limit]
 		last := page[len(page)-1]
 		next = fmt.Sprintf("%s:%d:%d", last.School, last.Grade, last.Place)
 		nq := url.Values{"format": {format}, "limit": {strconv.Itoa(limit)}, "after": {next}}

@@ -158,6 +158,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	figures = append(figures, figure{"ingest", fmt.Sprintf("%.0f readings/s (%d readings, batches of %d, %d workers, %d-byte images; %d refused)", rate, *sheets, *batchSize, *workers, *imageBytes, rejected), "≥ 1000 readings/s", ""})
 
 	// 2. National export.
+	runtime.GC()
 	if err := seedRankings(ctx, st, sc, *exportRows); err != nil {
 		return fmt.Errorf("seed rankings: %w", err)
 	}
@@ -178,6 +179,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	// 3. Cached per-school ranking under concurrency: clients that pause between
 	// requests as people and pollers do, then clients that never pause (saturation).
 	for _, pause := range []time.Duration{*think, 0} {
+		runtime.GC() // start each run without the previous phase's garbage
 		lat, wall, err := loadRanking(ctx, newClient, tokens, sc, *clients, *requests, pause)
 		if err != nil {
 			return fmt.Errorf("ranking: %w", err)
