@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -569,8 +570,6 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 	}
 }
 
-var _ = client.New
-
 // Two servers on one database: a ranking stored through one shows on the other once
 // its cached copy is re-checked (RankingFreshness), never later.
 func TestRankingCacheAcrossServers(t *testing.T) {
@@ -685,4 +684,38 @@ func keyCSV() string {
 		k += fmt.Sprintf("5,%d,%s\n", v, strings.Repeat("ABCDE", 8))
 	}
 	return k
+}
+
+func TestClientIngestPage(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	c := e.client("aigerim")
+	rd := storetest.Reading("000777", 7)
+	rd.Status, rd.Review = reading.StatusReview, []string{"q2"}
+	crop := []byte("crop q2")
+	res, err := c.IngestPage(context.Background(), "C1", "S1", store.Batch{Name: "scanner-1"}, rd, []byte("page image"), map[string][]byte{"q2": crop}, map[string]float64{"q2": 0.3})
+	if err != nil || res.Outcome != store.OutcomeStored || res.Serial != "000777" {
+		t.Fatalf("IngestPage = %+v, %v", res, err)
+	}
+	again, err := c.IngestPage(context.Background(), "C1", "S1", store.Batch{Name: "scanner-1"}, rd, []byte("page image"), nil, nil)
+	if err != nil || !again.Existing {
+		t.Fatalf("again = %+v, %v", again, err)
+	}
+	e.must(t, 200, "aigerim", "GET", "/api/contests/C1/schools/S1/blobs/"+client.Hash(crop), "", "")
+	_, err = c.IngestPage(context.Background(), "C9", "S1", store.Batch{Name: "x"}, rd, []byte("other"), nil, nil)
+	if !client.Permanent(err) || client.Retryable(err) {
+		t.Errorf("unknown contest: %v should be permanent", err)
+	}
+}
+
+func TestNotReadyWhenMigrationsAreBehind(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	db := e.Store.(interface{ SQL() *sql.DB }).SQL()
+	if _, err := db.Exec("DELETE FROM schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	body := e.must(t, 503, "", "GET", "/readyz", "", "")
+	if !strings.Contains(body, "tarazy migrate") {
+		t.Errorf("readyz = %s", body)
+	}
+	e.must(t, 200, "", "GET", "/healthz", "", "")
 }

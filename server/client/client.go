@@ -5,6 +5,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"tarazy/omr/reading"
 	"tarazy/server"
+	"tarazy/store"
 )
 
 // Client talks to one server with one token.
@@ -121,4 +125,40 @@ func (c *Client) Ingest(ctx context.Context, contest, school string, req server.
 		return nil, err
 	}
 	return &out, nil
+}
+
+// Hash names a file as the server does: the hex SHA-256 of its bytes.
+func Hash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// IngestPage uploads one read page with its image and the crops of its fields under
+// review, naming every file by its SHA-256. It is safe to call again after any error:
+// the server stores a page once, by its image's hash.
+func (c *Client) IngestPage(ctx context.Context, contest, school string, b store.Batch, rd reading.Reading, image []byte,
+	crops map[string][]byte, confidence map[string]float64) (*store.IngestResult, error) {
+	it := store.IngestItem{Reading: rd, Image: Hash(image), Confidence: confidence}
+	files := map[string][]byte{it.Image: image}
+	if len(crops) > 0 {
+		it.Crops = map[string]string{}
+		for field, crop := range crops {
+			h := Hash(crop)
+			it.Crops[field] = h
+			files[h] = crop
+		}
+	}
+	res, err := c.Ingest(ctx, contest, school, server.IngestRequest{Batch: b, Sheets: []store.IngestItem{it}}, files)
+	if err != nil {
+		return nil, err
+	}
+	return &res.Results[0], nil
+}
+
+// Permanent reports whether retrying the same request cannot succeed: the server
+// refused it as it is (a malformed page, a damaged image, an unknown contest).
+func Permanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusBadRequest || e.Status == http.StatusNotFound ||
+		e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusConflict)
 }
