@@ -322,13 +322,24 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		}
 		seatOf[sg] = s
 	}
-	bySG := map[schoolGrade][]Candidate{}
-	seenIIN := map[string]schoolGrade{}
+	bySG := make(map[schoolGrade][]Candidate, len(seatOf))
+	// Presized: on a national contest these two maps are most of Rank's time.
+	seenIIN := make(map[string]schoolGrade, len(candidates))
+	counts := make(map[schoolGrade]int, len(seatOf))
+	for i := range candidates {
+		counts[schoolGrade{candidates[i].School, candidates[i].Grade}]++
+	}
+	for sg, n := range counts {
+		if _, ok := seatOf[sg]; ok {
+			bySG[sg] = make([]Candidate, 0, n)
+		}
+	}
 	mynBalaOutside := 0
 	var warnings []string
 	for _, c := range candidates {
 		sg := schoolGrade{c.School, c.Grade}
-		if _, ok := seatOf[sg]; !ok {
+		list, ok := bySG[sg]
+		if !ok {
 			bad("candidate %s applied to school %s grade %d, which has no seats line; add it to the seats file", c.IIN, c.School, c.Grade)
 			continue
 		}
@@ -351,7 +362,7 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		if c.MynBala && c.Grade != QuotaGrade {
 			mynBalaOutside++
 		}
-		bySG[sg] = append(bySG[sg], c)
+		bySG[sg] = append(list, c)
 	}
 	if mynBalaOutside > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d \"Мың бала\" winners applied outside grade 7; the quota (§25) is for grade 7 only, so they compete on score", mynBalaOutside))
