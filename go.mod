@@ -7,6 +7,8 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
+require github.com/go-pdf/fpdf v0.9.0
+
 require (
 	github.com/google/go-cmp v0.7.0
 	golang.org/x/sys v0.48.0 // indirect
