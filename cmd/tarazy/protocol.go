@@ -141,4 +141,3 @@ func sameRanking(res *contest.Result, given []contest.Row) error {
 	}
 	return nil
 }
-
