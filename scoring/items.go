@@ -89,6 +89,9 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 	upperN := int(math.Ceil(opt.UpperShare * float64(n)))
 	upper := sorted[:upperN]
 	items := make([]Item, 0, len(key.Answers))
+	// Reused across questions: one variant can have tens of thousands of sheets.
+	rest := make([]float64, 0, n)
+	right := make([]float64, 0, n)
 	for q := 1; q <= len(key.Answers); q++ {
 		k := key.Answers[q-1]
 		it := Item{Grade: key.Grade, Variant: key.Variant, Question: q, Key: k, N: n, UpperN: upperN, Shares: map[string]float64{}}
@@ -96,7 +99,7 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 			it.Section = s.Key
 		}
 		counts := map[string]int{}
-		var right, rest []float64
+		rest, right = rest[:0], right[:0]
 		var sumRight, sumAll float64
 		for _, r := range rs {
 			a := r.Answers[q-1]
@@ -109,15 +112,6 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 				right = append(right, restScore)
 				sumRight += restScore
 			}
-		}
-		if n > 0 {
-			for _, o := range f.Options {
-				it.Shares[o] = float64(counts[o]) / float64(n)
-			}
-			it.Shares["blank"] = float64(counts["blank"]) / float64(n)
-			it.Shares["invalid"] = float64(counts["invalid"]) / float64(n)
-			it.ShareCorrect = float64(len(right)) / float64(n)
-			it.PointBiserial = pointBiserial(rest, sumAll, right, sumRight)
 		}
 		upCounts := map[string]int{}
 		for _, r := range upper {
