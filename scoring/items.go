@@ -113,6 +113,15 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 				sumRight += restScore
 			}
 		}
+		if n > 0 {
+			for _, o := range f.Options {
+				it.Shares[o] = float64(counts[o]) / float64(n)
+			}
+			it.Shares["blank"] = float64(counts["blank"]) / float64(n)
+			it.Shares["invalid"] = float64(counts["invalid"]) / float64(n)
+			it.ShareCorrect = float64(len(right)) / float64(n)
+			it.PointBiserial = pointBiserial(rest, sumAll, right, sumRight)
+		}
 		upCounts := map[string]int{}
 		for _, r := range upper {
 			upCounts[choiceOf(r.Answers[q-1])]++
