@@ -46,8 +46,13 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	out := fs.String("out", "", "file to write (required; - for stdout)")
 	internal := fs.Bool("internal", false, "full names and IINs (not for publishing)")
 	draft := fs.Bool("draft", false, "write a protocol that cannot be signed yet, marked as a draft")
+	template := fs.Bool("sitting-template", false, "print a sitting.yaml to fill in, and exit")
 	pf := addPolicyFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *template {
+		_, err := io.WriteString(env.Stdout, sittingTemplate)
 		return err
 	}
 	if *rankingPath == "" || *resultsPath == "" || *seatsPath == "" || *sittingPath == "" || *school == "" || *grade == 0 || *out == "" {
@@ -141,3 +146,26 @@ func sameRanking(res *contest.Result, given []contest.Row) error {
 	}
 	return nil
 }
+
+// sittingTemplate is what --sitting-template prints: every field of a sitting file with
+// what it is for.
+const sittingTemplate = `# The commission's sitting for tarazy protocol (one school; every grade may share it).
+school: SCHOOL-CODE            # the school code used in seats.csv and results.csv
+school_name_kk: "…"            # the school's name in Kazakh, as printed on the protocol
+school_name_ru: "…"            # and in Russian
+number: ""                     # the protocol's number, if the school numbers them
+city: ""
+calendar:                      # YYYY-MM-DD; contest_date and protocol_date are required
+  registration_from: ""        # §16: documents accepted from 1 March …
+  registration_to: ""          # … until 1 April
+  base_sent: ""                # §20: the candidates' base sent to the Daryn centre by 3 April
+  schedule_published: ""       # §28: the schedule published 5–15 April
+  contest_date: 2026-04-20     # §27: 15–30 April
+  protocol_date: 2026-04-21    # §41: the contest day or the next day
+  order_date: ""               # §42: admission and reserve orders by 5 May
+  reasons: {}                  # why a date outside its window went ahead, e.g. protocol_date: "…"
+commission:                    # §22–24: an odd number of members, at least seven
+  chair: "Surname Name"        # must be one of the members
+  members:
+    - {name: "Surname Name", position: "organisation and post (§23)"}
+`

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tarazy/contest"
 )
 
 const sittingYAML = `school: NIS-Test
@@ -127,4 +129,23 @@ func TestProtocolCommand(t *testing.T) {
 			t.Fatalf("unknown format: exit %d, want 2", code)
 		}
 	})
+}
+
+func TestSittingTemplateParses(t *testing.T) {
+	code, out, _ := run(t, "protocol", "--sitting-template")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	sit, err := contest.ParseSitting(strings.NewReader(out), "template")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sit.Calendar.Check(); err != nil {
+		t.Fatal(err)
+	}
+	// The template has one member: a protocol from it cannot be signed until the
+	// commission is filled in.
+	if err := sit.Commission.Validate(); err == nil || !strings.Contains(err.Error(), "at least seven") {
+		t.Fatalf("template commission: %v", err)
+	}
 }
