@@ -54,7 +54,7 @@ type PolicyLine struct {
 	Value  string `json:"value"`   // machine value, e.g. "merit-first"
 	TextKK string `json:"text_kk"` // the value explained
 	TextRU string `json:"text_ru"`
-	Source string `json:"source"` // "§35" for a rule; "policy (default)" or "policy (set)" where the rules are silent
+	Source string `json:"source"` // the rule ("§35"), and where the rules are silent whether the policy is the default or the school's choice
 }
 
 // ProtocolRow is one candidate in the protocol.
@@ -225,7 +225,7 @@ func MaskIIN(iin string) string {
 // personal data (surname and initials, IIN masked but for its last four digits), the
 // version for publishing (§41). The protocol is a draft (DraftReasons) while a tie is
 // pending, the commission breaks §24, or a date outside its window has no recorded
-// reason. It is deterministic.
+// reason. pol must be the policy Rank used for res. It is deterministic.
 func BuildProtocol(res *Result, pol Policy, sit *Sitting, public bool) (*Protocol, error) {
 	if sit.School != res.School {
 		return nil, fmt.Errorf("%w: the sitting file is for school %q, the ranking for %q", ErrProtocol, sit.School, res.School)
@@ -329,9 +329,9 @@ func policyLines(pol Policy, res *Result) []PolicyLine {
 	def := DefaultPolicy()
 	src := func(isDefault bool) string {
 		if isDefault {
-			return "policy (default)"
+			return "саясат, әдепкі / политика по умолчанию"
 		}
-		return "policy (set)"
+		return "саясат, мектеп таңдауы / политика, выбор школы"
 	}
 	ia := PolicyLine{Key: "invalid_as", NameKK: "Бірнеше белгі қойылған жауап", NameRU: "Ответ с несколькими отметками",
 		Value: string(pol.InvalidAs), Source: src(pol.InvalidAs == def.InvalidAs)}
@@ -359,11 +359,11 @@ func policyLines(pol Policy, res *Result) []PolicyLine {
 		quota.TextKK, quota.TextRU = "квота тек 7-сыныпқа (§25)", "квота только для 7 класса (§25)"
 	case res.QuotaApproved:
 		quota.TextKK = fmt.Sprintf("мектеп бекіткен саны: %d орын (%d орынның)", res.Quota, res.Seats)
-		quota.TextRU = fmt.Sprintf("утверждено школой: %d мест (из %d)", res.Quota, res.Seats)
+		quota.TextRU = fmt.Sprintf("утверждено школой: мест по квоте — %d (всего мест — %d)", res.Quota, res.Seats)
 	default:
 		quota.TextKK = fmt.Sprintf("%d орынның 10%%-ы, жартысынан бастап жоғары дөңгелектенген: %d орын", res.Seats, res.Quota)
-		quota.TextRU = fmt.Sprintf("10%% от %d мест с округлением половины вверх: %d мест", res.Seats, res.Quota)
-		quota.Source = "§25; policy (default rounding)"
+		quota.TextRU = fmt.Sprintf("10%% от числа мест (%d) с округлением половины вверх: мест по квоте — %d", res.Seats, res.Quota)
+		quota.Source = "§25; дөңгелектеу — әдепкі саясат / округление — политика по умолчанию"
 	}
 	order := PolicyLine{Key: "quota_order", NameKK: "Квотаны толтыру реті", NameRU: "Порядок заполнения квоты",
 		Value: string(pol.QuotaOrder), Source: src(pol.QuotaOrder == def.QuotaOrder)}

@@ -302,3 +302,32 @@ func inkShare(t *testing.T, path string) float64 {
 }
 
 var _ image.Image
+
+func TestProtocolPrintsEveryPolicyAndWhetherTheSchoolChoseIt(t *testing.T) {
+	res, _ := protocolFixture(t, true)
+	pol := contest.DefaultPolicy()
+	pol.QuotaOrder = contest.QuotaFirst
+	pol.InvalidAs = "blank"
+	pol.TieBreaks = []string{"reading"}
+	pol.ReserveSize = 5
+	p, err := contest.BuildProtocol(res, pol, sitting(7), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, pl := range p.Policies {
+		got[pl.Key] = pl.Value + " | " + pl.Source + " | " + pl.TextRU
+	}
+	for key, want := range map[string]string{
+		"score":        "4*correct-1*wrong | §35",
+		"invalid_as":   "blank | саясат, мектеп таңдауы / политика, выбор школы | как пустой ответ (0 баллов)",
+		"tie_breaks":   "reading | §38; саясат, мектеп таңдауы",
+		"quota":        "1 | §25; дөңгелектеу",
+		"quota_order":  "quota-first | саясат, мектеп таңдауы / политика, выбор школы | сначала места по квоте",
+		"reserve_size": "5 | §43; саясат, мектеп таңдауы",
+	} {
+		if !strings.HasPrefix(got[key], want) {
+			t.Errorf("policy %s = %q, want it to start with %q", key, got[key], want)
+		}
+	}
+}
