@@ -111,6 +111,9 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, is := range p.CalendarIssues {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", is)
+	}
 	if !p.Final() && !*draft {
 		return fmt.Errorf("the protocol cannot be signed yet:\n  - %s\nresolve these, or pass --draft to write a draft marked as such", strings.Join(p.DraftReasons, "\n  - "))
 	}

@@ -118,6 +118,25 @@ func TestProtocolCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("LateProtocolNeedsAReasonAndIsReported", func(t *testing.T) {
+		late := strings.Replace(sittingYAML, "protocol_date: 2026-04-21", "protocol_date: 2026-04-23", 1)
+		os.WriteFile(p("late.yaml"), []byte(late), 0o644)
+		a := args("--decisions", p("decisions.csv"), "--out", p("late.html"))
+		a[8] = p("late.yaml")
+		code, _, stderr := run(t, a...)
+		if code != 1 || !strings.Contains(stderr, "причина не записана: protocol_date 2026-04-23") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		withReason := strings.Replace(late, "  protocol_date: 2026-04-23\n", "  protocol_date: 2026-04-23\n  reasons: {protocol_date: \"scanner broke on 21 April\"}\n", 1)
+		os.WriteFile(p("late.yaml"), []byte(withReason), 0o644)
+		code, _, stderr = run(t, a...)
+		html, _ := os.ReadFile(p("late.html"))
+		if code != 0 || !strings.Contains(stderr, "warning: protocol_date 2026-04-23 is outside 20.04.2026–21.04.2026 (§41); went ahead because: scanner broke on 21 April") ||
+			!strings.Contains(string(html), "scanner broke on 21 April") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	})
+
 	t.Run("BadSittingFile", func(t *testing.T) {
 		os.WriteFile(p("bad.yaml"), []byte(sittingYAML+"signature: yes\n"), 0o644)
 		a := args("--decisions", p("decisions.csv"), "--out", p("z.html"))
