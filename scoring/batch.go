@@ -94,6 +94,10 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 			if iinUnderReview(rd) {
 				continue
 			}
+		} else if !twelveDigits(rd.IIN) {
+			// Grouping these by IIN would make every incomplete IIN one "candidate".
+			conflict(ConflictBadIIN, rd, "the IIN on the sheet is %q, not 12 digits; enter it on the review screen", rd.IIN)
+			continue
 		}
 		byIIN[rd.IIN] = append(byIIN[rd.IIN], rd)
 	}
@@ -216,7 +220,19 @@ func iinUnderReview(rd *reading.Reading) bool {
 			return true
 		}
 	}
-	return len(rd.IIN) != 12
+	return !twelveDigits(rd.IIN)
+}
+
+func twelveDigits(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // sameSheet: the same physical sheet read the same way. Without a sheet number two
