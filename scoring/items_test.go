@@ -1,6 +1,7 @@
 package scoring_test
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -143,4 +144,28 @@ func pearson(xs, ys []float64) float64 {
 		syy += (ys[i] - my) * (ys[i] - my)
 	}
 	return sxy / math.Sqrt(sxx*syy)
+}
+
+func TestItemsCSVGolden(t *testing.T) {
+	keys := mustKeys(t)
+	k, _ := keys.Lookup(5, "2")
+	one, err := scoring.NewKeys(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := append([]string(nil), k.Answers...)
+	truth[6] = "A"
+	if k.Answers[6] == "A" {
+		truth[6] = "B"
+	}
+	b := scoring.ScoreAll(simulate(t, k, truth, 60, 21), one, nil, scoring.DefaultPolicy())
+	items := scoring.AnalyzeItems(b.Results, one, scoring.DefaultPolicy(), scoring.DefaultItemOptions())
+	var buf bytes.Buffer
+	if err := scoring.WriteItemsCSV(&buf, items, k.Form.Options); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "items.golden", buf.Bytes())
+	if f := scoring.Flagged(items); len(f) != 1 || f[0].Question != 7 {
+		t.Fatalf("flagged %+v", f)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tarazy/contest"
 	"tarazy/iin"
 	"tarazy/omr/reading"
 )
@@ -75,9 +77,19 @@ func TestScoreThenRank(t *testing.T) {
 	if !strings.Contains(string(scores), iins[0]+",7,1,70,0,5,0,280,220,40,20\n") {
 		t.Fatalf("scores.csv:\n%s", scores)
 	}
-	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--ties", p("ties.csv"))
+	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--ties", p("ties.csv"), "--json", p("ranking.json"))
 	if code != 0 {
 		t.Fatalf("rank exit %d: %s", code, stderr)
+	}
+	var rk contest.Ranking
+	if b, err := os.ReadFile(p("ranking.json")); err != nil || json.Unmarshal(b, &rk) != nil {
+		t.Fatalf("ranking.json: %v", err)
+	}
+	if len(rk.Results) != 1 || rk.Results[0].Quota != 1 || len(rk.Results[0].Ties) != 1 || rk.Policy.QuotaOrder != contest.MeritFirst {
+		t.Fatalf("ranking.json: %+v", rk)
+	}
+	if !strings.Contains(stderr, "NIS-Test grade 7: 6 candidates, 5 seats (quota 1): 4 admitted, 0 on the quota, 0 reserve, 2 tie_pending") {
+		t.Fatalf("rank summary: %s", stderr)
 	}
 	ranking, _ := os.ReadFile(p("ranking.csv"))
 	// 5 seats, quota 1 (merit-first): 4 general seats go to candidates 0–3 (3 is a
