@@ -247,6 +247,11 @@ func BuildProtocol(res *Result, pol Policy, sit *Sitting, public bool) (*Protoco
 		Counts: map[Outcome]int{}, Policies: policyLines(pol, res),
 		CalendarIssues: issues, Commission: sit.Commission,
 		ResultsSHA256: ResultsDigest(res.CandidatesOf()), HashDefinition: HashDefinition,
+		// Empty lists, not null, in JSON: consumers should not need a nil check.
+		Rows: []ProtocolRow{}, Ties: []ProtocolTie{}, Dependent: []string{}, DraftReasons: []string{},
+	}
+	if p.CalendarIssues == nil {
+		p.CalendarIssues = []CalendarIssue{}
 	}
 	if public {
 		p.Version = "public"

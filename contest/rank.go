@@ -394,7 +394,10 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		}
 		return sgs[i].grade < sgs[j].grade
 	})
-	rk := &Ranking{Policy: p, Warnings: warnings}
+	rk := &Ranking{Policy: p, Warnings: warnings, Results: []Result{}}
+	if rk.Warnings == nil {
+		rk.Warnings = []string{}
+	}
 	for _, sg := range sgs {
 		res, err := rankOne(seatOf[sg], bySG[sg], p, decBySG[sg])
 		if err != nil {
@@ -430,7 +433,8 @@ func compareKeys(a, b *Candidate, tieBreaks []string) int {
 }
 
 func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result, error) {
-	res := Result{School: s.School, Grade: s.Grade, Seats: s.Seats, Quota: s.QuotaSeats(), QuotaApproved: s.Quota != nil && s.Grade == QuotaGrade}
+	res := Result{School: s.School, Grade: s.Grade, Seats: s.Seats, Quota: s.QuotaSeats(), QuotaApproved: s.Quota != nil && s.Grade == QuotaGrade,
+		Ties: []Tie{}, Dependent: []string{}} // empty, not null, in JSON
 	cs := slices.Clone(cands)
 	sort.Slice(cs, func(i, j int) bool {
 		if c := compareKeys(&cs[i], &cs[j], p.TieBreaks); c != 0 {
