@@ -331,3 +331,30 @@ func TestProtocolPrintsEveryPolicyAndWhetherTheSchoolChoseIt(t *testing.T) {
 		}
 	}
 }
+
+func TestProtocolOfAGradeWithoutCandidatesOrQuota(t *testing.T) {
+	rk, err := contest.Rank([]contest.Seats{{School: "NIS-Astana", Grade: 5, Seats: 20}, {School: "NIS-Astana", Grade: 6, Seats: 20}},
+		[]contest.Candidate{{School: "NIS-Astana", Grade: 5, IIN: "130502600014", Name: "Бекова Дана", Score: 40, Math: 30, Reading: 10}},
+		contest.DefaultPolicy(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range rk.Results {
+		p, err := contest.BuildProtocol(&res, contest.DefaultPolicy(), sitting(7), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"html", "csv", "json", "pdf"} {
+			if out := render(t, p, f); len(out) == 0 {
+				t.Fatalf("grade %d %s is empty", res.Grade, f)
+			}
+		}
+		html := string(render(t, p, "html"))
+		if !strings.Contains(html, "квота только для 7 класса (§25)") {
+			t.Errorf("grade %d protocol does not say the quota is for grade 7 only", res.Grade)
+		}
+		if res.Grade == 5 && !strings.Contains(html, `<td class="n">—</td>`) {
+			t.Error("grade 5 has no history section, but the protocol prints a history score")
+		}
+	}
+}
