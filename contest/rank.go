@@ -455,7 +455,7 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 	}
 	tieNo := make([]int, len(cs))
 	decided := make([]bool, len(cs))
-	var decisionOf = map[int]*Decision{} // class index → decision
+	decisionOf := map[int]*Decision{} // class index → decision
 	used := make([]bool, len(decisions))
 	n := 0
 	for ci, cl := range classes {
@@ -484,11 +484,29 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 			for i := cl.lo; i < cl.hi; i++ {
 				decided[i] = true
 			}
+			break // a second decision on the same tie is reported below
 		}
 	}
 	var errs []error
 	for di, d := range decisions {
-		if !used[di] {
+		if used[di] {
+			continue
+		}
+		second := false
+		for ci, cl := range classes {
+			if decisionOf[ci] == nil {
+				continue
+			}
+			var members []string
+			for i := cl.lo; i < cl.hi; i++ {
+				members = append(members, cs[i].IIN)
+			}
+			second = second || sameSet(d.Order, members)
+		}
+		if second {
+			errs = append(errs, fmt.Errorf("school %s grade %d: the tie of %s has two decisions (one by %s); keep one",
+				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
+		} else {
 			errs = append(errs, fmt.Errorf("school %s grade %d: the decision on %s (by %s) matches no tie in these results; were the results changed after it was made?",
 				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
 		}
