@@ -34,7 +34,7 @@ type CalendarIssue struct {
 	Field  string `json:"field"`  // e.g. "protocol_date"
 	Rule   string `json:"rule"`   // e.g. "§41"
 	Date   string `json:"date"`   // the date given
-	Window string `json:"window"` // the window, in words
+	Window string `json:"window"` // the window, "01.03.2026–01.04.2026"
 	Reason string `json:"reason"` // why it went ahead; empty when not recorded
 }
 
@@ -68,16 +68,15 @@ func (c Calendar) Check() ([]CalendarIssue, error) {
 	type window struct {
 		field, value, rule string
 		from, to           time.Time
-		words              string
 	}
 	windows := []window{
-		{"registration_from", c.RegistrationFrom, "§16", day(time.March, 1), day(time.April, 1), "1 March – 1 April"},
-		{"registration_to", c.RegistrationTo, "§16", day(time.March, 1), day(time.April, 1), "1 March – 1 April"},
-		{"base_sent", c.BaseSent, "§20", day(time.March, 1), day(time.April, 3), "the end of registration – 3 April"},
-		{"schedule_published", c.SchedulePublished, "§28", day(time.April, 5), day(time.April, 15), "5–15 April"},
-		{"contest_date", c.ContestDate, "§27", day(time.April, 15), day(time.April, 30), "15–30 April"},
-		{"protocol_date", c.ProtocolDate, "§41", contest, contest.AddDate(0, 0, 1), "the contest day or the next day"},
-		{"order_date", c.OrderDate, "§42", contest, day(time.May, 5), "the contest – 5 May"},
+		{"registration_from", c.RegistrationFrom, "§16", day(time.March, 1), day(time.April, 1)},
+		{"registration_to", c.RegistrationTo, "§16", day(time.March, 1), day(time.April, 1)},
+		{"base_sent", c.BaseSent, "§20", day(time.March, 1), day(time.April, 3)},
+		{"schedule_published", c.SchedulePublished, "§28", day(time.April, 5), day(time.April, 15)},
+		{"contest_date", c.ContestDate, "§27", day(time.April, 15), day(time.April, 30)},
+		{"protocol_date", c.ProtocolDate, "§41", contest, contest.AddDate(0, 0, 1)},
+		{"order_date", c.OrderDate, "§42", contest, day(time.May, 5)},
 	}
 	known := map[string]bool{}
 	var issues []CalendarIssue
@@ -93,8 +92,9 @@ func (c Calendar) Check() ([]CalendarIssue, error) {
 			continue
 		}
 		if d.Before(w.from) || d.After(w.to) {
+			// Dates in numbers, so the window reads the same in Kazakh, Russian and English.
 			issues = append(issues, CalendarIssue{Field: w.field, Rule: w.rule, Date: w.value,
-				Window: fmt.Sprintf("%s %d", w.words, y), Reason: strings.TrimSpace(c.Reasons[w.field])})
+				Window: w.from.Format("02.01.2006") + "–" + w.to.Format("02.01.2006"), Reason: strings.TrimSpace(c.Reasons[w.field])})
 		}
 	}
 	for f := range c.Reasons {

@@ -1,6 +1,7 @@
 package contest
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -285,14 +286,16 @@ func b01(b bool) string {
 
 // WriteResultsCSV writes candidates in the form ReadResultsCSV reads; history is empty
 // for a grade whose form has no history section.
+// It writes the canonical quoting of the protocol's hash (HashDefinition), so that a
+// school's lines of this file, sorted by IIN, hash to the value its protocol prints.
 func WriteResultsCSV(w io.Writer, cands []Candidate) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write(ResultsHeader)
-	for _, c := range cands {
-		_ = cw.Write(resultRecord(&c))
+	var b bytes.Buffer
+	writeCanonicalLine(&b, ResultsHeader)
+	for i := range cands {
+		writeCanonicalLine(&b, resultRecord(&cands[i]))
 	}
-	cw.Flush()
-	return cw.Error()
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func resultRecord(c *Candidate) []string {

@@ -322,13 +322,24 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		}
 		seatOf[sg] = s
 	}
-	bySG := map[schoolGrade][]Candidate{}
-	seenIIN := map[string]schoolGrade{}
+	bySG := make(map[schoolGrade][]Candidate, len(seatOf))
+	// Presized: on a national contest these two maps are most of Rank's time.
+	seenIIN := make(map[string]schoolGrade, len(candidates))
+	counts := make(map[schoolGrade]int, len(seatOf))
+	for i := range candidates {
+		counts[schoolGrade{candidates[i].School, candidates[i].Grade}]++
+	}
+	for sg, n := range counts {
+		if _, ok := seatOf[sg]; ok {
+			bySG[sg] = make([]Candidate, 0, n)
+		}
+	}
 	mynBalaOutside := 0
 	var warnings []string
 	for _, c := range candidates {
 		sg := schoolGrade{c.School, c.Grade}
-		if _, ok := seatOf[sg]; !ok {
+		list, ok := bySG[sg]
+		if !ok {
 			bad("candidate %s applied to school %s grade %d, which has no seats line; add it to the seats file", c.IIN, c.School, c.Grade)
 			continue
 		}
@@ -351,7 +362,7 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		if c.MynBala && c.Grade != QuotaGrade {
 			mynBalaOutside++
 		}
-		bySG[sg] = append(bySG[sg], c)
+		bySG[sg] = append(list, c)
 	}
 	if mynBalaOutside > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d \"Мың бала\" winners applied outside grade 7; the quota (§25) is for grade 7 only, so they compete on score", mynBalaOutside))
@@ -383,7 +394,10 @@ func Rank(seats []Seats, candidates []Candidate, p Policy, decisions []Decision)
 		}
 		return sgs[i].grade < sgs[j].grade
 	})
-	rk := &Ranking{Policy: p, Warnings: warnings}
+	rk := &Ranking{Policy: p, Warnings: warnings, Results: []Result{}}
+	if rk.Warnings == nil {
+		rk.Warnings = []string{}
+	}
 	for _, sg := range sgs {
 		res, err := rankOne(seatOf[sg], bySG[sg], p, decBySG[sg])
 		if err != nil {
@@ -419,7 +433,8 @@ func compareKeys(a, b *Candidate, tieBreaks []string) int {
 }
 
 func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result, error) {
-	res := Result{School: s.School, Grade: s.Grade, Seats: s.Seats, Quota: s.QuotaSeats(), QuotaApproved: s.Quota != nil && s.Grade == QuotaGrade}
+	res := Result{School: s.School, Grade: s.Grade, Seats: s.Seats, Quota: s.QuotaSeats(), QuotaApproved: s.Quota != nil && s.Grade == QuotaGrade,
+		Ties: []Tie{}, Dependent: []string{}} // empty, not null, in JSON
 	cs := slices.Clone(cands)
 	sort.Slice(cs, func(i, j int) bool {
 		if c := compareKeys(&cs[i], &cs[j], p.TieBreaks); c != 0 {
@@ -440,7 +455,7 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 	}
 	tieNo := make([]int, len(cs))
 	decided := make([]bool, len(cs))
-	var decisionOf = map[int]*Decision{} // class index → decision
+	decisionOf := map[int]*Decision{} // class index → decision
 	used := make([]bool, len(decisions))
 	n := 0
 	for ci, cl := range classes {
@@ -469,11 +484,29 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 			for i := cl.lo; i < cl.hi; i++ {
 				decided[i] = true
 			}
+			break // a second decision on the same tie is reported below
 		}
 	}
 	var errs []error
 	for di, d := range decisions {
-		if !used[di] {
+		if used[di] {
+			continue
+		}
+		second := false
+		for ci, cl := range classes {
+			if decisionOf[ci] == nil {
+				continue
+			}
+			var members []string
+			for i := cl.lo; i < cl.hi; i++ {
+				members = append(members, cs[i].IIN)
+			}
+			second = second || sameSet(d.Order, members)
+		}
+		if second {
+			errs = append(errs, fmt.Errorf("school %s grade %d: the tie of %s has two decisions (one by %s); keep one",
+				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
+		} else {
 			errs = append(errs, fmt.Errorf("school %s grade %d: the decision on %s (by %s) matches no tie in these results; were the results changed after it was made?",
 				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
 		}

@@ -172,6 +172,9 @@ func TestRankRefusesInputItWouldHaveToGuessAbout(t *testing.T) {
 		{"SeatsTwice", []contest.Seats{seats[0], seats[0]}, nil, nil, "two seat lines"},
 		{"DecisionWithoutReason", seats, []contest.Candidate{cand("a", 1), cand("b", 1)},
 			[]contest.Decision{{School: "S", Grade: 7, Order: []string{"a", "b"}, DecidedBy: "chair"}}, "who decided and why"},
+		{"TwoDecisionsOnOneTie", seats, []contest.Candidate{cand("a", 1), cand("b", 1)},
+			[]contest.Decision{{School: "S", Grade: 7, Order: []string{"a", "b"}, DecidedBy: "chair", Reason: "r"},
+				{School: "S", Grade: 7, Order: []string{"b", "a"}, DecidedBy: "vice-chair", Reason: "r"}}, "has two decisions (one by vice-chair); keep one"},
 		{"StaleDecision", seats, []contest.Candidate{cand("a", 1), cand("b", 2)},
 			[]contest.Decision{{School: "S", Grade: 7, Order: []string{"a", "b"}, DecidedBy: "chair", Reason: "r"}}, "matches no tie"},
 	}

@@ -71,8 +71,8 @@ type Batch struct {
 // (with a base, a registered IIN is accepted as it is: Law No. 223 art. 9 admits such
 // IINs). The result does not depend on the order of readings.
 func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p Policy) Batch {
-	var b Batch
-	reg := map[string]Candidate{}
+	b := Batch{Results: make([]Result, 0, len(readings))}
+	reg := make(map[string]Candidate, len(candidates))
 	for _, c := range candidates {
 		reg[c.IIN] = c
 	}
@@ -82,7 +82,7 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 
 	// Group by IIN every reading whose IIN is trustworthy (not itself under review), so
 	// that a second sheet still in review also blocks the first.
-	byIIN := map[string][]*reading.Reading{}
+	byIIN := make(map[string][]*reading.Reading, len(readings))
 	for i := range readings {
 		rd := &readings[i]
 		if rd.Status == reading.StatusRejected {
@@ -94,11 +94,15 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 			if iinUnderReview(rd) {
 				continue
 			}
+		} else if !twelveDigits(rd.IIN) {
+			// Grouping these by IIN would make every incomplete IIN one "candidate".
+			conflict(ConflictBadIIN, rd, "the IIN on the sheet is %q, not 12 digits; enter it on the review screen", rd.IIN)
+			continue
 		}
 		byIIN[rd.IIN] = append(byIIN[rd.IIN], rd)
 	}
 
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(byIIN))
 	iins := make([]string, 0, len(byIIN))
 	for id := range byIIN {
 		iins = append(iins, id)
@@ -216,7 +220,19 @@ func iinUnderReview(rd *reading.Reading) bool {
 			return true
 		}
 	}
-	return len(rd.IIN) != 12
+	return !twelveDigits(rd.IIN)
+}
+
+func twelveDigits(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // sameSheet: the same physical sheet read the same way. Without a sheet number two

@@ -137,3 +137,21 @@ func TestScoreAllAcceptsARegisteredIINWithABadCheckDigit(t *testing.T) {
 		t.Fatalf("results %d, conflicts %+v", len(b.Results), b.Conflicts)
 	}
 }
+
+func TestScoreAllNeverGroupsIncompleteIINs(t *testing.T) {
+	keys := mustKeys(t)
+	k, _ := keys.Lookup(7, "1")
+	a := sheet(t, k, "", 10, 0, 0)
+	b := sheet(t, k, "", 20, 0, 0)
+	b.File, b.Sheet = "other.png", "S-other"
+	c := sheet(t, k, "13050160001", 20, 0, 0) // 11 digits
+	batch := scoring.ScoreAll([]reading.Reading{a, b, c}, keys, nil, scoring.DefaultPolicy())
+	if len(batch.Results) != 0 || len(batch.Conflicts) != 3 {
+		t.Fatalf("results %d, conflicts %+v", len(batch.Results), batch.Conflicts)
+	}
+	for _, c := range batch.Conflicts {
+		if c.Kind != scoring.ConflictBadIIN {
+			t.Errorf("%s: kind %s, want bad_iin", c.File, c.Kind)
+		}
+	}
+}

@@ -79,6 +79,7 @@ func AnalyzeItems(results []Result, keys *Keys, p Policy, opt ItemOptions) []Ite
 func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 	f := key.Form
 	n := len(rs)
+	nq := len(key.Answers)
 	sorted := append([]*Result(nil), rs...)
 	sort.Slice(sorted, func(i, j int) bool {
 		if sorted[i].Score != sorted[j].Score {
@@ -87,52 +88,65 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 		return sorted[i].IIN < sorted[j].IIN
 	})
 	upperN := int(math.Ceil(opt.UpperShare * float64(n)))
-	upper := sorted[:upperN]
-	items := make([]Item, 0, len(key.Answers))
-	for q := 1; q <= len(key.Answers); q++ {
+	nc := len(f.Options) + 2 // choice index: options, then blank, then invalid
+	// One pass over the sheets, sheet by sheet (each sheet's answers are read while
+	// they are in cache), accumulating per question: choice counts overall and in the
+	// strong group, and the sums the point-biserial needs.
+	counts := make([]int, nq*nc)
+	upCounts := make([]int, nq*nc)
+	nRight := make([]int, nq)
+	sumRest, sumRest2, sumRightRest := make([]float64, nq), make([]float64, nq), make([]float64, nq)
+	for rank, r := range sorted {
+		upper := rank < upperN
+		for q := 0; q < nq; q++ {
+			a := r.Answers[q]
+			c := choiceIndex(f.Options, a)
+			counts[q*nc+c]++
+			if upper {
+				upCounts[q*nc+c]++
+			}
+			m := classify(a, key.Answers[q])
+			rest := float64(r.Score - p.points(m))
+			sumRest[q] += rest
+			sumRest2[q] += rest * rest
+			if m == markCorrect {
+				nRight[q]++
+				sumRightRest[q] += rest
+			}
+		}
+	}
+	items := make([]Item, 0, nq)
+	for q := 1; q <= nq; q++ {
 		k := key.Answers[q-1]
+		ki := f.OptionIndex(k)
+		cnt, up := counts[(q-1)*nc:q*nc], upCounts[(q-1)*nc:q*nc]
 		it := Item{Grade: key.Grade, Variant: key.Variant, Question: q, Key: k, N: n, UpperN: upperN, Shares: map[string]float64{}}
 		if s, ok := f.SectionOf(q); ok {
 			it.Section = s.Key
 		}
-		counts := map[string]int{}
-		var right, rest []float64
-		var sumRight, sumAll float64
-		for _, r := range rs {
-			a := r.Answers[q-1]
-			counts[choiceOf(a)]++
-			m := classify(a, k)
-			restScore := float64(r.Score - p.points(m))
-			rest = append(rest, restScore)
-			sumAll += restScore
-			if m == markCorrect {
-				right = append(right, restScore)
-				sumRight += restScore
-			}
-		}
 		if n > 0 {
-			for _, o := range f.Options {
-				it.Shares[o] = float64(counts[o]) / float64(n)
+			for i, o := range f.Options {
+				it.Shares[o] = float64(cnt[i]) / float64(n)
 			}
-			it.Shares["blank"] = float64(counts["blank"]) / float64(n)
-			it.Shares["invalid"] = float64(counts["invalid"]) / float64(n)
-			it.ShareCorrect = float64(len(right)) / float64(n)
-			it.PointBiserial = pointBiserial(rest, sumAll, right, sumRight)
+			it.Shares["blank"] = float64(cnt[nc-2]) / float64(n)
+			it.Shares["invalid"] = float64(cnt[nc-1]) / float64(n)
+			it.ShareCorrect = float64(nRight[q-1]) / float64(n)
+			it.PointBiserial = pointBiserial(n, nRight[q-1], sumRest[q-1], sumRest2[q-1], sumRightRest[q-1])
 		}
-		upCounts := map[string]int{}
-		for _, r := range upper {
-			upCounts[choiceOf(r.Answers[q-1])]++
-		}
+		top := -1
 		if upperN > 0 {
-			for _, o := range f.Options { // option order makes ties deterministic
-				if upCounts[o] > upCounts[it.UpperTop] || it.UpperTop == "" && upCounts[o] > 0 {
-					it.UpperTop = o
+			for i := range f.Options { // option order makes ties deterministic
+				if up[i] > 0 && (top < 0 || up[i] > up[top]) {
+					top = i
 				}
 			}
-			it.UpperTopShare = float64(upCounts[it.UpperTop]) / float64(upperN)
-			it.UpperKeyShare = float64(upCounts[k]) / float64(upperN)
+			if top >= 0 {
+				it.UpperTop = f.Options[top]
+				it.UpperTopShare = float64(up[top]) / float64(upperN)
+			}
+			it.UpperKeyShare = float64(up[ki]) / float64(upperN)
 		}
-		if upperN >= opt.MinUpper && it.UpperTop != "" && it.UpperTop != k && upCounts[it.UpperTop] > upCounts[k] {
+		if upperN >= opt.MinUpper && top >= 0 && top != ki && up[top] > up[ki] {
 			it.Flagged = true
 			it.Reasons = append(it.Reasons, fmt.Sprintf("the strongest %d candidates chose %s (%.0f%%) more often than the key %s (%.0f%%)",
 				upperN, it.UpperTop, 100*it.UpperTopShare, k, 100*it.UpperKeyShare))
@@ -146,36 +160,36 @@ func analyzeVariant(key *Key, rs []*Result, p Policy, opt ItemOptions) []Item {
 	return items
 }
 
-func choiceOf(a string) string {
+func choiceIndex(options []string, a string) int {
 	switch {
 	case a == "":
-		return "blank"
+		return len(options)
 	case len(a) > 1:
-		return "invalid"
+		return len(options) + 1
 	}
-	return a
+	for i, o := range options {
+		if o == a {
+			return i
+		}
+	}
+	return len(options) + 1 // not an option: checkAnswers keeps these out of results
 }
 
 // pointBiserial = (M₁ − M) / s · √(p / q), with M the mean and s the population
 // standard deviation of the rest scores, M₁ the mean of those who answered right, p
-// their share. Equivalent to Pearson's r of a 0/1 item with the rest score.
-func pointBiserial(rest []float64, sumAll float64, right []float64, sumRight float64) *float64 {
-	n := float64(len(rest))
-	n1 := float64(len(right))
+// their share: Pearson's r of a 0/1 item with the rest score. Nil when undefined.
+func pointBiserial(n, n1 int, sum, sum2, sumRight float64) *float64 {
 	if n1 == 0 || n1 == n {
 		return nil
 	}
-	mean := sumAll / n
-	var ss float64
-	for _, x := range rest {
-		ss += (x - mean) * (x - mean)
-	}
-	s := math.Sqrt(ss / n)
-	if s == 0 {
+	fn := float64(n)
+	mean := sum / fn
+	variance := sum2/fn - mean*mean
+	if variance <= 1e-12 {
 		return nil
 	}
-	pp := n1 / n
-	r := (sumRight/n1 - mean) / s * math.Sqrt(pp/(1-pp))
+	pp := float64(n1) / fn
+	r := (sumRight/float64(n1) - mean) / math.Sqrt(variance) * math.Sqrt(pp/(1-pp))
 	r = math.Round(r*1e6) / 1e6 // stable across platforms in reports and golden files
 	return &r
 }

@@ -1,6 +1,8 @@
 package scoring_test
 
 import (
+	"bytes"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -94,5 +96,76 @@ func TestItemAnalysisStaysQuietOnFewCandidates(t *testing.T) {
 	items := scoring.AnalyzeItems(b.Results, keys, scoring.DefaultPolicy(), scoring.DefaultItemOptions())
 	if f := scoring.Flagged(items); len(f) != 0 {
 		t.Fatalf("20 candidates (a strong group of 6) flagged %d items; the minimum group is 10", len(f))
+	}
+}
+
+// TestPointBiserialIsPearsonsR checks the one-pass formula against Pearson's r of the
+// 0/1 item score with the rest score, computed the long way.
+func TestPointBiserialIsPearsonsR(t *testing.T) {
+	keys := mustKeys(t)
+	key, _ := keys.Lookup(7, "3")
+	b := scoring.ScoreAll(simulate(t, key, key.Answers, 150, 11), keys, nil, scoring.DefaultPolicy())
+	items := scoring.AnalyzeItems(b.Results, keys, scoring.DefaultPolicy(), scoring.DefaultItemOptions())
+	for _, it := range items {
+		if it.Grade != 7 || it.Variant != "3" {
+			continue
+		}
+		var xs, ys []float64
+		for _, r := range b.Results {
+			a := r.Answers[it.Question-1]
+			x, pts := 0.0, 0
+			switch {
+			case a == it.Key:
+				x, pts = 1, 4
+			case a != "":
+				pts = -1
+			}
+			xs = append(xs, x)
+			ys = append(ys, float64(r.Score-pts))
+		}
+		want := pearson(xs, ys)
+		if it.PointBiserial == nil || math.Abs(*it.PointBiserial-want) > 1e-5 {
+			t.Fatalf("question %d: point-biserial %v, Pearson's r %f", it.Question, it.PointBiserial, want)
+		}
+	}
+}
+
+func pearson(xs, ys []float64) float64 {
+	n := float64(len(xs))
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i] / n
+		my += ys[i] / n
+	}
+	var sxy, sxx, syy float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+		syy += (ys[i] - my) * (ys[i] - my)
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
+func TestItemsCSVGolden(t *testing.T) {
+	keys := mustKeys(t)
+	k, _ := keys.Lookup(5, "2")
+	one, err := scoring.NewKeys(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := append([]string(nil), k.Answers...)
+	truth[6] = "A"
+	if k.Answers[6] == "A" {
+		truth[6] = "B"
+	}
+	b := scoring.ScoreAll(simulate(t, k, truth, 60, 21), one, nil, scoring.DefaultPolicy())
+	items := scoring.AnalyzeItems(b.Results, one, scoring.DefaultPolicy(), scoring.DefaultItemOptions())
+	var buf bytes.Buffer
+	if err := scoring.WriteItemsCSV(&buf, items, k.Form.Options); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "items.golden", buf.Bytes())
+	if f := scoring.Flagged(items); len(f) != 1 || f[0].Question != 7 {
+		t.Fatalf("flagged %+v", f)
 	}
 }
