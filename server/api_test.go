@@ -674,8 +674,75 @@ func TestScoreAndRankThroughTheAPI(t *testing.T) {
 			t.Errorf("stored ranking: %+v", rk.Placements)
 		}
 		e.must(t, 400, "aigerim", "POST", g+"/rank?quota_order=lottery", "", "")
+
+		// The protocol, made by the contest package from the stored ranking.
+		var gr server.GenerateResponse
+		json.Unmarshal([]byte(e.must(t, 201, "aigerim", "POST", g+"/protocols", "application/yaml", sittingYAML)), &gr)
+		if !gr.Final || len(gr.Protocols) != 8 || len(gr.ResultsSHA) != 64 {
+			t.Fatalf("generated protocols: %+v", gr)
+		}
+		e.must(t, 200, "chair", "POST", g+"/publish", "", "")
+		if pdf := e.must(t, 200, "", "GET", "/api/public/contests/C1/schools/S1/grades/5/protocol.pdf", "", ""); !strings.HasPrefix(pdf, "%PDF") {
+			t.Errorf("public PDF starts %q", pdf[:min(10, len(pdf))])
+		}
+		pub := e.must(t, 200, "", "GET", "/api/public/contests/C1/schools/S1/grades/5/protocol.csv", "", "")
+		if strings.Contains(pub, storetest.IIN(5)) || !strings.Contains(pub, storetest.IIN(5)[8:]) {
+			t.Errorf("the public protocol must mask IINs but keep their last four digits:\n%s", pub)
+		}
+		internal := e.must(t, 200, "aigerim", "GET", g+"/protocols/internal.csv", "", "")
+		if !strings.Contains(internal, storetest.IIN(5)) {
+			t.Errorf("the internal protocol lacks the full IIN")
+		}
+		// A ranking that no longer matches (new scores) is not turned into a protocol.
+		e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/seats", "text/csv", "school,grade,seats\nS1,5,3\n")
+		e.must(t, 409, "aigerim", "POST", g+"/protocols", "application/yaml", sittingYAML)
 	})
 }
+
+// A protocol made while a tie is pending is a draft: it is stored, and refused for
+// publication.
+func TestDraftProtocolIsNotPublished(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	g := "/api/contests/C1/schools/S1/grades/5"
+	e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/seats", "text/csv", "school,grade,seats\nS1,5,1\n")
+	res := "school,grade,iin,name,score,math,reading,history,olympiad,myn_bala\n"
+	for _, n := range []int{1, 2, 3} {
+		res += fmt.Sprintf("S1,5,%s,Candidate %d,100,80,20,,0,0\n", storetest.IIN(n), n)
+	}
+	e.must(t, 200, "aigerim", "PUT", g+"/results", "text/csv", res)
+	e.must(t, 200, "aigerim", "POST", g+"/rank", "", "")
+	var gr server.GenerateResponse
+	json.Unmarshal([]byte(e.must(t, 201, "aigerim", "POST", g+"/protocols", "application/yaml", sittingYAML)), &gr)
+	if gr.Final || len(gr.DraftReasons) == 0 {
+		t.Fatalf("a protocol with a pending tie: %+v", gr)
+	}
+	body := e.must(t, 409, "aigerim", "POST", g+"/publish", "", "")
+	if !strings.Contains(body, "draft") {
+		t.Errorf("publish a draft: %s", body)
+	}
+	e.must(t, 404, "", "GET", "/api/public/contests/C1/schools/S1/grades/5/protocol.pdf", "", "")
+	e.must(t, 400, "aigerim", "POST", g+"/protocols", "application/yaml", "school: S1\nnonsense: 1\n")
+}
+
+const sittingYAML = `school: S1
+school_name_kk: НЗМ Алматы
+school_name_ru: НИШ Алматы
+number: 3/2026
+city: Алматы
+calendar:
+  contest_date: "2026-04-20"
+  protocol_date: "2026-04-21"
+commission:
+  chair: Сәрсенбаева Гүлнар
+  members:
+    - {name: Сәрсенбаева Гүлнар, position: директор}
+    - {name: Петров Алексей, position: мұғалім}
+    - {name: Жақыпов Ерлан, position: мұғалім}
+    - {name: Ахметова Әйгерім, position: мұғалім}
+    - {name: Ким Ольга, position: мұғалім}
+    - {name: Оспанов Тимур, position: мұғалім}
+    - {name: Мұқанова Салтанат, position: мұғалім}
+`
 
 // keyCSV is a grade-5 key for every variant: ABCDE repeated.
 func keyCSV() string {

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -242,16 +243,8 @@ type RankResponse struct {
 	Pending bool            `json:"pending"` // a tie waits for the commission's decision
 }
 
-// rank ranks the school grade from its stored seats, current scores and recorded tie
-// decisions with contest.Rank, and stores the ranking as a new version.
-func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	contestID, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
-	g, err := grade(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+// rankPolicy reads the ranking policy from the query (defaults otherwise).
+func rankPolicy(r *http.Request) (contest.Policy, error) {
 	p := contest.DefaultPolicy()
 	q := r.URL.Query()
 	if v := q.Get("quota_order"); v != "" {
@@ -264,13 +257,18 @@ func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 		p.InvalidAs = scoring.InvalidAs(v)
 	}
 	if err := p.Validate(); err != nil {
-		s.writeError(w, r, invalidf("%v", err))
-		return
+		return p, invalidf("%v", err)
 	}
+	return p, nil
+}
+
+// computeRanking ranks one school grade from its stored seats, current scores and
+// recorded tie decisions with contest.Rank. It returns the candidates it ranked, for
+// the protocol's results hash.
+func (s *Server) computeRanking(ctx context.Context, contestID, school string, g int, p contest.Policy) (*contest.Ranking, *contest.Result, []contest.Candidate, error) {
 	seats, err := s.store.Seats(ctx, contestID, school)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	var cs []contest.Seats
 	for _, st := range seats {
@@ -279,13 +277,11 @@ func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(cs) == 0 {
-		s.writeError(w, r, store.Errorf(store.NotFound, "no seats are set for school %s grade %d; upload seats first", school, g))
-		return
+		return nil, nil, nil, store.Errorf(store.NotFound, "no seats are set for school %s grade %d; upload seats first", school, g)
 	}
 	_, scores, err := s.store.Scores(ctx, contestID, school, g)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	cands := make([]contest.Candidate, len(scores))
 	for i, c := range scores {
@@ -294,8 +290,7 @@ func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 	}
 	ties, err := s.store.TieDecisions(ctx, contestID, school, g)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	// The latest decision on a group of candidates stands; earlier ones stay in the
 	// store and the audit log.
@@ -314,15 +309,33 @@ func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 	rk, err := contest.Rank(cs, cands, p, decisions)
 	if err != nil {
 		if errors.Is(err, contest.ErrInput) {
-			s.writeError(w, r, store.Errorf(store.Conflict, "%v", err))
-			return
+			return nil, nil, nil, store.Errorf(store.Conflict, "%v", err)
 		}
-		s.writeError(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	res, ok := rk.Find(school, g)
 	if !ok {
-		s.writeError(w, r, fmt.Errorf("contest.Rank returned no result for %s grade %d", school, g))
+		return nil, nil, nil, fmt.Errorf("contest.Rank returned no result for %s grade %d", school, g)
+	}
+	return rk, res, cands, nil
+}
+
+// rank ranks the school grade (computeRanking) and stores the ranking as a new version.
+func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	contestID, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	g, err := grade(r)
+	var p contest.Policy
+	if err == nil {
+		p, err = rankPolicy(r)
+	}
+	var rk *contest.Ranking
+	var res *contest.Result
+	if err == nil {
+		rk, res, _, err = s.computeRanking(ctx, contestID, school, g, p)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	set, err := s.store.PutRanking(ctx, Actor(ctx), contestID, school, g, placements(res.Rows))
@@ -332,6 +345,107 @@ func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, RankResponse{Set: set, Result: *res, Policy: rk.Policy, Pending: res.Pending()})
+}
+
+// GenerateResponse lists the protocol files made from the current ranking.
+type GenerateResponse struct {
+	Protocols    []store.Protocol `json:"protocols"`
+	Final        bool             `json:"final"`         // can be signed and published
+	DraftReasons []string         `json:"draft_reasons"` // why not, when not
+	ResultsSHA   string           `json:"results_sha256"`
+}
+
+// generateProtocols builds the internal and the public protocol (contest.BuildProtocol)
+// of the school grade in every format and stores them as new versions. The body is the
+// school's sitting file (YAML, as `tarazy protocol --sitting` reads it); the ranking
+// is computed again with the same policy and must be the one stored, so a protocol
+// never disagrees with the ranking the API serves.
+func (s *Server) generateProtocols(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	contestID, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	g, err := grade(r)
+	var p contest.Policy
+	if err == nil {
+		p, err = rankPolicy(r)
+	}
+	var sit *contest.Sitting
+	if err == nil {
+		sit, err = contest.ParseSitting(r.Body, "sitting.yaml")
+		if err != nil {
+			err = fileErr(err)
+		}
+	}
+	var rk *contest.Ranking
+	var res *contest.Result
+	var cands []contest.Candidate
+	if err == nil {
+		rk, res, cands, err = s.computeRanking(ctx, contestID, school, g, p)
+	}
+	var stored store.Ranking
+	if err == nil {
+		stored, err = s.store.Ranking(ctx, contestID, school, g)
+	}
+	if err == nil && !slices.Equal(stored.Placements, placements(res.Rows)) {
+		err = store.Errorf(store.Conflict, "the stored ranking (version %d) is not what the current seats, scores, tie decisions and this policy give; rank again (POST …/rank) with the same policy, then make the protocol", stored.Version)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Build and render everything before storing anything.
+	type file struct {
+		vis, format string
+		data        []byte
+	}
+	var files []file
+	var internal *contest.Protocol
+	for _, public := range []bool{false, true} {
+		pr, err := contest.BuildProtocol(res, rk.Policy, sit, public)
+		if err != nil {
+			s.writeError(w, r, store.Errorf(store.Invalid, "%v", err))
+			return
+		}
+		if !public {
+			internal = pr
+		}
+		vis := store.VisibilityInternal
+		if public {
+			vis = store.VisibilityPublic
+		}
+		for _, f := range store.ProtocolFormats {
+			var buf bytes.Buffer
+			var err error
+			switch f {
+			case "pdf":
+				err = contest.WritePDF(&buf, pr)
+			case "html":
+				err = contest.WriteHTML(&buf, pr)
+			case "csv":
+				err = contest.WriteCSV(&buf, pr)
+			case "json":
+				err = contest.WriteJSON(&buf, pr)
+			}
+			if err != nil {
+				s.writeError(w, r, fmt.Errorf("render the %s protocol as %s: %w", vis, f, err))
+				return
+			}
+			files = append(files, file{vis, f, buf.Bytes()})
+		}
+	}
+	resp := GenerateResponse{Final: internal.Final(), DraftReasons: nonNil(internal.DraftReasons), ResultsSHA: contest.ResultsDigest(cands)}
+	for _, f := range files {
+		sha, size, err := s.blobs.Put(bytes.NewReader(f.data), 0)
+		var pr store.Protocol
+		if err == nil {
+			pr, err = s.store.PutProtocol(ctx, Actor(ctx), contestID, store.Protocol{School: school, Grade: g, Visibility: f.vis, Format: f.format, SHA256: sha, Size: size})
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp.Protocols = append(resp.Protocols, pr)
+	}
+	writeJSON(w, http.StatusCreated, resp)
 }
 
 // almaty is the contest's time zone (UTC+5 across Kazakhstan since 2024), for the date

@@ -376,6 +376,9 @@ func (s *Server) getProtocol(vis string) http.HandlerFunc {
 
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	g, err := grade(r)
+	if err == nil {
+		err = s.refuseDraft(r, g)
+	}
 	var ps []store.Protocol
 	if err == nil {
 		ps, err = s.store.Publish(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
@@ -407,4 +410,33 @@ func (s *Server) publicProtocol(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="protocol-%s-grade%d.%s"`, chi.URLParam(r, "school"), g, format))
 	}
 	s.serveBlob(w, r, p.SHA256, protocolTypes[format], "public, max-age=300")
+}
+
+// refuseDraft refuses to publish a protocol that tarazy made as a draft (a tie still
+// pending, a commission that breaks §24, a date outside its window without a reason):
+// its JSON version says so in draft_reasons. A protocol uploaded without a JSON
+// version is the commission's own responsibility.
+func (s *Server) refuseDraft(r *http.Request, g int) error {
+	ps, err := s.store.Protocols(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps { // newest first
+		if p.Visibility != store.VisibilityPublic || p.Format != "json" {
+			continue
+		}
+		f, err := s.blobs.Open(p.SHA256)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		var doc struct {
+			DraftReasons []string `json:"draft_reasons"`
+		}
+		if json.NewDecoder(f).Decode(&doc) == nil && len(doc.DraftReasons) > 0 {
+			return store.Errorf(store.Conflict, "the protocol is a draft and cannot be published: %s", strings.Join(doc.DraftReasons, "; "))
+		}
+		return nil
+	}
+	return nil
 }

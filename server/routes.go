@@ -66,6 +66,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
 		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.postTie},
 		{Method: "GET", Pattern: gradePath + "/protocols", Access: ProtocolRead, Handler: s.listProtocols},
+		{Method: "POST", Pattern: gradePath + "/protocols", Access: SchoolWrite, Handler: s.generateProtocols, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolRead, Handler: s.getProtocol(store.VisibilityInternal)},
 		{Method: "PUT", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityInternal), Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/public.{format}", Access: ProtocolRead, Handler: s.getProtocol(store.VisibilityPublic)},
