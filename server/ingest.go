@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tarazy/omr/reading"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
@@ -60,7 +61,12 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		}
 		sum[x.Outcome]++
 		s.metrics.ingestSheets.WithLabelValues(x.Outcome).Inc()
-		s.metrics.sheetsRead.WithLabelValues(req.Sheets[i].Reading.Status).Inc()
+		// The label comes from a fixed set, never from what a client sent.
+		status := req.Sheets[i].Reading.Status
+		if x.Outcome == store.OutcomeRejected || (status != reading.StatusOK && status != reading.StatusReview) {
+			status = reading.StatusRejected
+		}
+		s.metrics.sheetsRead.WithLabelValues(status).Inc()
 		if sec := req.Sheets[i].ReadSeconds; sec > 0 {
 			s.metrics.readSeconds.Observe(sec)
 		}

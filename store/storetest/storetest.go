@@ -100,6 +100,7 @@ func Run(t *testing.T, open Opener) {
 		{"RescanDifferentReadingIsAConflictNotAnOverwrite", testRescanConflict},
 		{"IngestRejectedAndForeignSerial", testIngestRejected},
 		{"IngestUnknownSchoolWritesNothing", testIngestUnknown},
+		{"IngestUnfitPageIsRejectedTheRestGoesOn", testIngestUnfitPage},
 		{"IngestConcurrentSameBatchStoresOnce", testIngestConcurrent},
 		{"ReviewConfirmationIsFinal", testReviewConfirm},
 		{"ReviewCorrectionNeedsSecondReviewer", testReviewCorrection},
@@ -433,12 +434,41 @@ func testIngestUnknown(t *testing.T, s store.Store) {
 	wantCode(t, err, store.NotFound)
 	_, err = s.Ingest(ctx, alice, "C1", "S1", store.Batch{Name: "b"}, []store.IngestItem{{Reading: Reading("000001", 1), Image: "nothex"}})
 	wantCode(t, err, store.Invalid)
-	short := Reading("000002", 1)
-	short.Answers = short.Answers[:10]
-	_, err = s.Ingest(ctx, alice, "C1", "S1", store.Batch{Name: "b"}, []store.IngestItem{Item(Reading("000001", 1), "ok"), Item(short, "short")})
+	bad := Item(Reading("000001", 1), "ok")
+	bad.Crops = map[string]string{"q1": "x"}
+	_, err = s.Ingest(ctx, alice, "C1", "S1", store.Batch{Name: "b"}, []store.IngestItem{Item(Reading("000002", 2), "fine"), bad})
 	wantCode(t, err, store.Invalid)
-	if _, err := s.Sheet(ctx, "C1", "000001"); store.ErrorCode(err) != store.NotFound {
+	if _, err := s.Sheet(ctx, "C1", "000002"); store.ErrorCode(err) != store.NotFound {
 		t.Errorf("a refused batch stored a sheet: %v", err)
+	}
+}
+
+// A page whose reading does not fit its form is rejected with the reason; the rest of
+// the batch is stored.
+func testIngestUnfitPage(t *testing.T, s store.Store) {
+	Seed(t, s)
+	short := Reading("000002", 2)
+	short.Answers = short.Answers[:10]
+	unknown := Reading("000003", 3)
+	unknown.Form = "g9"
+	odd := Reading("000004", 4)
+	odd.Status = "maybe"
+	res := ingest(t, s, "S1", Item(Reading("000001", 1), "ok"), Item(short, "short"), Item(unknown, "unknown"), Item(odd, "odd"))
+	if res[0].Outcome != store.OutcomeStored {
+		t.Errorf("the good page: %+v", res[0])
+	}
+	for i, want := range []string{"10 answers for form g5 of 40", "g9", `status "maybe"`} {
+		r := res[i+1]
+		if r.Outcome != store.OutcomeRejected || !strings.Contains(r.Reason, want) {
+			t.Errorf("page %d: %+v, want rejected mentioning %q", i+2, r, want)
+		}
+	}
+	if _, err := s.Sheet(ctx, "C1", "000002"); store.ErrorCode(err) != store.NotFound {
+		t.Errorf("an unfit page made a sheet: %v", err)
+	}
+	again := ingest(t, s, "S1", Item(short, "short"))
+	if !again[0].Existing || again[0].Outcome != store.OutcomeRejected {
+		t.Errorf("the unfit page again: %+v", again[0])
 	}
 }
 

@@ -27,39 +27,46 @@ type sheetRow struct {
 	changed bool // state or version changed by this batch
 }
 
+// validateItem refuses a batch whose items are not what the protocol says (a worker
+// bug: nothing sensible can be stored for them).
 func validateItem(i int, it store.IngestItem) error {
 	if !blob.ValidHash(it.Image) {
 		return store.Errorf(store.Invalid, "sheet %d (%s): image must be the SHA-256 of the page image, 64 hex digits", i+1, it.Reading.File)
-	}
-	switch it.Reading.Status {
-	case reading.StatusOK, reading.StatusReview, reading.StatusRejected:
-	default:
-		return store.Errorf(store.Invalid, "sheet %d (%s): status %q is not ok, review or rejected", i+1, it.Reading.File, it.Reading.Status)
 	}
 	for f, h := range it.Crops {
 		if !blob.ValidHash(h) {
 			return store.Errorf(store.Invalid, "sheet %d (%s): crop of %s must be a SHA-256", i+1, it.Reading.File, f)
 		}
 	}
-	if it.Reading.Status == reading.StatusRejected {
-		return nil
+	return nil
+}
+
+// unfit says why a reading cannot stand as a sheet reading ("" when it can). Such a
+// page is stored as rejected with this reason, and the rest of its batch goes on.
+func unfit(rd reading.Reading) string {
+	switch rd.Status {
+	case reading.StatusOK, reading.StatusReview:
+	case reading.StatusRejected:
+		return ""
+	default:
+		return fmt.Sprintf("the reader gave status %q, which is not ok, review or rejected; read the page again", rd.Status)
 	}
-	f, err := form.Get(it.Reading.Form)
+	f, err := form.Get(rd.Form)
 	if err != nil {
-		return store.Errorf(store.Invalid, "sheet %d (%s): %v", i+1, it.Reading.File, err)
+		return fmt.Sprintf("%v; read the page again", err)
 	}
-	if len(it.Reading.Answers) != f.Questions() {
-		return store.Errorf(store.Invalid, "sheet %d (%s): %d answers for form %s of %d questions", i+1, it.Reading.File, len(it.Reading.Answers), f.ID, f.Questions())
+	if len(rd.Answers) != f.Questions() {
+		return fmt.Sprintf("%d answers for form %s of %d questions; read the page again", len(rd.Answers), f.ID, f.Questions())
 	}
-	for _, field := range it.Reading.Review {
+	for _, field := range rd.Review {
 		if _, _, err := review.ParseField(field); err != nil {
-			return store.Errorf(store.Invalid, "sheet %d (%s): field under review: %v", i+1, it.Reading.File, err)
+			return fmt.Sprintf("field under review: %v; read the page again", err)
 		}
 	}
-	if it.Reading.Status == reading.StatusReview && len(it.Reading.Review) == 0 {
-		return store.Errorf(store.Invalid, "sheet %d (%s): status review but no field is named for review", i+1, it.Reading.File)
+	if rd.Status == reading.StatusReview && len(rd.Review) == 0 {
+		return "status review but no field is named for review; read the page again"
 	}
-	return nil
+	return ""
 }
 
 // serialOf is the sheet's identity. A page whose serial the reader could not read is
@@ -151,7 +158,7 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	sheets := map[string]*sheetRow{}
 	var serials []string
 	for i, it := range items {
-		if !done[i] && it.Reading.Status != reading.StatusRejected {
+		if !done[i] && it.Reading.Status != reading.StatusRejected && unfit(it.Reading) == "" {
 			if _, ok := sheets[serialOf(it)]; !ok {
 				sheets[serialOf(it)] = nil
 				serials = append(serials, serialOf(it))
@@ -204,9 +211,12 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 		rd := it.Reading
 		rd.Sheet = strings.TrimSpace(rd.Sheet)
 		r := store.IngestResult{Image: it.Image}
+		why := unfit(rd)
 		switch {
 		case rd.Status == reading.StatusRejected:
 			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
+		case why != "":
+			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
 		default:
 			serial := serialOf(it)
 			r.Serial = serial
