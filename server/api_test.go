@@ -642,7 +642,7 @@ func TestScoreAndRankThroughTheAPI(t *testing.T) {
 		e.must(t, 200, "aigerim", "POST", "/api/contests/C1/schools/S1/review/000004/q3", "application/json", `{"value":"B"}`)
 
 		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/score", "", "")), &sr)
-		if sr.Scored != 5 || sr.Set == nil || sr.Set.Version != 1 {
+		if sr.Scored != 5 || sr.Set == nil || sr.Set.Version != 1 || sr.FlaggedItems == nil {
 			t.Fatalf("score = %+v", sr)
 		}
 		var rr server.RankResponse
@@ -785,4 +785,39 @@ func TestNotReadyWhenMigrationsAreBehind(t *testing.T) {
 		t.Errorf("readyz = %s", body)
 	}
 	e.must(t, 200, "", "GET", "/healthz", "", "")
+}
+
+// Scoring's item analysis reaches the commission: a question that the strongest
+// candidates all answered otherwise than the key is flagged in the score answer.
+func TestScoreFlagsAProbableKeyError(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	g := "/api/contests/C1/schools/S1/grades/5"
+	e.must(t, 200, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", keyCSV())
+	cands := "school,grade,iin,name,olympiad,myn_bala\n"
+	req := server.IngestRequest{Batch: store.Batch{Name: "b"}}
+	files := map[string][]byte{}
+	key := strings.Repeat("ABCDE", 8)
+	for n := 1; n <= 40; n++ {
+		cands += fmt.Sprintf("S1,5,%s,Candidate %d,0,0\n", storetest.IIN(n), n)
+		rd := storetest.Reading(fmt.Sprintf("%06d", n), n)
+		for q := range rd.Answers {
+			rd.Answers[q] = ""
+			if q < 5+n*35/40 {
+				rd.Answers[q] = string(key[q])
+			}
+		}
+		rd.Answers[0] = "B" // everyone, the strongest included, "disagrees" with the key on q1
+		img := []byte(fmt.Sprintf("sheet %d", n))
+		req.Sheets = append(req.Sheets, store.IngestItem{Reading: rd, Image: hash(img)})
+		files[hash(img)] = img
+	}
+	e.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/candidates", "text/csv", cands)
+	if _, err := e.client("aigerim").Ingest(context.Background(), "C1", "S1", req, files); err != nil {
+		t.Fatal(err)
+	}
+	var sr server.ScoreResponse
+	json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/score", "", "")), &sr)
+	if len(sr.FlaggedItems) == 0 || sr.FlaggedItems[0].Question != 1 || sr.FlaggedItems[0].UpperTop != "B" {
+		t.Fatalf("flagged items = %+v", sr.FlaggedItems)
+	}
 }

@@ -116,6 +116,10 @@ type ScoreResponse struct {
 	Conflicts []scoring.Conflict `json:"conflicts"`
 	Rescans   int                `json:"rescans"`
 	Policy    scoring.Policy     `json:"policy"`
+	// FlaggedItems are questions whose answers suggest a key error (scoring's item
+	// analysis over this school's sheets): check them against the test booklet before
+	// the results are published.
+	FlaggedItems []scoring.Item `json:"flagged_items"`
 }
 
 // score scores the school's final readings of one grade with the stored keys and
@@ -174,7 +178,7 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := scoring.ScoreAll(readings, keys, cands, p)
-	resp := ScoreResponse{Conflicts: nonNil(b.Conflicts), Rescans: len(b.Rescans), Policy: p}
+	resp := ScoreResponse{Conflicts: nonNil(b.Conflicts), Rescans: len(b.Rescans), Policy: p, FlaggedItems: []scoring.Item{}}
 	if b.HasBlocking() {
 		writeJSON(w, http.StatusConflict, resp)
 		return
@@ -191,6 +195,7 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.Set, resp.Scored = &rs, len(scores)
+	resp.FlaggedItems = nonNil(scoring.Flagged(scoring.AnalyzeItems(b.Results, keys, p, scoring.DefaultItemOptions())))
 	writeJSON(w, http.StatusOK, resp)
 }
 
