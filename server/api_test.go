@@ -36,7 +36,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 var paramRE = regexp.MustCompile(`\{[a-z]+\}`)
 
 func concrete(pattern, school string) string {
-	vals := map[string]string{"{contest}": "C1", "{school}": school, "{grade}": "7", "{format}": "pdf",
+	vals := map[string]string{"{contest}": "C1", "{school}": school, "{grade}": "7", "{format}": "pdf", "{batch}": "b1",
 		"{sha}": strings.Repeat("a", 64), "{serial}": "000001", "{field}": "q3"}
 	return paramRE.ReplaceAllStringFunc(pattern, func(p string) string { return vals[p] })
 }
@@ -327,6 +327,16 @@ func TestIngestAndDoubleKeyedReview(t *testing.T) {
 		decide("bolat", "E", 404) // settled: no longer under review
 		e.must(t, 400, "bolat", "POST", "/api/contests/C1/schools/S1/review/000001/q3", "application/json", `{"val":"A"}`)
 
+		var batches []map[string]any
+		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "GET", "/api/contests/C1/schools/S1/batches", "", "")), &batches)
+		if len(batches) != 1 || batches[0]["name"] != "run-1" || batches[0]["pages"] != 5.0 {
+			t.Errorf("batches = %+v", batches)
+		}
+		var rejected []store.RejectedPage
+		json.Unmarshal([]byte(e.must(t, 200, "aigerim", "GET", "/api/contests/C1/schools/S1/batches/run-1/rejected", "", "")), &rejected)
+		if len(rejected) != 1 || rejected[0].Reason != "no corner marks" {
+			t.Errorf("rejected = %+v", rejected)
+		}
 		lines := e.must(t, 200, "aigerim", "GET", "/api/contests/C1/schools/S1/readings", "", "")
 		rds, err := reading.ReadJSONL(strings.NewReader(lines))
 		if err != nil || len(rds) != 4 {

@@ -52,6 +52,8 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolWrite, Handler: s.putBlob, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolRead, Handler: s.getBlob},
 		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.getSheet},
+		{Method: "GET", Pattern: schoolPath + "/batches", Access: SchoolRead, Handler: s.batches},
+		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: SchoolRead, Handler: s.rejectedPages},
 		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
@@ -574,4 +576,36 @@ func nonNil[T any](v []T) []T {
 		return []T{}
 	}
 	return v
+}
+
+// batchView adds the dashboard's rate to a batch summary.
+type batchView struct {
+	store.BatchSummary
+	// PagesPerSecond is pages over the time from the first to the last page received.
+	PagesPerSecond float64 `json:"pages_per_second"`
+}
+
+func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]batchView, len(list))
+	for i, b := range list {
+		out[i].BatchSummary = b
+		if d := b.LastAt.Sub(b.FirstAt).Seconds(); d > 0 {
+			out[i].PagesPerSecond = float64(b.Pages) / d
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) {
+	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "batch"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(pages))
 }

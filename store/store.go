@@ -131,6 +131,28 @@ type IngestResult struct {
 	Existing bool   `json:"existing"`
 }
 
+// BatchSummary is one batch as the dashboard shows it (issue 5).
+type BatchSummary struct {
+	Batch
+	CreatedBy string         `json:"created_by"`
+	CreatedAt time.Time      `json:"created_at"`
+	Pages     int            `json:"pages"`
+	Outcomes  map[string]int `json:"outcomes"` // stored, duplicate, conflict, rejected
+	FirstAt   time.Time      `json:"first_at"` // first and last page received
+	LastAt    time.Time      `json:"last_at"`
+	// ReadSeconds is the reader's mean time per page, as the worker reported it.
+	ReadSeconds float64 `json:"read_seconds"`
+}
+
+// RejectedPage is a page that could not be stored as a sheet, with why.
+type RejectedPage struct {
+	Image  string    `json:"image"`
+	File   string    `json:"file"`
+	Page   int       `json:"page"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
 // Sheet states.
 const (
 	SheetFinal  = "final"  // the current version can be scored
@@ -385,6 +407,10 @@ type Sheets interface {
 	SheetVersions(ctx context.Context, contest, serial string) ([]SheetVersion, error)
 	// FinalSheets lists the current final reading of every sheet of a school.
 	FinalSheets(ctx context.Context, contest, school string) ([]SheetVersion, error)
+	// Batches summarises a school's batches, newest first.
+	Batches(ctx context.Context, contest, school string) ([]BatchSummary, error)
+	// RejectedPages lists the rejected pages of a school's batch, in arrival order.
+	RejectedPages(ctx context.Context, contest, school, batch string) ([]RejectedPage, error)
 	// BlobSchool tells which school's scan or crop an image hash belongs to (so a
 	// caller can check access); NotFound when none.
 	BlobSchool(ctx context.Context, contest, sha string) (string, error)

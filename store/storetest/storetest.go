@@ -101,6 +101,7 @@ func Run(t *testing.T, open Opener) {
 		{"IngestRejectedAndForeignSerial", testIngestRejected},
 		{"IngestUnknownSchoolWritesNothing", testIngestUnknown},
 		{"IngestUnfitPageIsRejectedTheRestGoesOn", testIngestUnfitPage},
+		{"BatchSummaries", testBatches},
 		{"IngestConcurrentSameBatchStoresOnce", testIngestConcurrent},
 		{"ReviewConfirmationIsFinal", testReviewConfirm},
 		{"ReviewCorrectionNeedsSecondReviewer", testReviewCorrection},
@@ -867,5 +868,37 @@ func testAudit(t *testing.T, s store.Store) {
 	older, _ := s.AuditLog(ctx, store.AuditFilter{BeforeID: log[0].ID, Limit: 1})
 	if len(older) != 1 || older[0].ID >= log[0].ID {
 		t.Errorf("paging back = %+v", older)
+	}
+}
+
+func testBatches(t *testing.T, s store.Store) {
+	Seed(t, s)
+	rej := reading.Reading{File: "blank.png", Page: 2, Status: reading.StatusRejected, Error: "no corner marks"}
+	a := Item(Reading("000001", 1), "a")
+	a.ReadSeconds = 0.2
+	b := Item(Reading("000002", 2), "b")
+	b.ReadSeconds = 0.4
+	ingest(t, s, "S1", a, b, Item(rej, "rej"))
+	ingest(t, s, "S1", Item(Reading("000001", 1), "a-again"))
+	list, err := s.Batches(ctx, "C1", "S1")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Batches = %+v, %v", list, err)
+	}
+	got := list[0]
+	if got.Name != "b1" || got.Operator != "Айгерім" || got.Pages != 4 || got.FirstAt.IsZero() || got.LastAt.Before(got.FirstAt) {
+		t.Errorf("summary = %+v", got)
+	}
+	if diff := cmp.Diff(map[string]int{"stored": 2, "rejected": 1, "duplicate": 1}, got.Outcomes); diff != "" {
+		t.Errorf("outcomes (-want +got)\n%s", diff)
+	}
+	if got.ReadSeconds < 0.14 || got.ReadSeconds > 0.16 {
+		t.Errorf("mean read seconds = %v, want 0.15", got.ReadSeconds)
+	}
+	pages, err := s.RejectedPages(ctx, "C1", "S1", "b1")
+	if err != nil || len(pages) != 1 || pages[0].Reason != "no corner marks" || pages[0].File != "blank.png" || pages[0].Page != 2 {
+		t.Fatalf("RejectedPages = %+v, %v", pages, err)
+	}
+	if other, _ := s.Batches(ctx, "C1", "S2"); len(other) != 0 {
+		t.Errorf("school S2 sees %+v", other)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
@@ -653,4 +654,102 @@ func (s *DB) OpenReviewFields(ctx context.Context) (n int, err error) {
 	defer store.Wrap(&err, "OpenReviewFields")
 	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM review_items WHERE state <> 'final'`).Scan(&n)
 	return n, s.classify(err)
+}
+
+func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.BatchSummary, err error) {
+	defer store.Wrap(&err, "Batches(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, operator, scanner, created_by, created_at FROM batches
+		WHERE contest = $1 AND school = $2 ORDER BY created_at DESC, name`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	idx := map[string]int{}
+	for rows.Next() {
+		var b store.BatchSummary
+		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt); err != nil {
+			rows.Close()
+			return nil, s.classify(err)
+		}
+		b.CreatedAt = b.CreatedAt.UTC()
+		b.Outcomes = map[string]int{}
+		idx[b.Name] = len(out)
+		out = append(out, b)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT batch, outcome, count(*), min(created_at), max(created_at), coalesce(sum(read_seconds), 0)
+		FROM scans WHERE contest = $1 AND school = $2 GROUP BY batch, outcome`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	sums := map[string]float64{}
+	for rows.Next() {
+		var batch, outcome string
+		var n int
+		var first, last any
+		var secs float64
+		if err := rows.Scan(&batch, &outcome, &n, &first, &last, &secs); err != nil {
+			return nil, s.classify(err)
+		}
+		i, ok := idx[batch]
+		if !ok {
+			continue
+		}
+		b := &out[i]
+		b.Pages += n
+		b.Outcomes[outcome] += n
+		sums[batch] += secs
+		f, l := asTime(first), asTime(last)
+		if b.FirstAt.IsZero() || f.Before(b.FirstAt) {
+			b.FirstAt = f
+		}
+		if l.After(b.LastAt) {
+			b.LastAt = l
+		}
+	}
+	for i := range out {
+		if out[i].Pages > 0 {
+			out[i].ReadSeconds = sums[out[i].Name] / float64(out[i].Pages)
+		}
+	}
+	return out, s.classify(rows.Err())
+}
+
+// asTime reads an aggregate of a timestamp column: PostgreSQL gives a time, SQLite the
+// text it stored (an aggregate has no declared type to convert by).
+func asTime(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC()
+	case []byte:
+		return asTime(string(t))
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+			if p, err := time.Parse(layout, t); err == nil {
+				return p.UTC()
+			}
+		}
+	}
+	return time.Time{}
+}
+
+func (s *DB) RejectedPages(ctx context.Context, contest, school, batch string) (out []store.RejectedPage, err error) {
+	defer store.Wrap(&err, "RejectedPages(%s, %s, %s)", contest, school, batch)
+	rows, err := s.db.QueryContext(ctx, `SELECT image_sha, file, page, reason, created_at FROM scans
+		WHERE contest = $1 AND school = $2 AND batch = $3 AND outcome = 'rejected' ORDER BY created_at, file, page`, contest, school, batch)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p store.RejectedPage
+		if err := rows.Scan(&p.Image, &p.File, &p.Page, &p.Reason, &p.At); err != nil {
+			return nil, s.classify(err)
+		}
+		p.At = p.At.UTC()
+		out = append(out, p)
+	}
+	return out, s.classify(rows.Err())
 }
