@@ -264,3 +264,18 @@ func killBatch(k, n int) (server.IngestRequest, map[string][]byte) {
 	}
 	return req, files
 }
+
+func TestServeConfigurationIsPrintedWithoutThePassword(t *testing.T) {
+	var buf bytes.Buffer
+	cfg := server.Defaults()
+	printConfig(&buf, &cfg, &dbFlags{data: "d", db: "postgres://tarazy:s3cret@db.example:5432/tarazy?sslmode=disable"}, "d/images", false)
+	out := buf.String()
+	for _, want := range []string{"addr", "127.0.0.1:8080", "postgres postgres://tarazy:xxxxx@db.example:5432/tarazy", "shutdown-timeout", "ranking-freshness", "token-cache"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("configuration lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Errorf("the password is printed:\n%s", out)
+	}
+}
