@@ -56,7 +56,7 @@ func walk(t *testing.T, e *env) []route {
 }
 
 func isPublic(pattern string) bool {
-	return pattern == "/api/openapi.json" || strings.HasPrefix(pattern, "/api/public/") || !strings.HasPrefix(pattern, "/api/")
+	return pattern == "/api/openapi.json" || pattern == "/api/session" || strings.HasPrefix(pattern, "/api/public/") || !strings.HasPrefix(pattern, "/api/")
 }
 
 func TestEveryAPIRouteNeedsAToken(t *testing.T) {
@@ -829,5 +829,61 @@ func TestScoreFlagsAProbableKeyError(t *testing.T) {
 	json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", g+"/score", "", "")), &sr)
 	if len(sr.FlaggedItems) == 0 || sr.FlaggedItems[0].Question != 1 || sr.FlaggedItems[0].UpperTop != "B" {
 		t.Fatalf("flagged items = %+v", sr.FlaggedItems)
+	}
+}
+
+// The review screen's browser session: the token as a cookie, which works for images
+// and reads, and for changes only with the CSRF header.
+func TestBrowserSession(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	it, files := reviewPage("000100", 100)
+	if _, err := e.client("aigerim").Ingest(context.Background(), "C1", "S1", server.IngestRequest{Batch: store.Batch{Name: "b"}, Sheets: []store.IngestItem{it}}, files); err != nil {
+		t.Fatal(err)
+	}
+	e.must(t, 401, "", "POST", "/api/session", "application/json", `{"token":"tz_nonsense"}`)
+	req, _ := http.NewRequest("POST", e.URL+"/api/session", strings.NewReader(`{"token":"`+e.tokens["bolat"]+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == server.SessionCookie {
+			cookie = c
+		}
+	}
+	if resp.StatusCode != 200 || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("login: %d, cookie %+v", resp.StatusCode, cookie)
+	}
+	do := func(method, path, body string, csrf bool) int {
+		req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+		req.AddCookie(cookie)
+		req.Header.Set("Content-Type", "application/json")
+		if csrf {
+			req.Header.Set(server.CSRFHeader, "1")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := do("GET", "/api/contests/C1/schools/S1/blobs/"+it.Crops["q3"], "", false); s != 200 {
+		t.Errorf("crop with the session cookie: %d", s)
+	}
+	if s := do("POST", "/api/contests/C1/schools/S1/review/000100/q3", `{"value":"B"}`, false); s != 403 {
+		t.Errorf("a change with the cookie but no CSRF header: %d, want 403", s)
+	}
+	if s := do("POST", "/api/contests/C1/schools/S1/review/000100/q3", `{"value":"B"}`, true); s != 200 {
+		t.Errorf("a change with the cookie and the CSRF header: %d", s)
+	}
+	if s := do("GET", "/api/contests/C1/schools/S2/candidates", "", false); s != 403 {
+		t.Errorf("another school with the cookie: %d", s)
+	}
+	if s := do("DELETE", "/api/session", "", false); s != 204 {
+		t.Errorf("logout: %d", s)
 	}
 }

@@ -155,6 +155,19 @@ func (s *Server) authorize(a Access, h http.HandlerFunc) http.HandlerFunc {
 		}
 		auth := r.Header.Get("Authorization")
 		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		if auth == "" {
+			if c, err := r.Cookie(SessionCookie); err == nil {
+				secret, ok = c.Value, true
+				// A browser sends the cookie with any request to this site, so a
+				// change also needs a header that only this site's own pages send
+				// (another site's form or script cannot set it without CORS, which
+				// the server never allows).
+				if !safeMethod(r.Method) && r.Header.Get(CSRFHeader) == "" {
+					s.writeError(w, r, store.Errorf(store.Forbidden, "a change made with the session cookie needs the %s header (the review pages send it)", CSRFHeader))
+					return
+				}
+			}
+		}
 		if !ok || !strings.HasPrefix(secret, TokenPrefix) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tarazy"`)
 			s.writeError(w, r, store.Errorf(store.Unauthorized, "this needs an API token: send it as 'Authorization: Bearer tz_…' (an administrator creates one with `tarazy token create`)"))
@@ -191,4 +204,47 @@ func (s *Server) authorize(a Access, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 	}
+}
+
+// SessionCookie carries a token for browser pages (the review screen), which cannot
+// put a header on an <img> request. CSRFHeader must accompany every change made with
+// it.
+const (
+	SessionCookie = "tarazy_token"
+	CSRFHeader    = "X-Tarazy-CSRF"
+)
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+type sessionRequest struct {
+	Token string `json:"token"`
+}
+
+// login checks a token and sets it as an HttpOnly, SameSite=Strict cookie, so that
+// the review pages' images and requests carry it.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req sessionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok, err := s.store.TokenByHash(r.Context(), HashToken(strings.TrimSpace(req.Token)))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := &http.Cookie{Name: SessionCookie, Value: strings.TrimSpace(req.Token), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"}
+	if tok.ExpiresAt != nil {
+		c.Expires = *tok.ExpiresAt
+	}
+	http.SetCookie(w, c)
+	writeJSON(w, http.StatusOK, tok.User)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -28,6 +28,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: "/api/openapi.json", Access: Public, Handler: s.openapi},
 		{Method: "GET", Pattern: "/api/public/contests/{contest}/schools/{school}/grades/{grade}/protocol.{format}", Access: Public, Handler: s.publicProtocol},
 
+		{Method: "POST", Pattern: "/api/session", Access: Public, Handler: s.login},
+		{Method: "DELETE", Pattern: "/api/session", Access: Public, Handler: s.logout},
 		{Method: "GET", Pattern: "/api/whoami", Access: AnyRole, Handler: s.whoami},
 		{Method: "GET", Pattern: "/api/contests", Access: AnyRole, Handler: s.listContests},
 		{Method: "POST", Pattern: "/api/contests", Access: NationalWrite, Handler: s.createContest},
