@@ -6,6 +6,8 @@ BIN := bin/tarazy
 
 # The store's contract tests run on this PostgreSQL database (scripts/pg.sh creates it).
 export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
+# Browser tests fail instead of skipping when Chromium is missing (deps.sh installs it).
+export TARAZY_REQUIRE_BROWSER ?= 1
 
 .PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
 

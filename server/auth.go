@@ -230,18 +230,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, err := s.store.TokenByHash(r.Context(), HashToken(strings.TrimSpace(req.Token)))
+	tok, err := s.startSession(w, r, req.Token)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &http.Cookie{Name: SessionCookie, Value: strings.TrimSpace(req.Token), Path: "/", HttpOnly: true,
+	writeJSON(w, http.StatusOK, tok.User)
+}
+
+// startSession checks a token and sets the session cookie for it.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, secret string) (store.Token, error) {
+	secret = strings.TrimSpace(secret)
+	tok, err := s.store.TokenByHash(r.Context(), HashToken(secret))
+	if err != nil {
+		return tok, err
+	}
+	c := &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"}
 	if tok.ExpiresAt != nil {
 		c.Expires = *tok.ExpiresAt
 	}
 	http.SetCookie(w, c)
-	writeJSON(w, http.StatusOK, tok.User)
+	return tok, nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

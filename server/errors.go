@@ -55,6 +55,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "30")
 	}
+	if isPage(r) {
+		s.pageError(w, r, code, status, err)
+		return
+	}
 	var body ErrorBody
 	body.Error.Code = string(code)
 	body.Error.Message = store.ErrorMessage(err)

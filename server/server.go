@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"tarazy/server/web"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
@@ -81,6 +82,9 @@ type Route struct {
 	// Upload marks routes that take large bodies or stream long answers: they get
 	// UploadTimeout and MaxUpload instead of RequestTimeout and MaxBody.
 	Upload bool
+	// Page marks a browser page under /ui/: a missing or expired session redirects to
+	// the login page, and other errors render as a page instead of JSON.
+	Page bool
 }
 
 // Server serves the API over a store and an image store.
@@ -93,6 +97,7 @@ type Server struct {
 	router  chi.Router
 	tokens  *tokenCache
 	ranks   *rankingCache
+	web     *web.Shell
 }
 
 // New builds a server. reg receives the metrics; gather is what /metrics serves (the
@@ -105,7 +110,11 @@ func New(st store.Store, blobs *blob.Store, cfg Config, log *slog.Logger, reg pr
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &Server{store: st, blobs: blobs, cfg: cfg, log: log, metrics: m,
+	shell, err := newShell()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, blobs: blobs, cfg: cfg, log: log, metrics: m, web: shell,
 		tokens: &tokenCache{ttl: cfg.TokenCacheTTL, m: map[string]cachedToken{}},
 		ranks:  &rankingCache{m: map[rankKey]*cachedRanking{}}}
 	r := chi.NewRouter()
@@ -121,8 +130,21 @@ func New(st store.Store, blobs *blob.Store, cfg Config, log *slog.Logger, reg pr
 	for _, rt := range s.routes() {
 		s.Handle(rt)
 	}
+	for _, rt := range s.pages() {
+		s.Handle(rt)
+	}
+	r.Method(http.MethodGet, "/ui/static/*", web.Static())
+	r.Method(http.MethodGet, "/", http.RedirectHandler("/ui/", http.StatusSeeOther))
 	return s, nil
 }
+
+// Shell is the page shell, for other areas' pages (the intake desk) to add their
+// templates and labels and render through.
+func (s *Server) Shell() *web.Shell { return s.web }
+
+// Error answers a failed request the way the route expects: JSON for the API, a page
+// (or a redirect to the login page) for /ui/ pages.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) { s.writeError(w, r, err) }
 
 // Handle adds a route.
 func (s *Server) Handle(rt Route) {
@@ -131,9 +153,13 @@ func (s *Server) Handle(rt Route) {
 		timeout, limit = s.cfg.UploadTimeout, s.cfg.MaxUpload
 	}
 	h := s.authorize(rt.Access, rt.Handler)
+	page := rt.Page
 	s.router.Method(rt.Method, rt.Pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
+		if page {
+			ctx = context.WithValue(ctx, pageKey, true)
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}

@@ -138,8 +138,13 @@ type BatchSummary struct {
 	CreatedAt time.Time      `json:"created_at"`
 	Pages     int            `json:"pages"`
 	Outcomes  map[string]int `json:"outcomes"` // stored, duplicate, conflict, rejected
-	FirstAt   time.Time      `json:"first_at"` // first and last page received
-	LastAt    time.Time      `json:"last_at"`
+	// Statuses counts the pages by what the reader said: ok, review, rejected.
+	Statuses map[string]int `json:"statuses"`
+	// InReview is the number of sheets first stored by this batch that still have
+	// fields waiting for reviewers: the batch's progress towards final readings.
+	InReview int       `json:"in_review"`
+	FirstAt  time.Time `json:"first_at"` // first and last page received
+	LastAt   time.Time `json:"last_at"`
 	// ReadSeconds is the reader's mean time per page, as the worker reported it.
 	ReadSeconds float64 `json:"read_seconds"`
 }

@@ -672,25 +672,26 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 		}
 		b.CreatedAt = b.CreatedAt.UTC()
 		b.Outcomes = map[string]int{}
+		b.Statuses = map[string]int{}
 		idx[b.Name] = len(out)
 		out = append(out, b)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, s.classify(err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT batch, outcome, count(*), min(created_at), max(created_at), coalesce(sum(read_seconds), 0)
-		FROM scans WHERE contest = $1 AND school = $2 GROUP BY batch, outcome`, contest, school)
+	rows, err = s.db.QueryContext(ctx, `SELECT batch, outcome, status, count(*), min(created_at), max(created_at), coalesce(sum(read_seconds), 0)
+		FROM scans WHERE contest = $1 AND school = $2 GROUP BY batch, outcome, status`, contest, school)
 	if err != nil {
 		return nil, s.classify(err)
 	}
-	defer rows.Close()
 	sums := map[string]float64{}
 	for rows.Next() {
-		var batch, outcome string
+		var batch, outcome, status string
 		var n int
 		var first, last any
 		var secs float64
-		if err := rows.Scan(&batch, &outcome, &n, &first, &last, &secs); err != nil {
+		if err := rows.Scan(&batch, &outcome, &status, &n, &first, &last, &secs); err != nil {
+			rows.Close()
 			return nil, s.classify(err)
 		}
 		i, ok := idx[batch]
@@ -700,6 +701,7 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 		b := &out[i]
 		b.Pages += n
 		b.Outcomes[outcome] += n
+		b.Statuses[status] += n
 		sums[batch] += secs
 		f, l := asTime(first), asTime(last)
 		if b.FirstAt.IsZero() || f.Before(b.FirstAt) {
@@ -709,9 +711,35 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 			b.LastAt = l
 		}
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, s.classify(err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
 	for i := range out {
 		if out[i].Pages > 0 {
 			out[i].ReadSeconds = sums[out[i].Name] / float64(out[i].Pages)
+		}
+	}
+	// A sheet belongs to the batch that first stored it (version 1).
+	rows, err = s.db.QueryContext(ctx, `SELECT sc.batch, count(*) FROM scans sc
+		JOIN sheets sh ON sh.contest = sc.contest AND sh.serial = sc.serial
+		WHERE sc.contest = $1 AND sc.school = $2 AND sc.outcome = 'stored' AND sc.version = 1 AND sh.state = 'review'
+		GROUP BY sc.batch`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var batch string
+		var n int
+		if err := rows.Scan(&batch, &n); err != nil {
+			return nil, s.classify(err)
+		}
+		if i, ok := idx[batch]; ok {
+			out[i].InReview = n
 		}
 	}
 	return out, s.classify(rows.Err())
