@@ -7,7 +7,7 @@ import (
 )
 
 // Status is where an application stands. Registered and in_progress are open;
-// issued, refused and rejected are final.
+// issued, refused, rejected and withdrawn are final.
 type Status string
 
 const (
@@ -18,16 +18,38 @@ const (
 	InProgress Status = "in_progress" // being worked on
 	Issued     Status = "issued"      // the result was given
 	Refused    Status = "refused"     // a reasoned refusal of the service (Law art. 19-1)
+	// Withdrawn: the applicant withdrew the application before its result.
+	Withdrawn Status = "withdrawn"
 )
 
+// Statuses lists every status in the order an application passes them.
+var Statuses = []Status{Registered, InProgress, Issued, Refused, Rejected, Withdrawn}
+
 // Final reports whether no further change is allowed.
-func (s Status) Final() bool { return s == Rejected || s == Issued || s == Refused }
+func (s Status) Final() bool { return s == Rejected || s == Issued || s == Refused || s == Withdrawn }
+
+// Accepted reports whether the application was accepted and still stands: a contest
+// registration in such a status is a candidate of the contest.
+func (s Status) Accepted() bool { return s == Registered || s == InProgress || s == Issued }
+
+// Valid reports whether s is one of the statuses.
+func (s Status) Valid() bool {
+	for _, x := range Statuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
 
 // transitions lists the allowed status changes.
 var transitions = map[Status][]Status{
-	Registered: {InProgress, Issued, Refused},
-	InProgress: {Issued, Refused},
+	Registered: {InProgress, Issued, Refused, Withdrawn},
+	InProgress: {Issued, Refused, Withdrawn},
 }
+
+// Next lists the statuses an application in s may move to.
+func (s Status) Next() []Status { return append([]Status(nil), transitions[s]...) }
 
 // Person is an applicant, a child, a candidate or a complainant.
 type Person struct {
@@ -59,6 +81,10 @@ type Candidate struct {
 	MynBala  bool     `json:"myn_bala"` // winner of "Мың бала" (§25), grade 7 only
 	// IINOverride is the staff's reason for accepting an IIN whose check digit fails.
 	IINOverride string `json:"iin_override,omitempty"`
+	// Contest is the contest's id in the store (such as "2026"), whose candidate base
+	// the registration joins; the SQL store fills it from the registration year when
+	// it is empty.
+	Contest string `json:"contest,omitempty"`
 }
 
 // Refusal says why an application was refused, at intake or after review.
@@ -70,6 +96,13 @@ type Refusal struct {
 	Reason   string   `json:"reason,omitempty"`  // the staff's words
 	On       Date     `json:"on"`
 	Staff    string   `json:"staff,omitempty"` // who decided a refusal after review
+}
+
+// Withdrawal records that the applicant withdrew the application, and why.
+type Withdrawal struct {
+	Reason string `json:"reason"` // the applicant's request, in the staff's words
+	On     Date   `json:"on"`
+	Staff  string `json:"staff"`
 }
 
 // Application is one application for a service, from submission to result. Its
@@ -97,12 +130,13 @@ type Application struct {
 	Emergency  string      `json:"emergency,omitempty"` // why the §9-2 emergency window applies
 	Candidate  *Candidate  `json:"candidate,omitempty"`
 	Refusal    *Refusal    `json:"refusal,omitempty"`
+	Withdrawal *Withdrawal `json:"withdrawal,omitempty"`
 	Result     string      `json:"result,omitempty"`
 	Warnings   []string    `json:"warnings,omitempty"`
 	Note       string      `json:"note,omitempty"`
 
 	// UniqueKey, when set, must be held by no other application: the same IIN
-	// twice in one contest. Cleared when the application is refused.
+	// twice in one contest. Cleared when the application is refused or withdrawn.
 	UniqueKey string    `json:"unique_key,omitempty"`
 	Staff     string    `json:"staff"`
 	Version   int       `json:"version"`
@@ -127,20 +161,36 @@ type AuditEntry struct {
 type Filter struct {
 	Service string
 	Status  Status
-	Year    int // of the registration date
+	Year    int  // of the registration date
+	Open    bool // only those still waiting for their result
+	// OverdueOn keeps only open applications whose due date is before this day.
+	OverdueOn Date
+	// After and Limit page through the list: numbers after After, at most Limit
+	// of them (0: all).
+	After string
+	Limit int
 }
 
-// Match reports whether a passes the filter (for stores that filter in Go).
+// Match reports whether a passes the filter (for stores that filter in Go); Limit
+// is the store's to apply.
 func (f Filter) Match(a *Application) bool {
 	return (f.Service == "" || a.Service == f.Service) &&
 		(f.Status == "" || a.Status == f.Status) &&
-		(f.Year == 0 || a.Registered.Year == f.Year)
+		(f.Year == 0 || a.Registered.Year == f.Year) &&
+		(!f.Open || a.Open()) &&
+		(f.OverdueOn.IsZero() || a.OverdueOn(f.OverdueOn)) &&
+		(f.After == "" || a.Number > f.After)
+}
+
+// OverdueOn reports whether the application is open and past its due date on day.
+func (a *Application) OverdueOn(day Date) bool {
+	return a.Open() && !a.Due.IsZero() && a.Due.Before(day)
 }
 
 // Repository keeps applications, complaints and the audit log. It is all the desk
-// needs from storage: intake/memstore and intake/filestore implement it, and the SQL
-// store implements it in phase 2. intake/intaketest has the contract tests every
-// implementation must pass.
+// needs from storage: intake/memstore implements it in memory (for tests) and the
+// store in SQL, one register per school (store/sqlite, store/postgres).
+// intake/intaketest has the contract tests every implementation must pass.
 type Repository interface {
 	// CreateApplication stores a new application with Version 1, giving it the next
 	// number of its Series (sets Seq and Number = FormatNumber(Series, Seq)) and
@@ -153,7 +203,7 @@ type Repository interface {
 	// a.Version one higher, and records e, all at once. ErrConflict when the
 	// versions differ, ErrDuplicate as for Create, ErrNotFound.
 	UpdateApplication(ctx context.Context, a *Application, e AuditEntry) error
-	// Applications lists those matching f, in number order.
+	// Applications lists those matching f, in number order, at most f.Limit.
 	Applications(ctx context.Context, f Filter) ([]*Application, error)
 
 	// CreateComplaint, Complaint, UpdateComplaint and Complaints do the same for

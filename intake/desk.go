@@ -368,14 +368,16 @@ type Change struct {
 	To     Status
 	Staff  string
 	Ground string // for Refused: a ground id of the service or of the Law
-	Reason string // for Refused: the reasons in words (Law art. 19-1 p. 1)
+	// Reason: for Refused, the reasons in words (Law art. 19-1 p. 1); for Withdrawn,
+	// the applicant's request (its date, how it came).
+	Reason string
 	Result string // for Issued: what was issued (an order number, the duplicate's number)
 	At     time.Time
 }
 
 // SetStatus moves an application to a new status, audited. A refusal needs a ground
-// from the catalogue and the reasons in words. A concurrent change is retried on
-// the fresh record, so no update is lost.
+// from the catalogue and the reasons in words; a withdrawal the applicant's request.
+// A concurrent change is retried on the fresh record, so no update is lost.
 func (d *Desk) SetStatus(ctx context.Context, number string, ch Change) (*Application, error) {
 	if strings.TrimSpace(ch.Staff) == "" {
 		return nil, invalidf("say who changes the status (staff)")
@@ -392,8 +394,14 @@ func (d *Desk) SetStatus(ctx context.Context, number string, ch Change) (*Applic
 		if err != nil {
 			return nil, err
 		}
+		if !ch.To.Valid() {
+			return nil, invalidf("status %q: one of %s", ch.To, statusList(a.Status.Next()))
+		}
 		if !slices.Contains(transitions[a.Status], ch.To) {
-			return nil, fmt.Errorf("application %s is %s; it cannot become %s: %w", number, a.Status, ch.To, ErrTransition)
+			if a.Status.Final() {
+				return nil, fmt.Errorf("application %s is %s, which is final; it cannot become %s: %w", number, a.Status, ch.To, ErrTransition)
+			}
+			return nil, fmt.Errorf("application %s is %s; it can become %s, not %s: %w", number, a.Status, statusList(a.Status.Next()), ch.To, ErrTransition)
 		}
 		e := AuditEntry{At: d.now(), Staff: ch.Staff, Subject: a.Number, Action: "status", From: string(a.Status), To: string(ch.To)}
 		switch ch.To {
@@ -415,6 +423,14 @@ func (d *Desk) SetStatus(ctx context.Context, number string, ch Change) (*Applic
 			a.Refusal = &Refusal{Grounds: []string{g.ID}, Reason: ch.Reason, On: DateOf(ch.At.In(d.Catalogue.Location())), Staff: ch.Staff}
 			a.UniqueKey = ""
 			e.Detail = refusalSummary(a.Refusal)
+		case Withdrawn:
+			if strings.TrimSpace(ch.Reason) == "" {
+				return nil, invalidf("a withdrawal needs the applicant's request (when and how the applicant asked)")
+			}
+			a.Withdrawal = &Withdrawal{Reason: ch.Reason, On: DateOf(ch.At.In(d.Catalogue.Location())), Staff: ch.Staff}
+			// The same candidate may then register again.
+			a.UniqueKey = ""
+			e.Detail = "at the applicant's request: " + ch.Reason
 		case Issued:
 			a.Result = ch.Result
 			e.Detail = ch.Result
@@ -430,6 +446,14 @@ func (d *Desk) SetStatus(ctx context.Context, number string, ch Change) (*Applic
 		}
 		return a, nil
 	}
+}
+
+func statusList(ss []Status) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
 }
 
 // OrderRow is one line of the first-grade notification order.
@@ -448,7 +472,8 @@ type OrderRow struct {
 // FirstGradeOrder is the order in which admission notifications go out (§9-5, §9-6):
 // the first three applicants from the service territory, then the first one from
 // outside it, in registration order, repeating; when one group runs out the other
-// continues in its own order. Rejected and refused applications take no place.
+// continues in its own order. Rejected, refused and withdrawn applications take no
+// place.
 func (d *Desk) FirstGradeOrder(ctx context.Context, year int) ([]OrderRow, *NotificationOrder, error) {
 	var svc *Service
 	for _, s := range d.Catalogue.Services {
@@ -465,7 +490,7 @@ func (d *Desk) FirstGradeOrder(ctx context.Context, year int) ([]OrderRow, *Noti
 	}
 	var in, out []*Application
 	for _, a := range apps {
-		if a.Grade != svc.Order.Grade || a.Status == Rejected || a.Status == Refused {
+		if a.Grade != svc.Order.Grade || !a.Status.Accepted() {
 			continue
 		}
 		if a.Territory {
@@ -521,7 +546,7 @@ func (d *Desk) Overdue(ctx context.Context, day Date) ([]Overdue, error) {
 		return nil, err
 	}
 	for _, a := range apps {
-		if !a.Open() || a.Due.IsZero() || !a.Due.Before(day) {
+		if !a.OverdueOn(day) {
 			continue
 		}
 		n, err := late(a.Due)

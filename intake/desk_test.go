@@ -474,3 +474,74 @@ func TestChildIINCheckDigitIsAWarningOutsideTheContest(t *testing.T) {
 		t.Errorf("impossible birth date: %v", err)
 	}
 }
+
+func TestWithdrawal(t *testing.T) {
+	ctx := context.Background()
+	t.Run("FreesTheContestIIN", func(t *testing.T) {
+		desk := newDesk(t)
+		good := validIIN(t, 1)
+		first, err := desk.Submit(ctx, contestSubmission("2026-03-02T10:00", good))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.SetStatus(ctx, first.Number, intake.Change{To: intake.Withdrawn, Staff: "clerk"}); !errors.Is(err, intake.ErrInvalid) {
+			t.Fatalf("withdrawal without the applicant's request: %v", err)
+		}
+		w, err := desk.SetStatus(ctx, first.Number, intake.Change{To: intake.Withdrawn, Staff: "clerk", Reason: "written request of 3 March"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.UniqueKey != "" || w.Withdrawal == nil || w.Withdrawal.Reason != "written request of 3 March" || w.Withdrawal.Staff != "clerk" {
+			t.Errorf("withdrawn application = %+v", w)
+		}
+		if _, err := desk.Submit(ctx, contestSubmission("2026-03-04T10:00", good)); err != nil {
+			t.Fatalf("registering again after a withdrawal: %v", err)
+		}
+		if _, err := desk.SetStatus(ctx, first.Number, intake.Change{To: intake.InProgress, Staff: "clerk"}); !errors.Is(err, intake.ErrTransition) || !strings.Contains(err.Error(), "final") {
+			t.Errorf("moving a withdrawn application on: %v", err)
+		}
+		audit, _ := desk.Repo.Audit(ctx, first.Number)
+		if last := audit[len(audit)-1]; last.From != "registered" || last.To != "withdrawn" || !strings.Contains(last.Detail, "written request") {
+			t.Errorf("audit of the withdrawal = %+v", last)
+		}
+	})
+	t.Run("TakesNoPlaceInTheFirstGradeOrder", func(t *testing.T) {
+		desk := newDesk(t)
+		var numbers []string
+		for i, name := range []string{"T1", "T2", "T3"} {
+			s := submission("school-admission", fmt.Sprintf("2026-04-0%dT10:00", i+1))
+			s.Child.Name, s.Grade, s.Territory, s.Documents = name, 1, true, admissionDocs
+			a, err := desk.Submit(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			numbers = append(numbers, a.Number)
+		}
+		if _, err := desk.SetStatus(ctx, numbers[1], intake.Change{To: intake.Withdrawn, Staff: "clerk", Reason: "moved to another town"}); err != nil {
+			t.Fatal(err)
+		}
+		rows, _, err := desk.FirstGradeOrder(ctx, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.Child)
+		}
+		if want := []string{"T1", "T3"}; !slices.Equal(got, want) {
+			t.Errorf("order %v, want %v", got, want)
+		}
+	})
+	t.Run("UnknownStatusIsInvalid", func(t *testing.T) {
+		desk := newDesk(t)
+		s := submission("school-admission", "2026-04-01T10:00")
+		s.Grade, s.Documents = 1, admissionDocs
+		a, err := desk.Submit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.SetStatus(ctx, a.Number, intake.Change{To: "done", Staff: "clerk"}); !errors.Is(err, intake.ErrInvalid) || !strings.Contains(err.Error(), "in_progress, issued, refused, withdrawn") {
+			t.Errorf("status %q: %v", "done", err)
+		}
+	})
+}

@@ -6,8 +6,9 @@
 // candidate base.
 //
 // The package is pure Go: storage sits behind Repository (implemented in memory by
-// intake/memstore, in a JSON file by intake/filestore, and in SQL by the store), and
-// rendering to PDF, CSV and XLSX lives in intake/receipt and intake/candidates.
+// intake/memstore, and in SQL by the store, where an accepted contest registration is
+// also a candidate of the contest), and rendering to PDF, CSV and XLSX lives in
+// intake/receipt and intake/daryn.
 //
 // Sources: the school's list of services and the Model Admission Rules with annexes 1
 // (admission standard) and 2 (transfer standard), the rules on education documents

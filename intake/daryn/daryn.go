@@ -53,12 +53,13 @@ func (r Row) record() []string {
 }
 
 // Candidates turns applications into the base: accepted contest registrations only
-// (registered, in progress or issued), ordered by school, grade, name and IIN.
+// (registered, in progress or issued; not rejected, refused or withdrawn), ordered by
+// school, grade, name and IIN.
 func Candidates(apps []*intake.Application) []Row {
 	var rows []Row
 	for _, a := range apps {
 		c := a.Candidate
-		if c == nil || a.Status == intake.Rejected || a.Status == intake.Refused {
+		if c == nil || !a.Status.Accepted() {
 			continue
 		}
 		rows = append(rows, Row{School: c.School, Grade: c.Grade, IIN: a.Child.IIN, Name: a.Child.Name, Language: c.Language,

@@ -7,9 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"tarazy/intake"
 )
@@ -179,6 +183,78 @@ func RunRepositoryContract(t *testing.T, open func(t *testing.T) intake.Reposito
 			if got := numbers(c.f); got != c.want {
 				t.Errorf("Applications(%+v) = %s, want %s", c.f, got, c.want)
 			}
+		}
+	})
+
+	t.Run("FilterOpenOverdueAndPages", func(t *testing.T) {
+		r := open(t)
+		// ADM-2026-00001 open, due 10 April; 00002 open, due 20 April; 00003 issued,
+		// due 10 April; 00004 open without a term.
+		for i, c := range []struct {
+			status intake.Status
+			due    intake.Date
+		}{{intake.Registered, intake.MakeDate(2026, 4, 10)}, {intake.InProgress, intake.MakeDate(2026, 4, 20)},
+			{intake.Issued, intake.MakeDate(2026, 4, 10)}, {intake.Registered, intake.Date{}}} {
+			a := newApp("ADM-2026", "")
+			a.Status, a.Due = c.status, c.due
+			if err := r.CreateApplication(ctx, a, entry("submit")); err != nil {
+				t.Fatalf("application %d: %v", i+1, err)
+			}
+		}
+		numbers := func(f intake.Filter) string {
+			list, err := r.Applications(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, a := range list {
+				out = append(out, a.Number[len(a.Number)-1:])
+			}
+			return strings.Join(out, " ")
+		}
+		cases := []struct {
+			name string
+			f    intake.Filter
+			want string
+		}{
+			{"Open", intake.Filter{Open: true}, "1 2 4"},
+			{"OverdueOn11April", intake.Filter{OverdueOn: intake.MakeDate(2026, 4, 11)}, "1"},
+			{"NotOverdueOnTheDueDay", intake.Filter{OverdueOn: intake.MakeDate(2026, 4, 10)}, ""},
+			{"OverdueOn21April", intake.Filter{OverdueOn: intake.MakeDate(2026, 4, 21)}, "1 2"},
+			{"FirstPage", intake.Filter{Limit: 2}, "1 2"},
+			{"NextPage", intake.Filter{After: "ADM-2026-00002", Limit: 2}, "3 4"},
+			{"LastPage", intake.Filter{After: "ADM-2026-00004", Limit: 2}, ""},
+		}
+		for _, c := range cases {
+			if got := numbers(c.f); got != c.want {
+				t.Errorf("%s: Applications(%+v) = %q, want %q", c.name, c.f, got, c.want)
+			}
+		}
+	})
+
+	t.Run("RecordSurvivesWhole", func(t *testing.T) {
+		r := open(t)
+		a := newApp("CON-2026", "contest-registration/2026/130517600016")
+		a.Service, a.Channel, a.Grade, a.Territory = "contest-registration", "office", 7, true
+		a.SubmittedAt = at.Add(-time.Hour)
+		a.Due = intake.MakeDate(2026, 4, 9)
+		a.DueAt = at.Add(48 * time.Hour)
+		a.Child = intake.Person{Name: "Айша Омарова", IIN: "130517600016", Email: "a@example.kz"}
+		a.Documents = []intake.Presented{{ID: "application"}, {ID: "health", Issued: intake.MakeDate(2026, 1, 10), ValidUntil: intake.MakeDate(2026, 9, 1)}}
+		a.Conditions = []string{"olympiad"}
+		a.Candidate = &intake.Candidate{School: "S1", Grade: 7, Language: "kk", Email: "a@example.kz", Olympiad: true,
+			Diplomas: []string{"математика, II орын"}, MynBala: true, IINOverride: "", Contest: "C1"}
+		a.Warnings = []string{"a warning"}
+		a.Note = "бір ескерту"
+		if err := r.CreateApplication(ctx, a, entry("submit")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Application(ctx, a.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(a, got, cmpopts.EquateApproxTime(time.Microsecond)); diff != "" {
+			t.Errorf("stored and read back (-stored +read):\n%s", diff)
 		}
 	})
 

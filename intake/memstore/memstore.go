@@ -1,5 +1,6 @@
-// Package memstore keeps the intake desk's records in memory: the Repository for
-// tests, and the state that intake/filestore saves to a file.
+// Package memstore keeps the intake desk's records in memory: the Repository the
+// intake package's own tests run on. Records that must last live in the store
+// (store/sqlite, store/postgres).
 package memstore
 
 import (
@@ -114,6 +115,9 @@ func (s *State) ApplicationsMatching(f intake.Filter) []*intake.Application {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out
 }
 

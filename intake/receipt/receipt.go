@@ -79,6 +79,7 @@ var words = map[string]map[string]string{
 		"email":          "Электрондық мекенжай",
 		"yes":            "иә",
 		"contest.result": "Үміткер конкурсқа қатысушылардың электрондық базасына енгізілді.",
+		"withdrawn":      "Өтінішті көрсетілетін қызметті алушы кері қайтарып алды",
 	},
 	"ru": {
 		"accept.title":   "Расписка о приеме документов",
@@ -117,6 +118,7 @@ var words = map[string]map[string]string{
 		"email":          "Электронный адрес",
 		"yes":            "да",
 		"contest.result": "Претендент внесен в электронную базу участников конкурса.",
+		"withdrawn":      "Заявление отозвано услугополучателем",
 	},
 }
 
@@ -184,10 +186,15 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 			due = fmt.Sprintf("%s (%d %s)", a.Due, svc.Term.WorkingDays, w["wd"])
 		}
 		ls = append(ls, line{label: w["due"], value: due})
-		if svc.Contest {
+		switch {
+		case a.Withdrawal != nil:
+			ls = append(ls, line{label: w["withdrawn"], value: a.Withdrawal.On.String() + ": " + a.Withdrawal.Reason})
+		case svc.Contest:
 			ls = append(ls, line{label: w["result"], value: w["contest.result"]})
-		} else if r := svc.Result.In(lang); r != "" {
-			ls = append(ls, line{label: w["result"], value: r})
+		default:
+			if r := svc.Result.In(lang); r != "" {
+				ls = append(ls, line{label: w["result"], value: r})
+			}
 		}
 	case IntakeRefusal, ReasonedRefusal:
 		var grounds []string
