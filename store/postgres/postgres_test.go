@@ -78,3 +78,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 func BenchmarkIngest(b *testing.B) { storetest.BenchmarkIngest(b, MustOpen(b)) }
 
 func BenchmarkExport100k(b *testing.B) { storetest.BenchmarkExport(b, MustOpen(b), 100000) }
+
+func TestIntake(t *testing.T) {
+	storetest.RunIntake(t, func(t *testing.T) storetest.IntakeStore { return MustOpen(t) })
+}
