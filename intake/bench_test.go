@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"tarazy/intake"
-	"tarazy/intake/filestore"
 	"tarazy/intake/memstore"
 )
 
@@ -35,40 +34,31 @@ func BenchmarkLoadCatalogueAndCalendar(b *testing.B) {
 	}
 }
 
-// BenchmarkSubmit measures one accepted submission with the repository already
-// holding n applications: the JSON file store rewrites its whole file each time, so
-// its cost grows with n; the in-memory store shows the desk's own cost.
+// BenchmarkSubmit measures one accepted submission with the in-memory repository
+// already holding n applications: the desk's own cost (catalogue check, calendar,
+// receipt number). The store's cost is BenchmarkIntakeSubmit in store/sqlite and
+// store/postgres.
 func BenchmarkSubmit(b *testing.B) {
 	cat, _ := intake.LoadCatalogue(nil)
 	cal, _ := intake.LoadCalendar()
 	for _, n := range []int{100, 1000} {
-		for _, kind := range []string{"memstore", "filestore"} {
-			b.Run(fmt.Sprintf("%s/existing=%d", kind, n), func(b *testing.B) {
-				var repo intake.Repository = memstore.New()
-				if kind == "filestore" {
-					s, err := filestore.Open(b.TempDir())
-					if err != nil {
-						b.Fatal(err)
-					}
-					repo = s
+		b.Run(fmt.Sprintf("memstore/existing=%d", n), func(b *testing.B) {
+			d := &intake.Desk{Catalogue: cat, Calendar: cal, Repo: memstore.New()}
+			s := intake.Submission{Service: "school-admission", At: time.Date(2026, 4, 14, 10, 0, 0, 0, almaty), Staff: "clerk",
+				Applicant: intake.Person{Name: "Нұрлан Әбдіқадыров"}, Child: intake.Person{Name: "Әлия"}, Grade: 1, Documents: admissionDocs}
+			ctx := context.Background()
+			for i := 0; i < n; i++ {
+				if _, err := d.Submit(ctx, s); err != nil {
+					b.Fatal(err)
 				}
-				d := &intake.Desk{Catalogue: cat, Calendar: cal, Repo: repo}
-				s := intake.Submission{Service: "school-admission", At: time.Date(2026, 4, 14, 10, 0, 0, 0, almaty), Staff: "clerk",
-					Applicant: intake.Person{Name: "Нұрлан Әбдіқадыров"}, Child: intake.Person{Name: "Әлия"}, Grade: 1, Documents: admissionDocs}
-				ctx := context.Background()
-				for i := 0; i < n; i++ {
-					if _, err := d.Submit(ctx, s); err != nil {
-						b.Fatal(err)
-					}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := d.Submit(ctx, s); err != nil {
+					b.Fatal(err)
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if _, err := d.Submit(ctx, s); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
+			}
+		})
 	}
 }

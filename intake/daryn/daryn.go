@@ -1,9 +1,11 @@
 // Package daryn exports the contest's candidate base for the Daryn centre (Model
 // Admission Rules §17, §20) as CSV and XLSX, with SHA-256 checksums, from the accepted
-// contest registrations of the intake desk.
+// contest registrations of the intake desk, and the contest's own candidates file
+// beside them.
 package daryn
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"tarazy/contest"
 	"tarazy/intake"
 )
 
@@ -160,52 +163,68 @@ func WriteXLSX(w io.Writer, rows []Row, csvSHA256 string) error {
 	return f.Write(w)
 }
 
-// File is one written export file and its checksum.
+// File is one export file and its checksum.
 type File struct {
 	Name   string
 	SHA256 string
+	Data   []byte
 }
 
-// Extra is one more file to write beside the base and cover by SHA256SUMS (the
-// contest's own candidates file, made where both packages are wired).
-type Extra struct {
-	Name string
-	Data []byte
-}
+// File names of the export, in the order SHA256SUMS lists them.
+const (
+	CSVName        = "candidates.csv"
+	XLSXName       = "candidates.xlsx"
+	ContestCSVName = "contest-candidates.csv"
+	SumsName       = "SHA256SUMS"
+)
 
-// Export writes candidates.csv, candidates.xlsx, the extra files and SHA256SUMS (in
-// the format `sha256sum -c SHA256SUMS` checks) into dir, each through a temporary file
-// renamed into place, and returns the files with their checksums.
-func Export(dir string, rows []Row, extra ...Extra) ([]File, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var csvBuf strings.Builder
+// FileNames lists every file of the export.
+var FileNames = []string{CSVName, XLSXName, ContestCSVName, SumsName}
+
+// Files makes the export in memory: candidates.csv, candidates.xlsx (its "about" sheet
+// names the CSV's SHA-256), contest-candidates.csv — exactly what
+// contest.ReadCandidatesCSV reads, so `tarazy score` and `rank` take the
+// registrations as they are — and last SHA256SUMS over the three, in the format
+// `sha256sum -c` checks. The same rows always give the same bytes.
+func Files(rows []Row) ([]File, error) {
+	var csvBuf bytes.Buffer
 	if err := WriteCSV(&csvBuf, rows); err != nil {
 		return nil, err
 	}
-	csvData := []byte(csvBuf.String())
-	csvSum := sum(csvData)
-	var xlsx strings.Builder
+	csvSum := sum(csvBuf.Bytes())
+	var xlsx bytes.Buffer
 	if err := WriteXLSX(&xlsx, rows, csvSum); err != nil {
-		return nil, fmt.Errorf("candidates.xlsx: %w", err)
+		return nil, fmt.Errorf("%s: %w", XLSXName, err)
 	}
-	xlsxData := []byte(xlsx.String())
-	all := append([]Extra{{"candidates.csv", csvData}, {"candidates.xlsx", xlsxData}}, extra...)
-	var files []File
-	var sums strings.Builder
-	for _, e := range all {
-		if e.Name == "SHA256SUMS" || filepath.Base(e.Name) != e.Name {
-			return nil, fmt.Errorf("export file name %q", e.Name)
-		}
-		f := File{e.Name, sum(e.Data)}
-		files = append(files, f)
+	regs := make([]contest.Registration, len(rows))
+	for i, r := range rows {
+		regs[i] = contest.Registration{School: r.School, Grade: r.Grade, IIN: r.IIN, Name: r.Name, Olympiad: r.Olympiad, MynBala: r.MynBala}
+	}
+	var cc bytes.Buffer
+	if err := contest.WriteCandidatesCSV(&cc, regs); err != nil {
+		return nil, fmt.Errorf("%s: %w", ContestCSVName, err)
+	}
+	files := []File{{CSVName, csvSum, csvBuf.Bytes()}, {XLSXName, sum(xlsx.Bytes()), xlsx.Bytes()}, {ContestCSVName, sum(cc.Bytes()), cc.Bytes()}}
+	var sums bytes.Buffer
+	for _, f := range files {
 		fmt.Fprintf(&sums, "%s  %s\n", f.SHA256, f.Name)
 	}
-	// SHA256SUMS goes last, so a reader who finds it finds the files it lists.
-	all = append(all, Extra{"SHA256SUMS", []byte(sums.String())})
-	for _, e := range all {
-		if err := writeAtomic(filepath.Join(dir, e.Name), e.Data); err != nil {
+	return append(files, File{SumsName, sum(sums.Bytes()), sums.Bytes()}), nil
+}
+
+// Export writes the files of the export into dir, each through a temporary file
+// renamed into place, SHA256SUMS last (so a reader who finds it finds the files it
+// lists), and returns them.
+func Export(dir string, rows []Row) ([]File, error) {
+	files, err := Files(rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if err := writeAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"tarazy/contest"
 	"tarazy/intake"
 	"tarazy/intake/daryn"
 )
@@ -34,6 +36,7 @@ func apps() []*intake.Application {
 			intake.Candidate{School: school, Language: "ru", Email: "erlan@example.kz"}),
 		mk("CON-2026-00002", "Refused, not a candidate", "130101500011", 7, intake.Refused, intake.Candidate{School: school}),
 		mk("CON-2026-00004", "Late, refused at intake", "130101500022", 7, intake.Rejected, intake.Candidate{School: school}),
+		mk("CON-2026-00006", "Withdrawn, not a candidate", "130101500033", 7, intake.Withdrawn, intake.Candidate{School: school}),
 		mk("CON-2026-00005", "Бекова \"Ая\", Дана", "130909600014", 7, intake.Issued,
 			intake.Candidate{School: school, Language: "kk", Email: "dana@example.kz"}),
 		{Number: "ADM-2026-00001", Status: intake.Registered, Child: intake.Person{Name: "not a contest registration"}},
@@ -89,6 +92,42 @@ func TestExport(t *testing.T) {
 	about, _ := x.GetRows("about")
 	if about[2][1] != files[0].SHA256 {
 		t.Errorf("the workbook's CSV checksum %q is not the CSV's %s", about[2][1], files[0].SHA256)
+	}
+}
+
+// The contest's own candidates file is what `tarazy score` and `rank` read: the same
+// candidates, nothing lost between the desk and the ranking.
+func TestContestFileIsTheContestsInput(t *testing.T) {
+	rows := daryn.Candidates(apps())
+	files, err := daryn.Files(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name)
+	}
+	if diff := cmp.Diff(daryn.FileNames, names); diff != "" {
+		t.Fatalf("files (-want +got):\n%s", diff)
+	}
+	regs, err := contest.ReadCandidatesCSV(bytes.NewReader(files[2].Data), daryn.ContestCSVName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range regs {
+		got = append(got, fmt.Sprintf("%s %d %s olympiad=%v myn_bala=%v", r.IIN, r.Grade, r.Name, r.Olympiad, r.MynBala))
+	}
+	want := []string{
+		"140203500019 6 Ахметов Ерлан olympiad=false myn_bala=false",
+		"130909600014 7 Бекова \"Ая\", Дана olympiad=false myn_bala=false",
+		"130517600016 7 Омарова Айша Серікқызы olympiad=true myn_bala=true",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("contest-candidates.csv as the contest reads it (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(files[3].Data), files[2].SHA256+"  "+daryn.ContestCSVName+"\n") {
+		t.Errorf("SHA256SUMS does not cover the contest file:\n%s", files[3].Data)
 	}
 }
 

@@ -82,3 +82,5 @@ func BenchmarkExport100k(b *testing.B) { storetest.BenchmarkExport(b, MustOpen(b
 func TestIntake(t *testing.T) {
 	storetest.RunIntake(t, func(t *testing.T) storetest.IntakeStore { return MustOpen(t) })
 }
+
+func BenchmarkIntakeSubmit(b *testing.B) { storetest.BenchmarkIntakeSubmit(b, MustOpen(b), 1000) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"tarazy/intake"
 	"tarazy/store"
 )
 
@@ -49,5 +50,35 @@ func BenchmarkExport(b *testing.B, s store.Store, n int) {
 		if err != nil || len(page) != n/6*6 {
 			b.Fatalf("%d rows, %v", len(page), err)
 		}
+	}
+}
+
+// BenchmarkIntakeSubmit registers complete contest registrations (each one also a
+// candidate) and first-grade applications, alternately, at one school's desk whose
+// register already holds existing applications; b.N counts submissions.
+func BenchmarkIntakeSubmit(b *testing.B, s IntakeStore, existing int) {
+	Seed(b, s)
+	d := Desk(b, s, "clerk", "S1")
+	ctx := context.Background()
+	admission := ContestSubmission(0, "S1", 2)
+	admission.Service, admission.Candidate, admission.Grade, admission.Territory = "school-admission", nil, 1, true
+	admission.At = admission.At.AddDate(0, 1, 0)
+	admission.Documents = []intake.Presented{{ID: "application"}, {ID: "identity"}, {ID: "health"}, {ID: "photos"}}
+	submit := func(i int) {
+		sub := admission
+		if i%2 == 1 {
+			sub = ContestSubmission(i, "S1", 2+i%25)
+		}
+		if _, err := d.Submit(ctx, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < existing; i++ {
+		submit(2*i + 2)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		submit(existing*2 + i)
 	}
 }
