@@ -15,7 +15,7 @@ import (
 	_ "time/tzdata" // the office's zone (Asia/Almaty) even on a machine without tzdata
 
 	"tarazy/intake"
-	"tarazy/intake/filestore"
+	"tarazy/store"
 )
 
 // The intake desk's subcommands: `tarazy intake <sub> [flags]`. Each lives in an
@@ -56,7 +56,7 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintln(env.Stdout)
 		fmt.Fprintln(env.Stdout, "`tarazy intake <command> -h` shows its flags. Every command takes --catalogue and --calendar;")
-		fmt.Fprintln(env.Stdout, "those that keep records take --data (a folder; default $TARAZY_DATA or ./tarazy-data).")
+		fmt.Fprintln(env.Stdout, "those that keep records take --data/--db (the store, as for `tarazy serve`), --school and --staff.")
 		if len(args) == 0 {
 			return usagef("which intake command?")
 		}
@@ -73,8 +73,10 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 type intakeOpts struct {
 	catalogue string
 	calendars listFlag
-	data      string
+	db        *dbFlags // nil for commands that keep no records
+	school    string
 	staff     string
+	st        migratingStore
 }
 
 func addIntakeFlags(fs *flag.FlagSet, withData bool) *intakeOpts {
@@ -85,11 +87,8 @@ func addIntakeFlags(fs *flag.FlagSet, withData bool) *intakeOpts {
 	}
 	fs.Var(&o.calendars, "calendar", "calendar override file, applied over the built-in calendar; repeatable (env TARAZY_CALENDAR, ':'-separated)")
 	if withData {
-		def := os.Getenv("TARAZY_DATA")
-		if def == "" {
-			def = "tarazy-data"
-		}
-		fs.StringVar(&o.data, "data", def, "data folder holding intake.json (env TARAZY_DATA)")
+		o.db = addDBFlags(fs)
+		fs.StringVar(&o.school, "school", os.Getenv("TARAZY_SCHOOL"), "the school whose register this is, by its code (env TARAZY_SCHOOL; default: the one school in the store)")
 		fs.StringVar(&o.staff, "staff", defaultStaff(), "who does this, for the audit log (env TARAZY_STAFF, else the login name)")
 	}
 	return o
@@ -128,9 +127,17 @@ func (o *intakeOpts) loadCalendar() (*intake.Calendar, error) {
 	return intake.LoadCalendar(files...)
 }
 
+// intakeStore is a store that keeps the intake desk's registers, one per school
+// (store/sqlite and store/postgres).
+type intakeStore interface {
+	migratingStore
+	Intake(by store.Actor, school string) intake.Repository
+}
+
 // desk loads the catalogue and the calendar (refusing to start on a malformed file)
-// and opens the data folder when the command keeps records.
-func (o *intakeOpts) desk() (*intake.Desk, error) {
+// and, when the command keeps records, opens the store (migrating it) and the
+// school's register in it. Call close when done.
+func (o *intakeOpts) desk(ctx context.Context, env *Env) (*intake.Desk, error) {
 	cat, err := o.loadCatalogue()
 	if err != nil {
 		return nil, err
@@ -140,14 +147,64 @@ func (o *intakeOpts) desk() (*intake.Desk, error) {
 		return nil, err
 	}
 	d := &intake.Desk{Catalogue: cat, Calendar: cal}
-	if o.data != "" {
-		st, err := filestore.Open(o.data)
-		if err != nil {
-			return nil, err
-		}
-		d.Repo = st
+	if o.db == nil {
+		return d, nil
 	}
+	if strings.TrimSpace(o.staff) == "" {
+		return nil, usagef("say who you are with --staff NAME (or TARAZY_STAFF): every change is recorded with a name")
+	}
+	st, err := o.db.openMigrated(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	o.st = st
+	is, ok := st.(intakeStore)
+	if !ok {
+		return nil, fmt.Errorf("the %s store keeps no intake register", st.Backend())
+	}
+	if o.school, err = o.pickSchool(ctx); err != nil {
+		return nil, err
+	}
+	d.Repo = is.Intake(o.actor(), o.school)
 	return d, nil
+}
+
+// actor is who the store's audit names: the person at the desk, in the office's role.
+func (o *intakeOpts) actor() store.Actor {
+	return store.Actor{Name: o.staff, Role: store.RoleOffice, School: o.school}
+}
+
+// pickSchool is --school, or the store's only school.
+func (o *intakeOpts) pickSchool(ctx context.Context) (string, error) {
+	if o.school != "" {
+		return o.school, nil
+	}
+	schools, err := o.st.ListSchools(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch len(schools) {
+	case 0:
+		return "", fmt.Errorf("no school is in the store at %s yet: add yours once with `tarazy intake setup --school CODE` (its names come from the catalogue), or point --db at the national database", o.db.describe())
+	case 1:
+		return schools[0].Code, nil
+	}
+	codes := make([]string, 0, len(schools))
+	for _, sc := range schools {
+		codes = append(codes, sc.Code)
+	}
+	if len(codes) > 10 {
+		codes = append(codes[:10], "…")
+	}
+	return "", usagef("the store has %d schools: say whose register this is with --school CODE (or TARAZY_SCHOOL): %s", len(schools), strings.Join(codes, ", "))
+}
+
+// close closes the store desk opened, if it did.
+func (o *intakeOpts) close() {
+	if o.st != nil {
+		o.st.Close()
+		o.st = nil
+	}
 }
 
 // listFlag is a repeatable string flag.
@@ -245,6 +302,8 @@ func printWarnings(w io.Writer, ws []string) {
 // explain adds what to do to the errors a person at the desk meets most.
 func explain(err error) error {
 	switch {
+	case store.ErrorCode(err) == store.Unavailable:
+		return fmt.Errorf("%w; nothing was recorded: try again once the database is back", err)
 	case errors.Is(err, intake.ErrConflict):
 		return fmt.Errorf("%w; nothing was changed: run the command again", err)
 	case errors.Is(err, intake.ErrIINChecksum):

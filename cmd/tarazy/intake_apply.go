@@ -28,14 +28,14 @@ func init() {
 	})
 	registerIntake(&intakeCommand{
 		name:    "list",
-		summary: "applications, filtered by service, status and year",
-		usage:   "intake list [--service ID] [--status S] [--year Y]",
+		summary: "applications, filtered by service, status, year, open or overdue",
+		usage:   "intake list [--service ID] [--status S] [--year Y] [--open] [--overdue DATE]",
 		run:     runIntakeList,
 	})
 	registerIntake(&intakeCommand{
 		name:    "status",
-		summary: "move an application on: in_progress, issued (with the result) or refused (with ground and reasons)",
-		usage:   "intake status NUMBER --to in_progress|issued|refused [--result TEXT] [--ground ID --reason TEXT]",
+		summary: "move an application on: in_progress, issued (with the result), refused (ground and reasons) or withdrawn",
+		usage:   "intake status NUMBER --to in_progress|issued|refused|withdrawn [--result TEXT] [--ground ID] [--reason TEXT]",
 		run:     runIntakeStatus,
 	})
 	registerIntake(&intakeCommand{
@@ -87,7 +87,8 @@ func runIntakeApply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -177,7 +178,8 @@ func runIntakeShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -218,6 +220,9 @@ func runIntakeShow(ctx context.Context, env *Env, args []string) error {
 		if r.Result != "" {
 			fmt.Fprintf(env.Stdout, "result: %s\n", r.Result)
 		}
+		if w := r.Withdrawal; w != nil {
+			fmt.Fprintf(env.Stdout, "withdrawn on %s: %s\n", w.On, w.Reason)
+		}
 	case *intake.Complaint:
 		fmt.Fprintf(env.Stdout, "%s  to %s  %s\n", r.Number, r.Body, r.Status)
 		fmt.Fprintf(env.Stdout, "from: %s; about: %s %s\n", r.Complainant.Name, r.Application, r.Subject)
@@ -237,16 +242,32 @@ func runIntakeList(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "intake list", intakeCommands["list"].usage)
 	o := addIntakeFlags(fs, true)
 	service := fs.String("service", "", "only this service")
-	status := fs.String("status", "", "only this status: rejected, registered, in_progress, issued, refused")
+	status := fs.String("status", "", "only this status: registered, in_progress, issued, refused, rejected, withdrawn")
 	year := fs.Int("year", 0, "only applications registered in this year")
+	open := fs.Bool("open", false, "only those still waiting for their result")
+	overdue := fs.String("overdue", "", "only open ones past their due date on this day (YYYY-MM-DD, or \"today\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := o.desk()
+	if *status != "" && !intake.Status(*status).Valid() {
+		return usagef("--status %q: one of registered, in_progress, issued, refused, rejected, withdrawn", *status)
+	}
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
-	apps, err := d.Repo.Applications(ctx, intake.Filter{Service: *service, Status: intake.Status(*status), Year: *year})
+	f := intake.Filter{Service: *service, Status: intake.Status(*status), Year: *year, Open: *open}
+	if *overdue != "" {
+		day := ""
+		if *overdue != "today" {
+			day = *overdue
+		}
+		if f.OverdueOn, err = parseDay(day, d.Catalogue.Location()); err != nil {
+			return err
+		}
+	}
+	apps, err := d.Repo.Applications(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -264,15 +285,16 @@ func runIntakeList(ctx context.Context, env *Env, args []string) error {
 func runIntakeStatus(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "intake status", intakeCommands["status"].usage)
 	o := addIntakeFlags(fs, true)
-	to := fs.String("to", "", "in_progress, issued or refused")
+	to := fs.String("to", "", "in_progress, issued, refused or withdrawn")
 	result := fs.String("result", "", "for issued: what was issued (order number, duplicate number)")
 	ground := fs.String("ground", "", "for refused: the ground id (`tarazy intake services --service ID` lists them)")
-	reason := fs.String("reason", "", "for refused: the reasons, in words the applicant reads")
+	reason := fs.String("reason", "", "for refused: the reasons, in words the applicant reads; for withdrawn: the applicant's request")
 	pos, err := parsePositional(fs, args, 1, "one application number")
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -300,7 +322,8 @@ func runIntakeReceipt(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}

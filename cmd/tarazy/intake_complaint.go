@@ -73,7 +73,8 @@ func runIntakeComplaint(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,8 @@ func runIntakeComplaintExtend(ctx context.Context, env *Env, args []string) erro
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -124,7 +126,8 @@ func runIntakeComplaintNotice(ctx context.Context, env *Env, args []string) erro
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -149,7 +152,8 @@ func runIntakeComplaintAnswer(ctx context.Context, env *Env, args []string) erro
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -171,7 +175,8 @@ func runIntakeComplaints(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -192,7 +197,8 @@ func runIntakeOverdue(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}

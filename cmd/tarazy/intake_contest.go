@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
-	"tarazy/contest"
 	"tarazy/intake"
 	"tarazy/intake/daryn"
 )
@@ -16,14 +15,14 @@ func init() {
 		name:    "contest-register",
 		summary: "register a candidate for the specialized-school contest (§16–19)",
 		usage: `intake contest-register --name NAME --iin IIN --grade 5|6|7 --language kk|ru --email ADDR --applicant NAME
-       [--olympiad --diploma TEXT]... [--myn-bala] [--doc ID]... [--iin-override REASON] [--school NAME]
+       [--olympiad --diploma TEXT]... [--myn-bala] [--doc ID]... [--iin-override REASON] [--contest ID]
        [--channel office|school_website] [--at 2026-03-02T10:00] [--lang kk|ru] [--pdf FILE]`,
 		run: runIntakeContestRegister,
 	})
 	registerIntake(&intakeCommand{
 		name:    "contest-export",
 		summary: "write the candidate base for the Daryn centre (§20): CSV, XLSX, the contest's candidates file and SHA256SUMS",
-		usage:   "intake contest-export --year 2026 --out DIR",
+		usage:   "intake contest-export --year 2026 [--contest ID] --out DIR",
 		run:     runIntakeContestExport,
 	})
 }
@@ -39,7 +38,7 @@ func runIntakeContestRegister(ctx context.Context, env *Env, args []string) erro
 	email := fs.String("email", "", "the candidate's e-mail (§17)")
 	applicant := fs.String("applicant", "", "the parent or legal representative who applies")
 	phone := fs.String("phone", "", "the applicant's phone")
-	school := fs.String("school", "", "the specialized school (default: the provider in the catalogue)")
+	contestID := fs.String("contest", "", "the contest in the store (default: the one contest of the registration year)")
 	olympiad := fs.Bool("olympiad", false, "winner or prize-winner of the regional stage of a republican olympiad (§38); the diploma copy is then required")
 	fs.Var(&diplomas, "diploma", "a diploma presented, in words (repeat)")
 	mynBala := fs.Bool("myn-bala", false, "winner of the \"Мың бала\" olympiad (grade 7 quota, §25)")
@@ -59,7 +58,8 @@ func runIntakeContestRegister(ctx context.Context, env *Env, args []string) erro
 	if err != nil {
 		return err
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -80,8 +80,8 @@ func runIntakeContestRegister(ctx context.Context, env *Env, args []string) erro
 		Applicant: intake.Person{Name: *applicant, Phone: *phone},
 		Child:     intake.Person{Name: *name, IIN: strings.TrimSpace(*iinv), Email: *email},
 		Documents: presented,
-		Candidate: &intake.Candidate{School: *school, Grade: *grade, Language: *language, Email: *email,
-			Olympiad: *olympiad, Diplomas: diplomas, MynBala: *mynBala, IINOverride: *override},
+		Candidate: &intake.Candidate{School: o.school, Grade: *grade, Language: *language, Email: *email,
+			Olympiad: *olympiad, Diplomas: diplomas, MynBala: *mynBala, IINOverride: *override, Contest: *contestID},
 	})
 	if err != nil {
 		return explain(err)
@@ -93,14 +93,16 @@ func runIntakeContestExport(ctx context.Context, env *Env, args []string) error 
 	fs := newFlags(env, "intake contest-export", intakeCommands["contest-export"].usage)
 	o := addIntakeFlags(fs, true)
 	year := fs.Int("year", 0, "the contest year (required)")
-	out := fs.String("out", "", "folder to write candidates.csv, candidates.xlsx and SHA256SUMS into (required)")
+	contestID := fs.String("contest", "", "only registrations for this contest (when the year has more than one)")
+	out := fs.String("out", "", "folder to write candidates.csv, candidates.xlsx, contest-candidates.csv and SHA256SUMS into (required)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *year == 0 || *out == "" {
 		return usagef("--year and --out are required")
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}
@@ -112,22 +114,15 @@ func runIntakeContestExport(ctx context.Context, env *Env, args []string) error 
 	if err != nil {
 		return err
 	}
+	if *contestID != "" {
+		apps = slices.DeleteFunc(apps, func(a *intake.Application) bool { return a.Candidate == nil || a.Candidate.Contest != *contestID })
+	}
 	rows := daryn.Candidates(apps)
-	// The contest's own candidates file (contest.ReadCandidatesCSV), written beside the
-	// Daryn base so `tarazy score`/`rank` take the registrations as they are.
-	regs := make([]contest.Registration, len(rows))
-	for i, r := range rows {
-		regs[i] = contest.Registration{School: r.School, Grade: r.Grade, IIN: r.IIN, Name: r.Name, Olympiad: r.Olympiad, MynBala: r.MynBala}
-	}
-	var cc bytes.Buffer
-	if err := contest.WriteCandidatesCSV(&cc, regs); err != nil {
-		return err
-	}
-	files, err := daryn.Export(*out, rows, daryn.Extra{Name: "contest-candidates.csv", Data: cc.Bytes()})
+	files, err := daryn.Export(*out, rows)
 	if err != nil {
 		return fmt.Errorf("export candidates: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "%d candidates of %d\n", len(rows), *year)
+	fmt.Fprintf(env.Stdout, "%d candidates of %d at school %s\n", len(rows), *year, o.school)
 	for _, f := range files {
 		fmt.Fprintf(env.Stdout, "%s  %s\n", f.SHA256, f.Name)
 	}

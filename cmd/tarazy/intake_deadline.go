@@ -29,7 +29,8 @@ func runIntakeDeadline(ctx context.Context, env *Env, args []string) error {
 	if *from == "" || *n < 0 {
 		return usagef("--from and --working-days are required")
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}

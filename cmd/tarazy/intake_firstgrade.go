@@ -33,7 +33,8 @@ func runIntakeFirstGrade(ctx context.Context, env *Env, args []string) error {
 	if *format != "text" && *format != "csv" {
 		return usagef("--format text or csv")
 	}
-	d, err := o.desk()
+	d, err := o.desk(ctx, env)
+	defer o.close()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"tarazy/contest"
+	"tarazy/store/sqlite"
 )
 
 // The example of issue 6, output exactly as specified: two ISO dates.
@@ -73,8 +75,20 @@ func itoa(n int) string {
 	return s
 }
 
-func TestIntakeApplicationFlow(t *testing.T) {
+// setupSchool makes a fresh embedded store with the school 001 and the 2026 contest,
+// as a school running the desk on its own machine does once.
+func setupSchool(t *testing.T) string {
+	t.Helper()
 	data := t.TempDir()
+	code, out, stderr := run(t, "intake", "setup", "--data", data, "--school", "001", "--contest", "2026", "--year", "2026", "--staff", "admin")
+	if code != 0 || !strings.Contains(out, "school 001: Тимирязев") || !strings.Contains(out, "contest 2026: Конкурс 2026, 2026") {
+		t.Fatalf("setup: exit %d\n%s\n%s", code, out, stderr)
+	}
+	return data
+}
+
+func TestIntakeApplicationFlow(t *testing.T) {
+	data := setupSchool(t)
 	t.Setenv("TARAZY_STAFF", "Гүлнар")
 	base := []string{"intake", "apply", "--data", data, "--service", "duplicates", "--applicant", "Бекзат Оспанов",
 		"--condition", "damaged", "--doc", "application", "--doc", "identity", "--at", "2026-04-14T17:59"}
@@ -118,7 +132,7 @@ func TestIntakeApplicationFlow(t *testing.T) {
 }
 
 func TestIntakeContestRegistrationAndExport(t *testing.T) {
-	data := t.TempDir()
+	data := setupSchool(t)
 	t.Setenv("TARAZY_STAFF", "жауапты тұлға")
 	reg := func(name, iin string, extra ...string) (int, string, string) {
 		args := append([]string{"intake", "contest-register", "--data", data, "--name", name, "--iin", iin, "--grade", "7",
@@ -145,13 +159,27 @@ func TestIntakeContestRegistrationAndExport(t *testing.T) {
 	if code, out, _ := reg("Кеш Қалды", "130909600017", late...); code != 0 || !strings.HasPrefix(out, "REFUSED AT INTAKE") {
 		t.Fatalf("late: %d %s", code, out)
 	}
+	// The accepted registrations are the contest's candidates in the store, which the
+	// ranking reads; a withdrawn one leaves the base.
+	if got := storeCandidates(t, data); got != "130517500017 130517600016" {
+		t.Errorf("candidates in the store: %s", got)
+	}
+	if code, out, stderr := reg("Нұрлан Бек", "130302500010"); code != 0 {
+		t.Fatalf("third registration: %d %s %s", code, out, stderr)
+	}
+	if code, out, stderr := run(t, "intake", "status", "--data", data, "CON-2026-00004", "--to", "withdrawn", "--reason", "the parents' request of 11 March"); code != 0 || !strings.Contains(out, "CON-2026-00004 is now withdrawn") {
+		t.Fatalf("withdraw: %d %s %s", code, out, stderr)
+	}
+	if got := storeCandidates(t, data); got != "130517500017 130517600016" {
+		t.Errorf("candidates in the store after the withdrawal: %s", got)
+	}
 	out := filepath.Join(t.TempDir(), "daryn")
 	code, stdout, stderr := run(t, "intake", "contest-export", "--data", data, "--year", "2026", "--out", out)
-	if code != 0 || !strings.HasPrefix(stdout, "2 candidates of 2026") {
+	if code != 0 || !strings.HasPrefix(stdout, "2 candidates of 2026 at school 001") {
 		t.Fatalf("export: %d %s %s", code, stdout, stderr)
 	}
 	csv, _ := os.ReadFile(filepath.Join(out, "candidates.csv"))
-	if !strings.Contains(string(csv), ",7,130517600016,Омарова Айша,1,1,kk,c@example.kz,") || strings.Contains(string(csv), "Кеш") {
+	if !strings.Contains(string(csv), "001,7,130517600016,Омарова Айша,1,1,kk,c@example.kz,") || strings.Contains(string(csv), "Кеш") {
 		t.Errorf("candidates.csv:\n%s", csv)
 	}
 	// The contest reads the registrations as they are.
@@ -173,8 +201,55 @@ func TestIntakeContestRegistrationAndExport(t *testing.T) {
 	}
 }
 
+// storeCandidates lists the IINs of the 2026 contest's candidates in the embedded
+// store under data.
+func storeCandidates(t *testing.T, data string) string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cs, err := st.Candidates(context.Background(), "2026", "001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var iins []string
+	for _, c := range cs {
+		iins = append(iins, c.IIN)
+	}
+	return strings.Join(iins, " ")
+}
+
+func TestIntakeNeedsItsSchool(t *testing.T) {
+	t.Setenv("TARAZY_STAFF", "clerk")
+	empty := t.TempDir()
+	if code, _, stderr := run(t, "intake", "list", "--data", empty); code != 1 || !strings.Contains(stderr, "tarazy intake setup --school CODE") {
+		t.Errorf("a store without schools: exit %d, %q", code, stderr)
+	}
+	data := setupSchool(t)
+	if code, _, stderr := run(t, "intake", "setup", "--data", data, "--school", "002"); code != 0 {
+		t.Fatalf("second school: %s", stderr)
+	}
+	if code, _, stderr := run(t, "intake", "list", "--data", data); code != 2 || !strings.Contains(stderr, "--school CODE") || !strings.Contains(stderr, "001, 002") {
+		t.Errorf("two schools without --school: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "intake", "list", "--data", data, "--school", "002"); code != 0 {
+		t.Errorf("--school 002: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "intake", "apply", "--data", data, "--school", "009", "--service", "transfer", "--applicant", "A", "--at", "2026-04-14T10:00"); code != 1 || !strings.Contains(stderr, "school 009 is not in the list of schools") {
+		t.Errorf("unknown school: exit %d, %q", code, stderr)
+	}
+	if code, out, _ := run(t, "intake", "setup", "--data", data, "--school", "001", "--contest", "2026", "--year", "2026"); code != 0 || !strings.Contains(out, "already there") {
+		t.Errorf("setup again: exit %d, %q", code, out)
+	}
+	if code, _, stderr := run(t, "intake", "setup", "--data", data, "--school", "001", "--contest", "2026", "--year", "2027"); code != 1 || !strings.Contains(stderr, "already exists for 2026") {
+		t.Errorf("setup with the contest's year changed: exit %d, %q", code, stderr)
+	}
+}
+
 func TestIntakeFirstGradeOrderPrinted(t *testing.T) {
-	data := t.TempDir()
+	data := setupSchool(t)
 	t.Setenv("TARAZY_STAFF", "clerk")
 	for i, who := range []string{"O-Асан", "T-Бота", "T-Ерке", "T-Жан", "T-Іңкәр"} {
 		args := []string{"intake", "apply", "--data", data, "--service", "school-admission", "--applicant", "ата-ана", "--child", who,
@@ -204,7 +279,7 @@ func TestIntakeFirstGradeOrderPrinted(t *testing.T) {
 }
 
 func TestIntakeComplaintsAndOverdue(t *testing.T) {
-	data := t.TempDir()
+	data := setupSchool(t)
 	t.Setenv("TARAZY_STAFF", "secretary")
 	code, out, stderr := run(t, "intake", "complaint", "--data", data, "--body", "quality_authority", "--from", "Ерлан", "--subject", "no receipt", "--at", "2026-04-01T10:00")
 	if code != 0 || out != "CPL-2026-00001 to quality_authority: registered 2026-04-01, due 2026-04-22\n" {

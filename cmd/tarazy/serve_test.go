@@ -129,7 +129,8 @@ func TestTokenCommands(t *testing.T) {
 func TestMigrateCommand(t *testing.T) {
 	db := dbArgs(t, "sqlite")
 	out := mustRun(t, append([]string{"migrate"}, db...)...)
-	if !strings.Contains(out, "applied 001_contest.sql") || !strings.Contains(out, "1 of 1 migrations") {
+	n := strings.Count(out, "applied 0")
+	if !strings.Contains(out, "applied 001_contest.sql") || !strings.Contains(out, fmt.Sprintf("%d of %d migrations", n, n)) {
 		t.Fatalf("first migrate:\n%s", out)
 	}
 	if out := mustRun(t, append([]string{"migrate"}, db...)...); strings.Contains(out, "applied 0") {
