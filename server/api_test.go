@@ -37,7 +37,8 @@ var paramRE = regexp.MustCompile(`\{[a-z]+\}`)
 
 func concrete(pattern, school string) string {
 	vals := map[string]string{"{contest}": "C1", "{school}": school, "{grade}": "7", "{format}": "pdf", "{batch}": "b1",
-		"{sha}": strings.Repeat("a", 64), "{serial}": "000001", "{field}": "q3"}
+		"{sha}": strings.Repeat("a", 64), "{serial}": "000001", "{field}": "q3",
+		"{number}": "ADM-2026-00001", "{service}": "transfer", "{file}": "candidates.csv"}
 	return paramRE.ReplaceAllStringFunc(pattern, func(p string) string { return vals[p] })
 }
 

@@ -17,9 +17,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tarazy/intake"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/server/client"
+	"tarazy/server/intakeapi"
 	"tarazy/store"
 	"tarazy/store/blob"
 	"tarazy/store/postgres"
@@ -96,6 +98,19 @@ func startEnvOnNoSeed(t testing.TB, st store.Store, mod func(*server.Config)) *e
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := server.New(st, blobs, cfg, log, reg, reg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The intake desk's routes, as `tarazy serve` adds them, so the route-wide tests
+	// (tokens, scope, OpenAPI) cover them too.
+	cat, err := intake.LoadCatalogue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := intake.LoadCalendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := intakeapi.Register(srv, st.(intakeapi.Registers), cat, cal); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

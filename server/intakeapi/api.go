@@ -1,0 +1,232 @@
+// Package intakeapi is the intake desk over HTTP (issue 6): the school office's
+// applications, receipts, first-grade order, complaints, deadlines and the contest
+// candidate export as JSON routes for the role `office`, and the office's pages under
+// /ui/. Every route is bound to the {school} of its path: an office token reaches its
+// own school only (403 and an audit entry elsewhere), an admin any school. The rules
+// themselves are the intake package's; this package only translates.
+package intakeapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"tarazy/intake"
+	"tarazy/server"
+	"tarazy/store"
+)
+
+// API serves the intake desk.
+type API struct {
+	st  Registers
+	cat *intake.Catalogue
+	cal *intake.Calendar
+	srv *server.Server
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+// Registers is what the desk needs of the store: a school's register, the contests
+// the export names, and the schools an administrator chooses from.
+type Registers interface {
+	Intake(by store.Actor, school string) intake.Repository
+	store.Contests
+	ListSchools(ctx context.Context) ([]store.School, error)
+}
+
+// Prefix is where the desk's API lives; {school} is the school's code.
+const Prefix = "/api/schools/{school}/intake"
+
+// PagePrefix is where the office's pages live.
+const PagePrefix = "/ui/schools/{school}/intake"
+
+// Register adds the desk's routes and pages to srv. The catalogue and the calendar
+// are loaded (and checked) by the caller, so a malformed file stops the server at
+// start.
+func Register(srv *server.Server, st Registers, cat *intake.Catalogue, cal *intake.Calendar) (*API, error) {
+	a := &API{st: st, cat: cat, cal: cal, srv: srv, Now: time.Now}
+	if err := a.addPages(); err != nil {
+		return nil, err
+	}
+	for _, rt := range a.routes() {
+		srv.Handle(rt)
+	}
+	return a, nil
+}
+
+func (a *API) routes() []server.Route {
+	p := Prefix
+	office := server.OfficeSchool
+	rts := []server.Route{
+		{Method: "GET", Pattern: p + "/services", Access: office, Handler: a.services},
+		{Method: "GET", Pattern: p + "/services/{service}", Access: office, Handler: a.service},
+		{Method: "GET", Pattern: p + "/deadline", Access: office, Handler: a.deadline},
+		{Method: "GET", Pattern: p + "/applications", Access: office, Handler: a.listApplications},
+		{Method: "POST", Pattern: p + "/applications", Access: office, Handler: a.submit},
+		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Handler: a.getApplication},
+		{Method: "POST", Pattern: p + "/applications/{number}/status", Access: office, Handler: a.setStatus},
+		{Method: "GET", Pattern: p + "/applications/{number}/receipt.{format}", Access: office, Handler: a.receipt},
+		{Method: "GET", Pattern: p + "/first-grade", Access: office, Handler: a.firstGrade},
+		{Method: "GET", Pattern: p + "/complaints", Access: office, Handler: a.listComplaints},
+		{Method: "POST", Pattern: p + "/complaints", Access: office, Handler: a.fileComplaint},
+		{Method: "GET", Pattern: p + "/complaints/{number}", Access: office, Handler: a.getComplaint},
+		{Method: "POST", Pattern: p + "/complaints/{number}/extension", Access: office, Handler: a.extendComplaint},
+		{Method: "POST", Pattern: p + "/complaints/{number}/notice", Access: office, Handler: a.complaintNotice},
+		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.answerComplaint},
+		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.overdue},
+		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.export},
+	}
+	return append(rts, a.pageRoutes()...)
+}
+
+// desk is the intake desk on the register of the path's school, acting for the
+// request's user.
+func (a *API) desk(r *http.Request) *intake.Desk {
+	u := server.UserFrom(r.Context())
+	school := chi.URLParam(r, "school")
+	by := store.Actor{Name: u.Name, Role: u.Role, School: school}
+	return &intake.Desk{Catalogue: a.cat, Calendar: a.cal, Repo: a.st.Intake(by, school), Now: a.Now}
+}
+
+func (a *API) staff(r *http.Request) string { return server.UserFrom(r.Context()).Name }
+
+// today is the office's date now.
+func (a *API) today() intake.Date { return intake.DateOf(a.Now().In(a.cat.Location())) }
+
+// CodeIINChecksum is the error code of a contest registration whose IIN fails its
+// check digit: the client asks the staff for the reason to accept it and sends it as
+// candidate.iin_override.
+const CodeIINChecksum = "iin_checksum"
+
+// StatusIINChecksum answers CodeIINChecksum: the request is well formed but needs a
+// decision by a person.
+const StatusIINChecksum = http.StatusUnprocessableEntity
+
+// storeError is the one table from the desk's errors to the server's error codes; the
+// store's own errors (unavailable, not found…) keep theirs.
+func storeError(err error) error {
+	var se *store.Error
+	if err == nil || errors.As(err, &se) {
+		return err
+	}
+	code := store.Internal
+	switch {
+	case errors.Is(err, intake.ErrNotFound):
+		code = store.NotFound
+	case errors.Is(err, intake.ErrDuplicate), errors.Is(err, intake.ErrConflict), errors.Is(err, intake.ErrTransition):
+		code = store.Conflict
+	case errors.Is(err, intake.ErrInvalid), errors.Is(err, intake.ErrNotCovered), errors.Is(err, intake.ErrInvalidFile):
+		code = store.Invalid
+	}
+	if code == store.Internal {
+		return err
+	}
+	return &store.Error{Code: code, Message: err.Error(), Err: err}
+}
+
+// fail answers an error in the server's one shape.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, intake.ErrIINChecksum) {
+		var body server.ErrorBody
+		body.Error.Code = CodeIINChecksum
+		body.Error.Message = err.Error() + `; to accept it, send the reason as candidate.iin_override`
+		writeJSON(w, StatusIINChecksum, body)
+		return
+	}
+	a.srv.Error(w, r, storeError(err))
+}
+
+// failField answers an error about something the request body names (a service, an
+// application a complaint is about): not found there is a bad request, not a missing
+// page. The store's own not-found (the path's school, the year's contest) stays 404.
+func (a *API) failField(w http.ResponseWriter, r *http.Request, err error) {
+	var se *store.Error
+	if errors.Is(err, intake.ErrNotFound) && !errors.As(err, &se) {
+		err = &store.Error{Code: store.Invalid, Message: err.Error(), Err: err}
+	}
+	a.fail(w, r, err)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func invalidf(format string, args ...any) error {
+	return store.Errorf(store.Invalid, format, args...)
+}
+
+// decodeJSON reads a JSON body strictly: an unknown field is an error, so a typo is a
+// 400 and not a silently dropped value.
+func decodeJSON(r *http.Request, v any) error {
+	if mt := r.Header.Get("Content-Type"); mt != "" && !strings.HasPrefix(mt, "application/json") {
+		return invalidf("send the body as application/json (Content-Type was %q)", mt)
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return invalidf("the request body is empty; it must be JSON")
+		}
+		return invalidf("the request body is not valid JSON for this endpoint: %v", err)
+	}
+	if dec.More() {
+		return invalidf("the request body has more than one JSON value")
+	}
+	return nil
+}
+
+// parseTime reads a time as the office's wall clock ("2026-04-14T11:00") or with a
+// zone (RFC 3339); empty means now.
+func (a *API) parseTime(s string) (time.Time, error) {
+	loc := a.cat.Location()
+	if s == "" {
+		return a.Now().In(loc), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(loc), nil
+	}
+	return time.Time{}, invalidf("time %q: write it as 2026-04-14T11:00 (office time) or with a zone, 2026-04-14T11:00:00+05:00", s)
+}
+
+// parseDay reads an ISO date; empty means today at the office.
+func (a *API) parseDay(name, s string) (intake.Date, error) {
+	if s == "" {
+		return a.today(), nil
+	}
+	d, err := intake.ParseDate(s)
+	if err != nil {
+		return intake.Date{}, invalidf("%s: %v", name, err)
+	}
+	return d, nil
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+func attachment(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+}
