@@ -22,9 +22,13 @@ import (
 // median of the page (so printed letters and grey paper cancel out). Ink is the share
 // of the inside darker than 0.6 × the paper white, minus the page median: a pen stroke
 // is few but very dark pixels, a smudge is many medium-grey ones.
+//
+// Spread is the share of the inside visibly darker than paper (below 0.9 × white),
+// minus the page median: an eraser's smudge covers the bubble, a faint tick does not.
 type Sample struct {
 	Darkness float64 `json:"darkness"`
 	Ink      float64 `json:"ink"`
+	Spread   float64 `json:"spread"`
 }
 
 // State of one bubble.
@@ -52,16 +56,30 @@ type Profile struct {
 	Pages   int    `json:"pages"`   // pages learned from (0 for the built-in default)
 	Bubbles int    `json:"bubbles"`
 
-	// A bubble with Darkness ≤ BlankMax and Ink ≤ InkBlank is blank.
+	// A bubble with Darkness ≤ BlankMax and Ink ≤ InkBlank is blank, and so is one
+	// with Darkness ≤ SpeckMax whatever its ink (a speck of dust or a hair).
 	BlankMax float64 `json:"blank_max"`
 	InkBlank float64 `json:"ink_blank"`
-	// A bubble with Darkness ≥ MarkMin is marked (a fill), and so is one with
-	// Ink ≥ InkMark (a tick or cross: few but pen-dark pixels).
-	MarkMin float64 `json:"mark_min"`
+	SpeckMax float64 `json:"speck_max"`
+	// A bubble with Darkness ≥ MarkMin is marked (a fill). So is a stroke (a tick or
+	// a cross): Darkness ≥ StrokeDark and Ink ≥ StrokeInk, with the ink a real part
+	// of what darkens it (Ink ≥ StrokeShare × Spread), unlike an eraser's smudge.
+	MarkMin     float64 `json:"mark_min"`
+	StrokeDark  float64 `json:"stroke_dark"`
+	StrokeInk   float64 `json:"stroke_ink"`
+	StrokeShare float64 `json:"stroke_share"`
+	// InkMark is the ink share of a pen-dark mark, beside which a smudge with no ink
+	// at all is an erasure.
 	InkMark float64 `json:"ink_mark"`
-	// In a row with a sure mark, an unsure bubble whose darkness is at most
-	// EraseRatio × the mark's and whose Ink is below InkMark/2 is an erasure.
-	EraseRatio float64 `json:"erase_ratio"`
+	// In a row with a sure mark, an unsure bubble is an erasure when it is a smudge
+	// (Spread ≥ SmudgeSpread, Ink below InkMark/2) and either its darkness is at most
+	// EraseRatio × the mark's or it has no ink at all beside a pen-stroke mark.
+	EraseRatio   float64 `json:"erase_ratio"`
+	SmudgeSpread float64 `json:"smudge_spread"`
+	// Beside a sure fill, a trace no darker than TraceMax with an ink share at most
+	// TraceInk is what an eraser leaves too, however little of the bubble it covers.
+	TraceMax float64 `json:"trace_max"`
+	TraceInk float64 `json:"trace_ink"`
 
 	// What was learned, for the report and the histogram.
 	BlankMean float64  `json:"blank_mean"`
@@ -76,12 +94,19 @@ type Profile struct {
 // wide: what falls between them goes to a person.
 func Default() *Profile {
 	return &Profile{
-		Scanner:    "default",
-		BlankMax:   0.05,
-		InkBlank:   0.02,
-		MarkMin:    0.25,
-		InkMark:    0.10,
-		EraseRatio: 0.5,
+		Scanner:      "default",
+		BlankMax:     0.05,
+		InkBlank:     0.02,
+		SpeckMax:     0.03,
+		MarkMin:      0.25,
+		StrokeDark:   0.06,
+		StrokeInk:    0.015,
+		StrokeShare:  0.03,
+		InkMark:      0.06,
+		EraseRatio:   0.5,
+		SmudgeSpread: 0.5,
+		TraceMax:     0.10,
+		TraceInk:     0.005,
 	}
 }
 
@@ -99,8 +124,10 @@ func (p *Profile) Classify(s Sample) (State, float64) {
 	switch {
 	case s.Darkness >= p.MarkMin:
 		return Marked, clamp01((s.Darkness - p.MarkMin) / p.MarkMin * 2)
-	case s.Ink >= p.InkMark && s.Darkness > p.BlankMax:
-		return Marked, clamp01((s.Ink - p.InkMark) / p.InkMark * 2)
+	case s.Darkness >= p.StrokeDark && s.Ink >= p.StrokeInk && s.Ink >= p.StrokeShare*s.Spread:
+		return Marked, clamp01(math.Min((s.Ink-p.StrokeInk)/p.StrokeInk, (s.Darkness-p.StrokeDark)/p.StrokeDark))
+	case s.Darkness <= p.SpeckMax:
+		return Blank, clamp01((p.SpeckMax - s.Darkness) / p.SpeckMax * 2)
 	case s.Darkness <= p.BlankMax && s.Ink <= p.InkBlank:
 		return Blank, clamp01(math.Min((p.BlankMax-s.Darkness)/p.BlankMax, (p.InkBlank-s.Ink)/p.InkBlank) * 2)
 	}
@@ -112,7 +139,10 @@ func (p *Profile) Classify(s Sample) (State, float64) {
 // either much lighter than the mark or the mark is a pen stroke (a tick or cross)
 // while it is only a grey smudge.
 func (p *Profile) IsErasure(s Sample, mark Sample) bool {
-	if s.Ink >= p.InkMark/2 {
+	if mark.Darkness >= p.MarkMin && s.Darkness <= p.TraceMax && s.Ink <= p.TraceInk {
+		return true
+	}
+	if s.Ink >= p.StrokeInk || s.Spread < p.SmudgeSpread {
 		return false
 	}
 	return s.Darkness <= p.EraseRatio*mark.Darkness || (s.Ink <= p.InkBlank && mark.Ink >= p.InkMark)
@@ -125,8 +155,14 @@ func (p *Profile) Validate() error {
 		return fmt.Errorf("profile %q: thresholds must satisfy 0 < blank_max (%g) < mark_min (%g) < 1", p.Scanner, p.BlankMax, p.MarkMin)
 	case !(p.InkBlank > 0 && p.InkBlank < p.InkMark && p.InkMark < 1):
 		return fmt.Errorf("profile %q: ink thresholds must satisfy 0 < ink_blank (%g) < ink_mark (%g) < 1", p.Scanner, p.InkBlank, p.InkMark)
+	case !(p.SpeckMax >= 0 && p.SpeckMax <= p.BlankMax):
+		return fmt.Errorf("profile %q: speck_max %g must be between 0 and blank_max (%g)", p.Scanner, p.SpeckMax, p.BlankMax)
+	case !(p.StrokeDark > p.BlankMax && p.StrokeDark < p.MarkMin && p.StrokeInk > 0 && p.StrokeShare >= 0):
+		return fmt.Errorf("profile %q: stroke thresholds must satisfy blank_max < stroke_dark (%g) < mark_min and stroke_ink > 0", p.Scanner, p.StrokeDark)
 	case !(p.EraseRatio > 0 && p.EraseRatio < 1):
 		return fmt.Errorf("profile %q: erase_ratio %g must be between 0 and 1", p.Scanner, p.EraseRatio)
+	case !(p.SmudgeSpread > 0 && p.SmudgeSpread <= 1):
+		return fmt.Errorf("profile %q: smudge_spread %g must be between 0 and 1", p.Scanner, p.SmudgeSpread)
 	}
 	return nil
 }

@@ -515,15 +515,18 @@ func (s *scan) measure(l *Layout) []calibration.Sample {
 	// this page's paper, print and scanner.
 	d := make([]float64, len(out))
 	k := make([]float64, len(out))
+	g := make([]float64, len(out))
 	for i, o := range out {
-		d[i], k[i] = o.Darkness, o.Ink
+		d[i], k[i], g[i] = o.Darkness, o.Ink, o.Spread
 	}
 	sort.Float64s(d)
 	sort.Float64s(k)
-	md, mk := d[len(d)/2], k[len(k)/2]
+	sort.Float64s(g)
+	md, mk, mg := d[len(d)/2], k[len(k)/2], g[len(g)/2]
 	for i := range out {
 		out[i].Darkness -= md
 		out[i].Ink -= mk
+		out[i].Spread -= mg
 	}
 	return out
 }
@@ -536,9 +539,10 @@ func (s *scan) bubble(c Pt, r float64) calibration.Sample {
 	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
 	white := s.white(p)
 	inkLevel := inkShare * white
+	greyLevel := 0.9 * white
 	r2 := r * r
 	var sum float64
-	var n, ink int
+	var n, ink, grey int
 	for y := int(p.Y - ext); y <= int(p.Y+ext)+1; y++ {
 		dy := float64(y) + 0.5 - p.Y
 		for x := int(p.X - ext); x <= int(p.X+ext)+1; x++ {
@@ -557,12 +561,15 @@ func (s *scan) bubble(c Pt, r float64) calibration.Sample {
 			if float64(v) < inkLevel {
 				ink++
 			}
+			if float64(v) < greyLevel {
+				grey++
+			}
 		}
 	}
 	if n == 0 {
 		return calibration.Sample{}
 	}
-	return calibration.Sample{Darkness: 1 - sum/float64(n)/white, Ink: float64(ink) / float64(n)}
+	return calibration.Sample{Darkness: 1 - sum/float64(n)/white, Ink: float64(ink) / float64(n), Spread: float64(grey) / float64(n)}
 }
 
 // crop returns a PNG of a field's row or column, upright, for the review screen.

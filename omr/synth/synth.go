@@ -301,7 +301,7 @@ func (g *Generator) Generate(f *form.Form, c Candidate, seed uint64) (Scan, erro
 			case !clean && rng.Float64() < 0.03:
 				kind = MarkPartial
 				p.fill(b, st.ink, 0.55+0.2*rng.Float64(), st.pencil)
-			case !clean && rng.Float64() < 0.01:
+			case !clean && rng.Float64() < 0.002:
 				kind = MarkTick
 				p.tick(b, st)
 			default:
@@ -338,7 +338,13 @@ func (g *Generator) Generate(f *form.Form, c Candidate, seed uint64) (Scan, erro
 		}
 	}
 	if deg(DegBleed, 0.1) {
-		p.bleed(0.04 + 0.05*rng.Float64())
+		// Show-through of what is printed on the back: answer sheets are printed on
+		// one side, so it is the back page's print (a text page), never the marks.
+		back, err := g.blank(l, t.DPI)
+		if err != nil {
+			return Scan{}, err
+		}
+		p.bleed(back, 0.03+0.05*rng.Float64(), rng.IntN(200)-100)
 	}
 	if deg(DegDust, 0.25) {
 		p.dust(5 + rng.IntN(30))
@@ -580,14 +586,19 @@ func segDist(a, b, c omr.Pt) float64 {
 	return math.Hypot(c.X-(a.X+t*dx), c.Y-(a.Y+t*dy))
 }
 
-// bleed shows the other side through the paper: a faint mirror image.
-func (p *painter) bleed(alpha float64) {
+// bleed shows the back page through the paper: a faint mirror image, shifted.
+func (p *painter) bleed(back *image.Gray, alpha float64, shift int) {
 	w, h := p.img.Rect.Dx(), p.img.Rect.Dy()
-	src := append([]uint8(nil), p.img.Pix...)
+	src := back.Pix
 	for y := 0; y < h; y++ {
+		sy := y + shift
+		if sy < 0 || sy >= h {
+			continue
+		}
 		row := y * p.img.Stride
+		srow := sy * back.Stride
 		for x := 0; x < w; x++ {
-			m := float64(src[row+w-1-x])
+			m := float64(src[srow+w-1-x])
 			v := float64(p.img.Pix[row+x]) - alpha*(255-m)
 			p.img.Pix[row+x] = uint8(clampf(v, 0, 255))
 		}
@@ -690,16 +701,36 @@ func (sc *scanner) capture(page *image.Gray, quality int) ([]byte, error) {
 		return nil, err
 	}
 	w, h := warped.Cols(), warped.Rows()
+	// Sensor noise from a table of normal deviates walked by a cheap generator: a
+	// per-pixel NormFloat64 would cost more than everything else together.
+	var table [4096]float64
+	for i := range table {
+		table[i] = sc.rng.NormFloat64() * sc.noise
+	}
+	state := sc.rng.Uint64() | 1
+	flat := sc.light == [2]float64{} && sc.paper == 1
 	for y := 0; y < h; y++ {
 		ly := 1 - sc.light[1]*float64(y)/float64(h)
 		row := pix[y*w : (y+1)*w]
 		for x := range row {
-			f := sc.paper * (ly - sc.light[0]*float64(x)/float64(w))
-			v := float64(row[x]) * f
-			if sc.noise > 0 {
-				v += sc.rng.NormFloat64() * sc.noise
+			v := float64(row[x])
+			if !flat {
+				v *= sc.paper * (ly - sc.light[0]*float64(x)/float64(w))
 			}
-			row[x] = uint8(clampf(v, 0, 255))
+			if sc.noise > 0 {
+				state ^= state << 13
+				state ^= state >> 7
+				state ^= state << 17
+				v += table[state&4095]
+			}
+			switch {
+			case v < 0:
+				row[x] = 0
+			case v > 255:
+				row[x] = 255
+			default:
+				row[x] = uint8(v)
+			}
 		}
 	}
 	out := warped
