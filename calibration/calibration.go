@@ -217,6 +217,10 @@ func Fit(scanner string, pages int, samples []Sample) (*Profile, error) {
 		p.Notes = append(p.Notes, "blank and marked bubbles overlap on this scanner: check its contrast settings; more sheets will go to review")
 		p.MarkMin = math.Min(markMinRange[1], p.BlankMax+0.12)
 	}
+	// The other blank-side thresholds move with BlankMax so the profile stays ordered.
+	p.SpeckMax = math.Min(p.SpeckMax, p.BlankMax)
+	p.StrokeDark = math.Max(p.StrokeDark, p.BlankMax+0.01)
+	p.TraceMax = math.Max(p.TraceMax, p.BlankMax+0.02)
 	if p.BlankMax == blankMaxRange[1] {
 		p.Notes = append(p.Notes, "blank bubbles are unusually noisy (dust, dithering or dirty glass): the blank threshold is at its upper limit")
 	}

@@ -327,7 +327,5 @@ func (l *Layout) WriteJSON(w io.Writer) error {
 	for _, b := range l.Bubbles {
 		out.Bubbles = append(out.Bubbles, bubbleJSON{b.Field, b.Value, round(b.X), round(b.Y), round(b.R)})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(out)
+	return json.NewEncoder(w).Encode(out)
 }

@@ -701,21 +701,24 @@ func (sc *scanner) capture(page *image.Gray, quality int) ([]byte, error) {
 		return nil, err
 	}
 	w, h := warped.Cols(), warped.Rows()
-	// Sensor noise from a table of normal deviates walked by a cheap generator: a
-	// per-pixel NormFloat64 would cost more than everything else together.
-	var table [4096]float64
+	// Sensor noise from a table of normal deviates walked by a cheap generator, light
+	// and paper tone as a fixed-point factor: a per-pixel NormFloat64 and float maths
+	// would cost more than everything else together.
+	var table [4096]int32
 	for i := range table {
-		table[i] = sc.rng.NormFloat64() * sc.noise
+		table[i] = int32(math.Round(sc.rng.NormFloat64() * sc.noise))
 	}
 	state := sc.rng.Uint64() | 1
 	flat := sc.light == [2]float64{} && sc.paper == 1
 	for y := 0; y < h; y++ {
 		ly := 1 - sc.light[1]*float64(y)/float64(h)
 		row := pix[y*w : (y+1)*w]
+		f0 := int32(sc.paper * ly * 65536)
+		df := int32(-sc.paper * sc.light[0] / float64(w) * 65536 * 1024)
 		for x := range row {
-			v := float64(row[x])
+			v := int32(row[x])
 			if !flat {
-				v *= sc.paper * (ly - sc.light[0]*float64(x)/float64(w))
+				v = (v*(f0+(df*int32(x))>>10) + 32768) >> 16
 			}
 			if sc.noise > 0 {
 				state ^= state << 13
@@ -723,14 +726,12 @@ func (sc *scanner) capture(page *image.Gray, quality int) ([]byte, error) {
 				state ^= state << 17
 				v += table[state&4095]
 			}
-			switch {
-			case v < 0:
-				row[x] = 0
-			case v > 255:
-				row[x] = 255
-			default:
-				row[x] = uint8(v)
+			if v < 0 {
+				v = 0
+			} else if v > 255 {
+				v = 255
 			}
+			row[x] = uint8(v)
 		}
 	}
 	out := warped
