@@ -138,4 +138,3 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-

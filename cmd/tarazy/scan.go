@@ -308,4 +308,3 @@ func newBar(env *Env, n int, what string) bar {
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
 }
-
