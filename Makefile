@@ -46,3 +46,16 @@ accuracy: deps-test
 
 clean:
 	rm -rf bin demo-out
+
+# Scoring and ranking benchmarks (issue 3): ranking a national contest of 100,000
+# candidates over 150 schools must take under a second on one core.
+.PHONY: bench-contest
+bench: bench-contest
+bench-contest:
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./contest/ ./scoring/
+
+# Intake desk benchmarks: deadline arithmetic, start-up (catalogue + calendar), and one
+# submission on the in-memory and the JSON file store with 100 and 1,000 records.
+.PHONY: bench-intake
+bench-intake:
+	$(GO) test ./intake -run '^$$' -bench . -benchtime 100x

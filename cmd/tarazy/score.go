@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"tarazy/contest"
+	"tarazy/omr/form"
+	"tarazy/omr/reading"
+	"tarazy/scoring"
+)
+
+func init() {
+	register(&command{
+		Name:    "score",
+		Summary: "score final sheet readings against the answer keys (§35)",
+		Run:     runScore,
+	})
+}
+
+const scoreUsage = `score --key key.csv --readings results.jsonl --out scores.csv
+       [--candidates candidates.csv --results results.csv] [--invalid-as wrong|blank]
+       [--items items.csv] [--conflicts conflicts.csv] [--allow-conflicts] [--key-checked]
+
+Scores every final reading (4 × correct − 1 × wrong, §35). Sheets that cannot be scored
+without a guess (open review, two sheets for one IIN, an unregistered IIN, no key) are
+conflicts: they are listed, the rest is scored, and the command fails until they are
+resolved or --allow-conflicts is given. A question that looks miskeyed (the strongest
+candidates mostly chose another option) also fails the command until the commission
+has checked the key and passes --key-checked.`
+
+func runScore(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "score", scoreUsage)
+	keyPath := fs.String("key", "", "answer keys, CSV grade,variant,answers (required)")
+	readingsPath := fs.String("readings", "", "sheet readings, JSON lines from tarazy scan (required)")
+	out := fs.String("out", "", "scores CSV to write (required; - for stdout)")
+	candPath := fs.String("candidates", "", "the candidates' base, CSV school,grade,iin,name,olympiad,myn_bala")
+	resultsPath := fs.String("results", "", "also write the ranking input results.csv (needs --candidates)")
+	invalidAs := fs.String("invalid-as", string(scoring.InvalidAsWrong), "how a multi-marked answer counts: wrong (−1) or blank (0)")
+	itemsPath := fs.String("items", "", "write the item analysis CSV here")
+	conflictsPath := fs.String("conflicts", "", "write the conflicts CSV here (else they are printed)")
+	allowConflicts := fs.Bool("allow-conflicts", false, "succeed although some sheets were not scored")
+	keyChecked := fs.Bool("key-checked", false, "the commission checked the flagged questions against the booklet; do not fail on them")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *keyPath == "" || *readingsPath == "" || *out == "" {
+		return usagef("--key, --readings and --out are required")
+	}
+	if *resultsPath != "" && *candPath == "" {
+		return usagef("--results needs --candidates: the ranking input takes school, name and olympiad flags from the base")
+	}
+	ia, err := scoring.ParseInvalidAs(*invalidAs)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	policy := scoring.Policy{InvalidAs: ia}
+
+	kf, err := os.Open(*keyPath)
+	if err != nil {
+		return fmt.Errorf("open the answer keys: %w", err)
+	}
+	keys, err := scoring.ParseKeys(kf, *keyPath, nil)
+	kf.Close()
+	if err != nil {
+		return err
+	}
+	rf, err := os.Open(*readingsPath)
+	if err != nil {
+		return fmt.Errorf("open the readings: %w", err)
+	}
+	readings, err := reading.ReadJSONL(rf)
+	rf.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *readingsPath, err)
+	}
+	var regs []contest.Registration
+	if *candPath != "" {
+		cf, err := os.Open(*candPath)
+		if err != nil {
+			return fmt.Errorf("open the candidates' base: %w", err)
+		}
+		regs, err = contest.ReadCandidatesCSV(cf, *candPath)
+		cf.Close()
+		if err != nil {
+			return err
+		}
+	}
+
+	batch := scoring.ScoreAll(readings, keys, contest.ScoringCandidates(regs), policy)
+	if err := writeOut(env, *out, func(w io.Writer) error { return scoring.WriteScoresCSV(w, batch.Results) }); err != nil {
+		return err
+	}
+	if *resultsPath != "" {
+		cands := contest.JoinResults(regs, batch.Results)
+		if err := writeOut(env, *resultsPath, func(w io.Writer) error { return contest.WriteResultsCSV(w, cands) }); err != nil {
+			return err
+		}
+	}
+	items := scoring.AnalyzeItems(batch.Results, keys, policy, scoring.DefaultItemOptions())
+	if *itemsPath != "" {
+		opts := unionOptions()
+		if err := writeOut(env, *itemsPath, func(w io.Writer) error { return scoring.WriteItemsCSV(w, items, opts) }); err != nil {
+			return err
+		}
+	}
+	all := append(append([]scoring.Conflict(nil), batch.Conflicts...), batch.Rescans...)
+	if *conflictsPath != "" {
+		if err := writeOut(env, *conflictsPath, func(w io.Writer) error { return scoring.WriteConflictsCSV(w, all) }); err != nil {
+			return err
+		}
+	}
+
+	// Summary: what was scored, and everything that needs a person.
+	byGrade := map[int]int{}
+	for _, r := range batch.Results {
+		byGrade[r.Grade]++
+	}
+	var parts []string
+	for _, g := range sortedKeys(byGrade) {
+		parts = append(parts, fmt.Sprintf("grade %d: %d", g, byGrade[g]))
+	}
+	fmt.Fprintf(env.Stderr, "scored %d of %d pages (%s), invalid-as %s; %d identical rescans counted once\n",
+		len(batch.Results), len(readings), strings.Join(parts, ", "), ia, len(batch.Rescans))
+	kinds := map[scoring.ConflictKind]int{}
+	for _, c := range batch.Conflicts {
+		kinds[c.Kind]++
+	}
+	for _, k := range sortedKeys(kinds) {
+		fmt.Fprintf(env.Stderr, "  %-12s %d\n", k, kinds[k])
+	}
+	if *conflictsPath == "" && len(batch.Conflicts) > 0 {
+		for _, c := range batch.Conflicts {
+			fmt.Fprintf(env.Stderr, "  %s %s %s p%d: %s\n", c.Kind, c.IIN, c.File, c.Page, c.Detail)
+		}
+	}
+	flagged := scoring.Flagged(items)
+	for _, it := range flagged {
+		fmt.Fprintf(env.Stderr, "PROBABLE KEY ERROR grade %d variant %s question %d (key %s): %s\n",
+			it.Grade, it.Variant, it.Question, it.Key, strings.Join(it.Reasons, "; "))
+	}
+	var fails []string
+	if batch.HasBlocking() && !*allowConflicts {
+		fails = append(fails, fmt.Sprintf("%d sheets were not scored (see the conflicts above%s); resolve them and score again, or pass --allow-conflicts to go on without them",
+			len(batch.Conflicts)-kinds[scoring.ConflictAbsent], inFile(*conflictsPath)))
+	}
+	if len(flagged) > 0 && !*keyChecked {
+		fails = append(fails, fmt.Sprintf("%d questions look miskeyed; check them against the test booklet, fix key.csv if the key is wrong, or pass --key-checked if it is right", len(flagged)))
+	}
+	if len(fails) > 0 {
+		return fmt.Errorf("%s: %s is written but incomplete: %w", strings.Join(fails, "; "), *out, scoring.ErrConflicts)
+	}
+	return nil
+}
+
+func inFile(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " and " + path
+}
+
+// unionOptions is every option letter of the built-in forms, in order.
+func unionOptions() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range form.IDs() {
+		f, _ := form.Get(id)
+		for _, o := range f.Options {
+			if !seen[o] {
+				seen[o] = true
+				out = append(out, o)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys[K int | string | scoring.ConflictKind, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// writeOut writes a file through a temporary file in the same folder and renames it
+// into place, so that a failure never leaves half a file where a good one was; "-"
+// writes to stdout.
+func writeOut(env *Env, path string, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(env.Stdout)
+	}
+	dir, base := splitPath(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func splitPath(p string) (dir, base string) {
+	i := strings.LastIndex(p, "/")
+	if i < 0 {
+		return ".", p
+	}
+	return p[:i+1], p[i+1:]
+}

@@ -1,0 +1,267 @@
+package scoring
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"tarazy/iin"
+	"tarazy/omr/form"
+	"tarazy/omr/reading"
+)
+
+// ConflictKind says why a sheet was not scored. A conflict is for the commission to
+// resolve; tarazy never guesses which sheet or which candidate is meant.
+type ConflictKind string
+
+const (
+	// ConflictNotFinal: the reading still has fields under review (or was rejected).
+	ConflictNotFinal ConflictKind = "not_final"
+	// ConflictTwoSheets: more than one different sheet names the same IIN.
+	ConflictTwoSheets ConflictKind = "two_sheets"
+	// ConflictUnregistered: the sheet's IIN is not in the candidates' base (§17).
+	ConflictUnregistered ConflictKind = "unregistered"
+	// ConflictBadIIN: the IIN on the sheet is not a valid IIN and is not registered.
+	ConflictBadIIN ConflictKind = "bad_iin"
+	// ConflictWrongGrade: the candidate is registered for another grade than the form.
+	ConflictWrongGrade ConflictKind = "wrong_grade"
+	// ConflictNoKey: there is no answer key for the sheet's grade and variant.
+	ConflictNoKey ConflictKind = "no_key"
+	// ConflictBadReading: the reading does not fit its form (unknown form, bad variant,
+	// wrong number of answers).
+	ConflictBadReading ConflictKind = "bad_reading"
+	// ConflictAbsent: a registered candidate has no sheet at all. Not an error in itself
+	// (a child may not come), but the commission confirms it rather than learning it
+	// from a missing line.
+	ConflictAbsent ConflictKind = "absent"
+)
+
+// Conflict is one sheet (or candidate) that was not scored, with what to do about it.
+type Conflict struct {
+	Kind   ConflictKind `json:"kind"`
+	IIN    string       `json:"iin"`
+	File   string       `json:"file"`
+	Page   int          `json:"page"`
+	Sheet  string       `json:"sheet"`
+	Detail string       `json:"detail"`
+}
+
+// Candidate is a registered candidate as far as scoring needs to know (§17).
+type Candidate struct {
+	IIN    string `json:"iin"`
+	Grade  int    `json:"grade"`
+	School string `json:"school"`
+	Name   string `json:"name"`
+}
+
+// Batch is the outcome of scoring a set of readings.
+type Batch struct {
+	Results   []Result   `json:"results"`   // ordered by grade, then IIN
+	Conflicts []Conflict `json:"conflicts"` // ordered by kind, IIN, file, page
+	// Rescans are readings identical to one already scored (the same sheet fed twice);
+	// they are ignored, and listed so that the count of pages adds up.
+	Rescans []Conflict `json:"rescans"`
+}
+
+// ScoreAll scores every final reading that belongs to exactly one candidate and reports
+// everything else as a conflict. candidates may be nil when no base is at hand; then
+// unregistered sheets cannot be detected, and an IIN failing its checksum is a conflict
+// (with a base, a registered IIN is accepted as it is: Law No. 223 art. 9 admits such
+// IINs). The result does not depend on the order of readings.
+func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p Policy) Batch {
+	b := Batch{Results: make([]Result, 0, len(readings))}
+	reg := make(map[string]Candidate, len(candidates))
+	for _, c := range candidates {
+		reg[c.IIN] = c
+	}
+	conflict := func(kind ConflictKind, rd *reading.Reading, format string, args ...any) {
+		b.Conflicts = append(b.Conflicts, Conflict{Kind: kind, IIN: rd.IIN, File: rd.File, Page: rd.Page, Sheet: rd.Sheet, Detail: fmt.Sprintf(format, args...)})
+	}
+
+	// Group by IIN every reading whose IIN is trustworthy (not itself under review), so
+	// that a second sheet still in review also blocks the first.
+	byIIN := make(map[string][]*reading.Reading, len(readings))
+	for i := range readings {
+		rd := &readings[i]
+		if rd.Status == reading.StatusRejected {
+			conflict(ConflictNotFinal, rd, "the sheet was rejected by the reader (%s); rescan it or enter it by hand", strings.TrimSpace(rd.Error))
+			continue
+		}
+		if !rd.Final() {
+			conflict(ConflictNotFinal, rd, "fields %s are still under review; resolve them on the review screen, then score again", strings.Join(rd.Review, " "))
+			if iinUnderReview(rd) {
+				continue
+			}
+		} else if !twelveDigits(rd.IIN) {
+			// Grouping these by IIN would make every incomplete IIN one "candidate".
+			conflict(ConflictBadIIN, rd, "the IIN on the sheet is %q, not 12 digits; enter it on the review screen", rd.IIN)
+			continue
+		}
+		byIIN[rd.IIN] = append(byIIN[rd.IIN], rd)
+	}
+
+	seen := make(map[string]bool, len(byIIN))
+	iins := make([]string, 0, len(byIIN))
+	for id := range byIIN {
+		iins = append(iins, id)
+	}
+	sort.Strings(iins)
+	for _, id := range iins {
+		group := byIIN[id]
+		seen[id] = true
+		sort.Slice(group, func(i, j int) bool { return readingLess(group[i], group[j]) })
+		// Identical readings of the same sheet are one sheet fed twice.
+		distinct := group[:0:0]
+		for _, rd := range group {
+			dup := false
+			for _, d := range distinct {
+				if sameSheet(d, rd) {
+					b.Rescans = append(b.Rescans, Conflict{Kind: "rescan", IIN: rd.IIN, File: rd.File, Page: rd.Page, Sheet: rd.Sheet,
+						Detail: fmt.Sprintf("same sheet as %s page %d, read identically; counted once", d.File, d.Page)})
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				distinct = append(distinct, rd)
+			}
+		}
+		if len(distinct) > 1 {
+			var where []string
+			for _, rd := range distinct {
+				where = append(where, fmt.Sprintf("%s p%d", rd.File, rd.Page))
+			}
+			for _, rd := range distinct {
+				if rd.Final() {
+					conflict(ConflictTwoSheets, rd, "%d different sheets carry this IIN (%s); the commission decides which is the candidate's, the others get their correct IIN or are voided",
+						len(distinct), strings.Join(where, ", "))
+				}
+			}
+			continue
+		}
+		rd := distinct[0]
+		if !rd.Final() {
+			continue // already reported
+		}
+		f, err := form.Get(rd.Form)
+		if err != nil {
+			conflict(ConflictBadReading, rd, "the sheet names form %q, which tarazy does not know; check the reader's forms", rd.Form)
+			continue
+		}
+		cand, registered := reg[id]
+		if len(candidates) > 0 {
+			if !registered {
+				conflict(ConflictUnregistered, rd, "no candidate with IIN %s is registered; check the IIN bubbled on the sheet against the application", id)
+				continue
+			}
+			if cand.Grade != f.Grade {
+				conflict(ConflictWrongGrade, rd, "the candidate is registered for grade %d but wrote the grade %d form %s", cand.Grade, f.Grade, f.ID)
+				continue
+			}
+		} else if _, err := iin.Parse(id); err != nil {
+			conflict(ConflictBadIIN, rd, "%v; without the candidates' base tarazy cannot tell a misread IIN from a real one (pass --candidates)", err)
+			continue
+		}
+		variant, err := NormalizeVariant(f, rd.Variant)
+		if err != nil {
+			conflict(ConflictBadReading, rd, "%v; mark the variant on the review screen", err)
+			continue
+		}
+		key, ok := keys.Lookup(f.Grade, variant)
+		if !ok {
+			conflict(ConflictNoKey, rd, "no answer key for grade %d variant %s; add it to the key file", f.Grade, variant)
+			continue
+		}
+		res, err := Score(f, key, rd, p)
+		if err != nil {
+			conflict(ConflictBadReading, rd, "%v", err)
+			continue
+		}
+		b.Results = append(b.Results, res)
+	}
+	for _, c := range candidates {
+		if !seen[c.IIN] {
+			b.Conflicts = append(b.Conflicts, Conflict{Kind: ConflictAbsent, IIN: c.IIN,
+				Detail: fmt.Sprintf("registered for grade %d at %s but no sheet was read; confirm the candidate was absent", c.Grade, c.School)})
+		}
+	}
+	sort.Slice(b.Results, func(i, j int) bool {
+		if b.Results[i].Grade != b.Results[j].Grade {
+			return b.Results[i].Grade < b.Results[j].Grade
+		}
+		return b.Results[i].IIN < b.Results[j].IIN
+	})
+	sortConflicts(b.Conflicts)
+	sortConflicts(b.Rescans)
+	return b
+}
+
+func sortConflicts(cs []Conflict) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.IIN != b.IIN {
+			return a.IIN < b.IIN
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Page < b.Page
+	})
+}
+
+func iinUnderReview(rd *reading.Reading) bool {
+	for _, f := range rd.Review {
+		if strings.HasPrefix(f, "iin") || f == "qr" {
+			return true
+		}
+	}
+	return !twelveDigits(rd.IIN)
+}
+
+func twelveDigits(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// sameSheet: the same physical sheet read the same way. Without a sheet number two
+// readings cannot be proven to be one sheet, so they are not merged.
+func sameSheet(a, b *reading.Reading) bool {
+	return a.Sheet != "" && a.Sheet == b.Sheet && a.Form == b.Form && a.Variant == b.Variant &&
+		a.Status == b.Status && slices.Equal(a.Answers, b.Answers)
+}
+
+func readingLess(a, b *reading.Reading) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Page != b.Page {
+		return a.Page < b.Page
+	}
+	return a.Sheet < b.Sheet
+}
+
+// HasBlocking reports whether any conflict must be resolved before the results are
+// complete. Absent candidates are listed but do not block.
+func (b *Batch) HasBlocking() bool {
+	for _, c := range b.Conflicts {
+		if c.Kind != ConflictAbsent {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrConflicts is returned by callers that refuse to go on with blocking conflicts.
+var ErrConflicts = errors.New("some sheets were not scored")

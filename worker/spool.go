@@ -1,0 +1,309 @@
+package worker
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"tarazy/omr/reading"
+)
+
+// Spool is the worker's durable queue on local disk. A page is written to it before its
+// file leaves the hot folder and removed only after the sink has acknowledged it, so a
+// crash, a reboot or a dead server between the two loses nothing.
+//
+//	items/<image sha>.json   one page waiting for delivery (reading, crops, batch)
+//	blobs/<image sha>        its image bytes
+//	failed/<image sha>.json  pages the sink refused for good, with a .why.txt
+//	files.log                SHA-256 of every file whose pages are all spooled
+type Spool struct {
+	dir string
+
+	mu      sync.Mutex
+	pending map[string]time.Time // key → spooled at
+	files   map[string]bool
+	log     *os.File
+}
+
+type spoolItem struct {
+	Batch       Batch              `json:"batch"`
+	Reading     reading.Reading    `json:"reading"`
+	ImageSHA256 string             `json:"image_sha256"`
+	ImageType   string             `json:"image_type"`
+	Crops       map[string][]byte  `json:"crops,omitempty"`
+	Confidence  map[string]float64 `json:"confidence,omitempty"`
+	Spooled     time.Time          `json:"spooled"`
+}
+
+// OpenSpool opens or creates a spool folder and resumes what it holds.
+func OpenSpool(dir string) (*Spool, error) {
+	for _, d := range []string{"items", "blobs", "failed"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("spool %s: %w", dir, err)
+		}
+	}
+	s := &Spool{dir: dir, pending: map[string]time.Time{}, files: map[string]bool{}}
+	entries, err := os.ReadDir(filepath.Join(dir, "items"))
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			// A temporary file from a write that never finished: the page it held was
+			// not acknowledged to anyone, and its file is still in the hot folder.
+			_ = os.Remove(filepath.Join(dir, "items", name))
+			continue
+		}
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		s.pending[strings.TrimSuffix(name, ".json")] = info.ModTime()
+	}
+	if err := s.loadFiles(); err != nil {
+		return nil, err
+	}
+	s.log, err = os.OpenFile(filepath.Join(dir, "files.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: %w", dir, err)
+	}
+	s.collectBlobs()
+	return s, nil
+}
+
+func (s *Spool) loadFiles() error {
+	f, err := os.Open(filepath.Join(s.dir, "files.log"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("spool journal: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// A torn last line (crash mid-append) is shorter than a hash and is ignored:
+		// that file is simply read again.
+		if sha, _, ok := strings.Cut(sc.Text(), " "); ok && len(sha) == 64 {
+			s.files[sha] = true
+		}
+	}
+	return sc.Err()
+}
+
+// collectBlobs removes images no pending page refers to (left by a crash between
+// acknowledging a page and deleting its image).
+func (s *Spool) collectBlobs() {
+	entries, err := os.ReadDir(filepath.Join(s.dir, "blobs"))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if _, ok := s.pending[e.Name()]; !ok {
+			_ = os.Remove(filepath.Join(s.dir, "blobs", e.Name()))
+		}
+	}
+}
+
+// Close releases the journal.
+func (s *Spool) Close() error { return s.log.Close() }
+
+// Len is the number of pages waiting for delivery.
+func (s *Spool) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// Pending lists waiting pages, oldest first.
+func (s *Spool) Pending() []string {
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.pending))
+	for k := range s.pending {
+		keys = append(keys, k)
+	}
+	at := make(map[string]time.Time, len(keys))
+	for _, k := range keys {
+		at[k] = s.pending[k]
+	}
+	s.mu.Unlock()
+	sort.Slice(keys, func(i, j int) bool {
+		if !at[keys[i]].Equal(at[keys[j]]) {
+			return at[keys[i]].Before(at[keys[j]])
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+// Put stores a page durably. Putting the same image again replaces nothing of value:
+// the key is the image's hash.
+func (s *Spool) Put(b Batch, p *Page) error {
+	key := p.ImageSHA256
+	if len(key) != 64 {
+		return fmt.Errorf("spool: page has no image hash")
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, "blobs", key), p.Image); err != nil {
+		return fmt.Errorf("spool image: %w", err)
+	}
+	now := time.Now()
+	item := spoolItem{Batch: b, Reading: p.Reading, ImageSHA256: key, ImageType: p.ImageType,
+		Crops: p.Crops, Confidence: p.Confidence, Spooled: now}
+	data, err := json.Marshal(item)
+	if err != nil {
+		return fmt.Errorf("spool page: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, "items", key+".json"), data); err != nil {
+		return fmt.Errorf("spool page: %w", err)
+	}
+	s.mu.Lock()
+	if _, ok := s.pending[key]; !ok {
+		s.pending[key] = now
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Load reads a waiting page back.
+func (s *Spool) Load(key string) (*Page, Batch, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir, "items", key+".json"))
+	if err != nil {
+		return nil, Batch{}, err
+	}
+	var it spoolItem
+	if err := json.Unmarshal(data, &it); err != nil {
+		return nil, Batch{}, err
+	}
+	img, err := os.ReadFile(filepath.Join(s.dir, "blobs", key))
+	if err != nil {
+		return nil, Batch{}, err
+	}
+	return &Page{Reading: it.Reading, ImageSHA256: it.ImageSHA256, Image: img, ImageType: it.ImageType,
+		Crops: it.Crops, Confidence: it.Confidence}, it.Batch, nil
+}
+
+// Done forgets a delivered page.
+func (s *Spool) Done(key string) error {
+	if err := os.Remove(filepath.Join(s.dir, "items", key+".json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	_ = os.Remove(filepath.Join(s.dir, "blobs", key))
+	s.mu.Lock()
+	delete(s.pending, key)
+	s.mu.Unlock()
+	return nil
+}
+
+// SetAside moves a page the sink refused for good to failed/, with the reason beside it.
+func (s *Spool) SetAside(key, why string) {
+	src := filepath.Join(s.dir, "items", key+".json")
+	dst := filepath.Join(s.dir, "failed", key+".json")
+	_ = os.Rename(src, dst)
+	_ = os.Rename(filepath.Join(s.dir, "blobs", key), filepath.Join(s.dir, "failed", key+".image"))
+	_ = os.WriteFile(filepath.Join(s.dir, "failed", key+".why.txt"), []byte(why+"\n"), 0o644)
+	s.mu.Lock()
+	delete(s.pending, key)
+	s.mu.Unlock()
+}
+
+// FileDone reports whether a file with this content was already read and spooled.
+func (s *Spool) FileDone(sha string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files[sha]
+}
+
+// MarkFileDone records that every page of a file is spooled.
+func (s *Spool) MarkFileDone(sha, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files[sha] {
+		return nil
+	}
+	if _, err := fmt.Fprintf(s.log, "%s %s\n", sha, strings.ReplaceAll(name, "\n", " ")); err != nil {
+		return err
+	}
+	if err := s.log.Sync(); err != nil {
+		return err
+	}
+	s.files[sha] = true
+	return nil
+}
+
+// writeFileAtomic writes via a temporary file, fsync and rename, so a reader (or the
+// next run after a crash) sees the old content or the new, never half.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// moveFile renames, falling back to copy and delete across file systems.
+func moveFile(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(dst, data); err != nil {
+		return err
+	}
+	return os.Remove(src)
+}
+
+// uniquePath adds -2, -3 … before the extension until the name is free, so a second
+// file called page0001.tif never replaces the first one in quarantine.
+func uniquePath(path string) string {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return path
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for i := 2; ; i++ {
+		p := fmt.Sprintf("%s-%d%s", base, i, ext)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return p
+		}
+	}
+}

@@ -1,0 +1,415 @@
+// Package worker turns a stack of scanned pages into delivered readings. It sits next to
+// the scanner: it takes files from a source (a hot folder the scanner software writes
+// into, a SANE scanner driven with scanimage, or a list given once), reads them on a
+// bounded pool, keeps every reading in a durable local spool, and hands them to a sink
+// (the server, or the embedded store when it runs alone) until the sink has them.
+//
+// The worker imports neither OpenCV nor a database: the page reader and the sink are
+// interfaces, wired in cmd/tarazy.
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"tarazy/omr/reading"
+)
+
+// Batch is one folder or one scanner run.
+type Batch struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Operator string    `json:"operator"`
+	Scanner  string    `json:"scanner"`
+	Started  time.Time `json:"started"`
+}
+
+// Page is one read page with what the review screen and the archive need.
+type Page struct {
+	Reading reading.Reading
+	// ImageSHA256 identifies the page's image: a page scanned twice is delivered once.
+	ImageSHA256 string
+	Image       []byte
+	ImageType   string // MIME type of Image
+	// Crops holds, for each field under review, a picture of its row (PNG or JPEG).
+	Crops map[string][]byte
+	// Confidence per field under review, 0..1, as the reader judged it.
+	Confidence map[string]float64
+}
+
+// Reader reads every page of one file. A file that is not a readable sheet still yields
+// pages, with status rejected and a reason; an error means the file could not be
+// handled at all (it is quarantined with that error).
+type Reader interface {
+	Read(ctx context.Context, name string, data []byte) ([]Page, error)
+}
+
+// Sink receives delivered pages. It must be idempotent by ImageSHA256: the worker
+// retries until Deliver returns nil, so a page may arrive more than once.
+// An error wrapped with Permanent is not retried (the page is set aside with the reason).
+type Sink interface {
+	Deliver(ctx context.Context, b Batch, p *Page) error
+}
+
+// PermanentError marks a delivery failure that retrying cannot fix, such as a page the
+// server refuses as malformed.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so the worker does not retry it.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// Options configure a Worker.
+type Options struct {
+	Reader  Reader
+	Sink    Sink
+	Batch   Batch
+	Workers int    // reading goroutines; 0 means the number of cores
+	Spool   string // durable spool folder
+	// Quarantine receives files that are not readable sheets, each with a .why.txt.
+	// Empty means <spool>/quarantine.
+	Quarantine string
+	// Processed receives files once all their pages are spooled; empty leaves them in
+	// place (for sources the worker does not own, such as a list given once).
+	Processed string
+	// Retry bounds for a sink that is down.
+	RetryMin, RetryMax time.Duration
+	// DrainTimeout bounds how long Run keeps retrying delivery after the source is
+	// exhausted; 0 waits until ctx ends. Undelivered pages stay spooled either way.
+	DrainTimeout time.Duration
+	// Progress receives every change of the counters; it may be nil.
+	Progress func(Stats)
+}
+
+// Stats are the counters a batch shows.
+type Stats struct {
+	Seen       int // files taken from the source
+	Pages      int // pages read
+	OK         int
+	Review     int
+	Rejected   int
+	Duplicates int // files already read earlier (same content)
+	Delivered  int
+	Pending    int // spooled, not yet delivered
+	Failed     int // refused by the sink for good
+	Started    time.Time
+	Elapsed    time.Duration
+}
+
+// PagesPerSecond over the batch so far.
+func (s Stats) PagesPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Pages) / s.Elapsed.Seconds()
+}
+
+// Worker runs one batch.
+type Worker struct {
+	opt   Options
+	spool *Spool
+
+	mu    sync.Mutex
+	stats Stats
+	wake  chan struct{}
+}
+
+// New opens the spool (resuming whatever a previous run left in it).
+func New(opt Options) (*Worker, error) {
+	if opt.Reader == nil || opt.Sink == nil {
+		return nil, errors.New("worker: a reader and a sink are required")
+	}
+	if opt.Spool == "" {
+		return nil, errors.New("worker: a spool folder is required")
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.NumCPU()
+	}
+	if opt.Quarantine == "" {
+		opt.Quarantine = filepath.Join(opt.Spool, "quarantine")
+	}
+	if opt.RetryMin <= 0 {
+		opt.RetryMin = 500 * time.Millisecond
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = 30 * time.Second
+	}
+	sp, err := OpenSpool(opt.Spool)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{opt: opt, spool: sp, wake: make(chan struct{}, 1)}
+	w.stats.Pending = sp.Len()
+	return w, nil
+}
+
+// Run reads every file the source gives until the source is exhausted (or ctx ends),
+// then keeps delivering until the spool is empty or ctx ends. Pages left undelivered
+// stay in the spool for the next run; Run returns ctx's error in that case.
+func (w *Worker) Run(ctx context.Context, src Source) (Stats, error) {
+	w.mu.Lock()
+	w.stats.Started = time.Now()
+	w.mu.Unlock()
+
+	files, srcErr := src.Files(ctx)
+	readDone := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < w.opt.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for path := range files {
+				w.handleFile(ctx, path)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(readDone) }()
+
+	deliverErr := w.deliverLoop(ctx, readDone)
+	<-readDone
+	var err error
+	if e := <-srcErr; e != nil && !errors.Is(e, context.Canceled) {
+		err = fmt.Errorf("source: %w", e)
+	}
+	if deliverErr != nil && err == nil {
+		err = deliverErr
+	}
+	return w.Stats(), err
+}
+
+// Stats returns a snapshot of the counters.
+func (w *Worker) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.stats
+	s.Elapsed = time.Since(s.Started)
+	return s
+}
+
+func (w *Worker) update(f func(*Stats)) {
+	w.mu.Lock()
+	f(&w.stats)
+	s := w.stats
+	s.Elapsed = time.Since(s.Started)
+	w.mu.Unlock()
+	if w.opt.Progress != nil {
+		w.opt.Progress(s)
+	}
+}
+
+func (w *Worker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// handleFile reads one file, spools its pages and moves it out of the way. A failure
+// here never stops the batch: the file goes to quarantine with the reason.
+func (w *Worker) handleFile(ctx context.Context, path string) {
+	w.update(func(s *Stats) { s.Seen++ })
+	data, err := os.ReadFile(path)
+	if err != nil {
+		w.quarantine(path, fmt.Sprintf("the file could not be opened: %v", err))
+		w.update(func(s *Stats) { s.Rejected++ })
+		return
+	}
+	sum := sha256.Sum256(data)
+	fileSHA := hex.EncodeToString(sum[:])
+	if w.spool.FileDone(fileSHA) {
+		w.update(func(s *Stats) { s.Duplicates++ })
+		w.moveProcessed(path)
+		return
+	}
+	pages, err := w.opt.Reader.Read(ctx, filepath.Base(path), data)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // stopping: the file stays where it is for the next run
+		}
+		w.quarantine(path, fmt.Sprintf("the file is not a readable answer sheet: %v", err))
+		w.update(func(s *Stats) { s.Rejected++ })
+		return
+	}
+	var rejected []string
+	for i := range pages {
+		p := &pages[i]
+		if p.ImageSHA256 == "" {
+			s := sha256.Sum256(p.Image)
+			p.ImageSHA256 = hex.EncodeToString(s[:])
+		}
+		if err := w.spool.Put(w.opt.Batch, p); err != nil {
+			// The disk is the only thing standing between a reading and its loss, so a
+			// spool failure leaves the file in place to be read again.
+			w.update(func(s *Stats) { s.Failed++ })
+			return
+		}
+		w.update(func(s *Stats) {
+			s.Pages++
+			s.Pending++
+			switch p.Reading.Status {
+			case reading.StatusOK:
+				s.OK++
+			case reading.StatusReview:
+				s.Review++
+			default:
+				s.Rejected++
+			}
+		})
+		if p.Reading.Status == reading.StatusRejected {
+			rejected = append(rejected, fmt.Sprintf("page %d: %s", p.Reading.Page, p.Reading.Error))
+		}
+	}
+	w.poke()
+	if err := w.spool.MarkFileDone(fileSHA, filepath.Base(path)); err != nil {
+		return
+	}
+	if len(rejected) > 0 && len(rejected) == len(pages) {
+		w.quarantine(path, joinLines(rejected))
+		return
+	}
+	if len(rejected) > 0 {
+		// Some pages of a multi-page file are sheets and some are not: keep the file with
+		// the processed ones and put a copy beside the reason in quarantine.
+		w.copyToQuarantine(path, data, joinLines(rejected))
+	}
+	w.moveProcessed(path)
+}
+
+func joinLines(lines []string) string {
+	out := ""
+	for _, l := range lines {
+		out += l + "\n"
+	}
+	return out
+}
+
+func (w *Worker) quarantine(path, why string) {
+	if err := os.MkdirAll(w.opt.Quarantine, 0o755); err != nil {
+		return
+	}
+	dst := uniquePath(filepath.Join(w.opt.Quarantine, filepath.Base(path)))
+	if err := moveFile(path, dst); err != nil {
+		return
+	}
+	_ = os.WriteFile(dst+".why.txt", []byte(why+"\n"), 0o644)
+}
+
+func (w *Worker) copyToQuarantine(path string, data []byte, why string) {
+	if err := os.MkdirAll(w.opt.Quarantine, 0o755); err != nil {
+		return
+	}
+	dst := uniquePath(filepath.Join(w.opt.Quarantine, filepath.Base(path)))
+	if err := writeFileAtomic(dst, data); err != nil {
+		return
+	}
+	_ = os.WriteFile(dst+".why.txt", []byte(why), 0o644)
+}
+
+func (w *Worker) moveProcessed(path string) {
+	if w.opt.Processed == "" {
+		return
+	}
+	if err := os.MkdirAll(w.opt.Processed, 0o755); err != nil {
+		return
+	}
+	_ = moveFile(path, uniquePath(filepath.Join(w.opt.Processed, filepath.Base(path))))
+}
+
+// deliverLoop sends spooled pages until reading is done and the spool is empty, or, once
+// reading is done, until DrainTimeout passes with the sink still unreachable.
+func (w *Worker) deliverLoop(ctx context.Context, readDone <-chan struct{}) error {
+	backoff := w.opt.RetryMin
+	var drainDeadline <-chan time.Time
+	for {
+		lastErr := w.deliverPending(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if lastErr == nil {
+			backoff = w.opt.RetryMin
+		}
+		if readDone == nil && w.spool.Len() == 0 {
+			return nil
+		}
+		if lastErr != nil {
+			// The sink is down: wait, doubling the pause, and do not let new pages wake
+			// us into hammering it.
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-drainDeadline:
+				t.Stop()
+				return fmt.Errorf("%d pages could not be delivered yet (%v); they stay in the spool and go out on the next run", w.spool.Len(), lastErr)
+			case <-t.C:
+			}
+			backoff = min(backoff*2, w.opt.RetryMax)
+		} else {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-w.wake:
+			case <-readDone:
+				readDone = nil
+				if w.opt.DrainTimeout > 0 {
+					drainDeadline = time.After(w.opt.DrainTimeout)
+				}
+			}
+		}
+		if readDone != nil {
+			select {
+			case <-readDone:
+				readDone = nil
+				if w.opt.DrainTimeout > 0 {
+					drainDeadline = time.After(w.opt.DrainTimeout)
+				}
+			default:
+			}
+		}
+	}
+}
+
+// deliverPending makes one pass over the spool and returns the last temporary error,
+// stopping at the first one: when the sink is down the rest would fail too.
+func (w *Worker) deliverPending(ctx context.Context) error {
+	for _, it := range w.spool.Pending() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		p, b, err := w.spool.Load(it)
+		if err != nil {
+			w.spool.SetAside(it, fmt.Sprintf("the spooled page is damaged: %v", err))
+			w.update(func(s *Stats) { s.Pending--; s.Failed++ })
+			continue
+		}
+		err = w.opt.Sink.Deliver(ctx, b, p)
+		var perm *PermanentError
+		switch {
+		case err == nil:
+			if err := w.spool.Done(it); err != nil {
+				return fmt.Errorf("spool: %w", err)
+			}
+			w.update(func(s *Stats) { s.Pending--; s.Delivered++ })
+		case errors.As(err, &perm):
+			w.spool.SetAside(it, perm.Error())
+			w.update(func(s *Stats) { s.Pending--; s.Failed++ })
+		default:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
