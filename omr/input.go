@@ -61,6 +61,18 @@ func sniff(b []byte) fileKind {
 	return kindUnknown
 }
 
+func mimeType(b []byte) string {
+	switch sniff(b) {
+	case kindJPEG:
+		return "image/jpeg"
+	case kindPNG:
+		return "image/png"
+	case kindTIFF:
+		return "image/tiff"
+	}
+	return "application/octet-stream"
+}
+
 // pageImage is one encoded page image inside a file.
 type pageImage struct {
 	data []byte

@@ -104,6 +104,7 @@ type Page struct {
 	Fields      []Field              // every field of the form, plus "qr" when it is under review
 	ImageSHA256 string               // of the page's encoded image (the file for JPEG/PNG)
 	Image       []byte               // the page's encoded image, for the review screen
+	ImageType   string               // its MIME type: image/jpeg, image/png or image/tiff
 	Quality     Quality              //
 	QR          QRData               // what the QR code says, when it was read
 	Samples     []calibration.Sample // every bubble's measure, for calibration
@@ -181,6 +182,7 @@ func (r *Reader) readPage(name string, pageNo int, data []byte) (p Page) {
 		}
 		p.ImageSHA256 = hex.EncodeToString(sum[:])
 		p.Image = data
+		p.ImageType = mimeType(data)
 	}()
 	img, err := decodeGrey(data)
 	if err != nil {
