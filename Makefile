@@ -35,7 +35,7 @@ test: deps-test
 # Reader speed against a plain JPEG decode of the same 300-dpi sheet, and peak memory
 # over a 1,000-sheet batch (omr/bench_test.go). Compare the figures of one run.
 bench: deps-test
-	$(GO) test -run '^$$' -bench . -benchtime 40x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench Read300dpi -benchtime 40x -count=1 ./omr/
 	$(GO) test -run '^$$' -bench BatchMemory -benchtime 1x -count=1 ./omr/
 
 # Silent errors, review rate and bubble accuracy by mark kind and degradation over the
