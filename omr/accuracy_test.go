@@ -43,6 +43,9 @@ func (s *accuracyStats) kind(k string) *[3]int {
 // from the truth, and at most 2 % of sheets need a person.
 func TestAccuracy(t *testing.T) {
 	n := *accuracySheets
+	if testing.Short() && n == 2000 {
+		n = 300 // a quick look while iterating; the full corpus is the proof
+	}
 	st := runAccuracy(t, n, 1)
 	t.Logf("\n%s", st.report())
 	if st.silent > 0 {

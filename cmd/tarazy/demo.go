@@ -27,7 +27,7 @@ func init() {
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "demo", "demo [--out DIR] [--sheets N]")
 	out := fs.String("out", "demo-out", "folder for the demo's output")
-	n := fs.Int("sheets", 240, "how many filled-in scans to generate")
+	n := fs.Int("sheets", 200, "how many filled-in scans to generate")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
