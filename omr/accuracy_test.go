@@ -27,6 +27,7 @@ type accuracyStats struct {
 	byKind                               map[string]*[3]int // right, review, wrong (fields)
 	byDeg                                map[string]*[2]int // sheets, reviewed
 	silentDetail                         []string
+	reviewDetail                         []string
 	rejectDetail                         []string
 }
 
@@ -121,6 +122,13 @@ func (s *accuracyStats) add(f *form.Form, sc synth.Scan, p omr.Page) {
 		return
 	case reading.StatusReview:
 		s.review++
+		var why []string
+		for _, f := range p.Fields {
+			if f.Review && len(why) < 3 {
+				why = append(why, f.Name+": "+f.Reason)
+			}
+		}
+		s.reviewDetail = append(s.reviewDetail, fmt.Sprintf("  %s %d dpi %v hard %v: %s", sc.Name, tr.DPI, tr.Degradations, tr.Hard, strings.Join(why, "; ")))
 	default:
 		s.ok++
 	}
@@ -202,6 +210,8 @@ func (s *accuracyStats) report() string {
 		n := v[0] + v[1] + v[2]
 		fmt.Fprintf(&b, "%-14s %8d %7.2f%% %7.2f%% %7.2f%%\n", k, n, pct(v[0], n), pct(v[1], n), pct(v[2], n))
 	}
+	sort.Strings(s.reviewDetail)
+	fmt.Fprintf(&b, "\nsheets sent to review:\n%s\n", strings.Join(s.reviewDetail, "\n"))
 	fmt.Fprintf(&b, "\n%-18s %8s %10s\n", "degradation", "sheets", "reviewed")
 	degs := make([]string, 0, len(s.byDeg))
 	for k := range s.byDeg {

@@ -270,7 +270,7 @@ func (g *Generator) Generate(f *form.Form, c Candidate, seed uint64) (Scan, erro
 		name := "q" + strconv.Itoa(q+1)
 		fd, _ := l.FieldByName(name)
 		if ans == "" {
-			if !clean && rng.Float64() < 0.002 {
+			if !clean && rng.Float64() < 0.001 {
 				// An answer erased and left blank.
 				b := l.Bubbles[fd.Bubbles[rng.IntN(len(fd.Bubbles))]]
 				p.erased(b, st)
