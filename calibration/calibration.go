@@ -114,8 +114,10 @@ func Default() *Profile {
 // pages or a scanner set to a strange gamma must not teach a threshold that reads
 // paper as ink.
 var (
-	blankMaxRange = [2]float64{0.03, 0.12}
-	markMinRange  = [2]float64{0.18, 0.40}
+	// The blank threshold stays under the stroke threshold (a faint tick must never
+	// become blank) and the fill threshold above the darkest eraser smudges.
+	blankMaxRange = [2]float64{0.04, 0.055}
+	markMinRange  = [2]float64{0.22, 0.40}
 )
 
 // Classify decides one bubble and returns how sure it is: 1 is far from every
@@ -171,10 +173,10 @@ func (p *Profile) Validate() error {
 var ErrTooFewMarks = errors.New("too few marked bubbles to learn from (scan at least a few filled-in sheets)")
 
 // Fit learns a profile from the samples of a batch. Blank bubbles are the large lower
-// cluster; marked ones the upper cluster, split where the histogram has the widest
-// empty gap (Otsu's split as a fallback). Thresholds sit a safe number of standard
-// deviations inside the gap and within fixed limits; anything between them is left to
-// a person, never guessed.
+// cluster; marked ones the upper cluster, split by Otsu's method. The blank threshold
+// sits 8 robust standard deviations above blank, the fill threshold 3 below the marks
+// (never above the default), both within fixed limits; anything between them is left
+// to a person, never guessed.
 func Fit(scanner string, pages int, samples []Sample) (*Profile, error) {
 	p := Default()
 	p.Scanner = scanner
@@ -203,11 +205,9 @@ func Fit(scanner string, pages int, samples []Sample) (*Profile, error) {
 	p.BlankMean, p.BlankSD = robust(lo)
 	p.MarkMean, p.MarkSD = robust(hi)
 
-	blankMax := p.BlankMean + 6*p.BlankSD
-	if q := quantile(lo, 0.999); q+0.02 > blankMax {
-		blankMax = q + 0.02
-	}
-	p.BlankMax = clamp(blankMax, blankMaxRange)
+	// Only the robust spread of the blank cluster counts: its tail holds smudges,
+	// dust and faint ticks, which are exactly what the threshold must not swallow.
+	p.BlankMax = clamp(p.BlankMean+8*p.BlankSD, blankMaxRange)
 	// A fill is sure when it is well inside the mark cluster and well above blank;
 	// light pencils move it down, within limits.
 	markMin := math.Min(p.MarkMean-3*p.MarkSD, Default().MarkMin)

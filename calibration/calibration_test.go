@@ -40,11 +40,11 @@ func TestFitFollowsTheScanner(t *testing.T) {
 	if !(noisy.BlankMax > crisp.BlankMax) {
 		t.Errorf("a noisier scanner must get a higher blank threshold: crisp %.3f, noisy %.3f", crisp.BlankMax, noisy.BlankMax)
 	}
-	light, err := calibration.Fit("light pencils", 10, batch(5000, 0.004, 0.28, 0.02))
+	light, err := calibration.Fit("light pencils", 10, batch(5000, 0.004, 0.26, 0.01))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !(light.MarkMin < crisp.MarkMin) || light.MarkMin < 0.18 {
+	if !(light.MarkMin < crisp.MarkMin) || light.MarkMin < 0.22 {
 		t.Errorf("light pencils must lower the mark threshold within its limit: %.3f vs %.3f", light.MarkMin, crisp.MarkMin)
 	}
 	for _, p := range []*calibration.Profile{crisp, noisy, light} {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"tarazy/calibration"
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
@@ -47,8 +48,10 @@ func TestAccuracy(t *testing.T) {
 	if testing.Short() && n == 2000 {
 		n = 300 // a quick look while iterating; the full corpus is the proof
 	}
-	st := runAccuracy(t, n, 1)
-	t.Logf("\n%s", st.report())
+	// As tarazy scan does: learn the thresholds from a sample of the batch first.
+	prof := calibrateOn(t, 60, 1)
+	st := runAccuracy(t, n, 1, prof)
+	t.Logf("\nprofile learned from %d pages: blank ≤ %.3f, marked ≥ %.3f\n%s", prof.Pages, prof.BlankMax, prof.MarkMin, st.report())
 	if st.silent > 0 {
 		t.Errorf("%d sheets read ok but wrong (silent errors):\n%s", st.silent, strings.Join(st.silentDetail, "\n"))
 	}
@@ -60,13 +63,46 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-func runAccuracy(t testing.TB, n int, seedBase uint64) *accuracyStats {
+// calibrateOn fits a profile to the first n sheets of the corpus.
+func calibrateOn(t testing.TB, n int, seedBase uint64) *calibration.Profile {
 	r, err := omr.NewReader(omr.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := synth.New(synth.Options{})
-	forms := []string{"g7", "g7", "g6", "g5"}
+	var samples []calibration.Sample
+	pages := 0
+	for i := 0; i < n; i++ {
+		f, _ := form.Get(corpusForms[i%len(corpusForms)])
+		seed := seedBase*1_000_003 + uint64(i)
+		sc, err := g.Generate(f, synth.RandomCandidate(f, seed), seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := r.ReadBytes(context.Background(), sc.Name, sc.Data)
+		for _, p := range ps {
+			if p.Reading.Status != reading.StatusRejected {
+				samples = append(samples, p.Samples...)
+				pages++
+			}
+		}
+	}
+	p, err := calibration.Fit("corpus", pages, samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var corpusForms = []string{"g7", "g7", "g6", "g5"}
+
+func runAccuracy(t testing.TB, n int, seedBase uint64, prof *calibration.Profile) *accuracyStats {
+	r, err := omr.NewReader(omr.Options{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.New(synth.Options{})
+	forms := corpusForms
 	st := &accuracyStats{byKind: map[string]*[3]int{}, byDeg: map[string]*[2]int{}}
 	var mu sync.Mutex
 	jobs := make(chan int)
