@@ -69,7 +69,7 @@ func fitHomography(src, dst []Pt) (homography, error) {
 	if n < 3 || n != len(dst) {
 		return homography{}, errSingular
 	}
-	ts, tsInv := normaliser(src)
+	ts, _ := normaliser(src)
 	td, tdInv := normaliser(dst)
 	s := make([]Pt, n)
 	d := make([]Pt, n)
@@ -103,8 +103,6 @@ func fitHomography(src, dst []Pt) (homography, error) {
 	hn := homography{sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6], sol[7], 1}
 	h := tdInv.mul(hn)
 	h = h.mul(ts)
-	_ = tsInv
-	_ = td
 	if h[8] == 0 {
 		return homography{}, errSingular
 	}

@@ -150,17 +150,9 @@ func buildLayout(f *form.Form) (*Layout, error) {
 		return nil, fmt.Errorf("form %s: grade %d does not fit the code strip", f.ID, f.Grade)
 	}
 	l := &Layout{Form: f, byName: map[string]int{}}
-	in := fidInset
-	l.Corners = [4]Marker{
-		{C: Pt{in, in}, Size: fidSize},
-		{C: Pt{PageW - in, in}, Size: fidSize},
-		{C: Pt{PageW - in, PageH - in}, Size: fidSize},
-		{C: Pt{in, PageH - in}, Size: fidSize, Hollow: true},
-	}
-	l.Mids = [2]Marker{
-		{C: Pt{in, PageH / 2}, Size: midSize},
-		{C: Pt{PageW - in, PageH / 2}, Size: midSize},
-	}
+	// The frame is the same on every form: the reader finds it before it knows the form.
+	l.Corners = defaultFrame.Corners
+	l.Mids = defaultFrame.Mids
 	l.QR = Rect{qrX, qrY, qrSize, qrSize}
 	l.NameBox = Rect{24, 24, 128, 9}
 
@@ -201,7 +193,7 @@ func buildLayout(f *form.Form) (*Layout, error) {
 		y := qTop + float64(row)*pitch
 		return x, y
 	}
-	for i, it := range items {
+	for _, it := range items {
 		if row >= perCol || (it.heading != nil && row == perCol-1) || row >= maxRows {
 			col++
 			row = 0
@@ -215,7 +207,6 @@ func buildLayout(f *form.Form) (*Layout, error) {
 			row++
 			continue
 		}
-		_ = i
 		name := "q" + strconv.Itoa(it.q)
 		fd := FieldSpec{Name: name, Kind: KindQuestion}
 		for k, o := range f.Options {

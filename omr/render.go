@@ -187,7 +187,6 @@ func (c *rasterCanvas) paint(minX, minY, maxX, maxY float64, grey float64, path 
 	path(z, px)
 	src := image.NewUniform(color.Gray{uint8(g255(grey))})
 	z.Draw(c.img, r, src, image.Point{})
-	_ = y0
 }
 
 func (c *rasterCanvas) fillRect(r Rect, grey float64) {

@@ -352,7 +352,7 @@ const maxAlignMM = 0.8
 func (s *scan) corners() [4]Marker { return defaultFrame.Corners }
 func (s *scan) mids() [2]Marker    { return defaultFrame.Mids }
 
-// defaultFrame holds the marks every form shares.
+// defaultFrame holds the marks every form shares; buildLayout copies them.
 var defaultFrame = func() *Layout {
 	l := &Layout{}
 	in := fidInset
@@ -395,7 +395,6 @@ func (s *scan) refine(h homography, m Marker) (Pt, bool) {
 
 // readStrip decodes the form code along the bottom edge.
 func (s *scan) readStrip() (grade, serial int, ok bool) {
-	l := &Layout{}
 	w := 2 * stripBits * stripCellW
 	x0 := PageW/2 - w/2
 	bits := make([]bool, stripBits)
@@ -410,7 +409,6 @@ func (s *scan) readStrip() (grade, serial int, ok bool) {
 			return 0, 0, false
 		}
 	}
-	_ = l
 	grade, serial = unpackStrip(bits)
 	return grade, serial, true
 }
