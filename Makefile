@@ -6,6 +6,8 @@ BIN := bin/tarazy
 
 # The store's contract tests run on this PostgreSQL database (scripts/pg.sh creates it).
 export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
+# Browser tests fail instead of skipping when Chromium is missing (deps.sh installs it).
+export TARAZY_REQUIRE_BROWSER ?= 1
 
 .PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
 
@@ -59,3 +61,19 @@ bench-contest:
 .PHONY: bench-intake
 bench-intake:
 	$(GO) test ./intake -run '^$$' -bench . -benchtime 100x
+
+# Storage and API figures (issue 4). `make load` starts a server on a loopback port over
+# a scratch PostgreSQL schema, ingests, exports and asks for rankings with fixed counts
+# and a time cap, prints the figures and removes what it made. `make bench-store` runs
+# the store's Go benchmarks (ingest per reading, 100,000-candidate export) on both
+# backends.
+.PHONY: load bench-store
+load: deps-test
+	@scripts/pg.sh
+	$(GO) build -o $(BIN) ./cmd/tarazy
+	./$(BIN) load --db "$(TARAZY_TEST_POSTGRES)"
+
+bench-store: deps-test
+	@scripts/pg.sh
+	$(GO) test ./store/sqlite ./store/postgres -run '^$$' -bench Ingest -benchtime 4000x -count 1
+	$(GO) test ./store/sqlite ./store/postgres -run '^$$' -bench Export -benchtime 5x -count 1

@@ -18,8 +18,8 @@ esac
 pkgs=(gcc g++ pkg-config libopencv-dev fonts-dejavu-core ca-certificates git)
 if [ "$mode" = test ]; then
   # PostgreSQL for the store's contract tests, poppler-utils (pdftoppm) to render the
-  # generated PDFs in tests.
-  pkgs+=(postgresql poppler-utils)
+  # generated PDFs in tests, Chromium for the review screen's browser tests.
+  pkgs+=(postgresql poppler-utils chromium)
 fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

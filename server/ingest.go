@@ -1,0 +1,256 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"tarazy/omr/reading"
+	"tarazy/store"
+	"tarazy/store/blob"
+)
+
+// IngestRequest is the "batch" part of an ingest upload (or the whole JSON body when
+// every image was sent before with PUT …/blobs/{sha256}).
+type IngestRequest struct {
+	Batch  store.Batch        `json:"batch"`
+	Sheets []store.IngestItem `json:"sheets"`
+}
+
+// IngestResponse tells the worker what became of each page, in request order.
+type IngestResponse struct {
+	Results []store.IngestResult `json:"results"`
+	Summary map[string]int       `json:"summary"`
+}
+
+// ingest takes a batch of read pages. As multipart/form-data: one part named "batch"
+// (IngestRequest as JSON) and one part named "file" per image or crop, whose file
+// name is its SHA-256 (checked) — files the server already has may be left out. The
+// files are stored first (content-addressed, so a retry costs nothing), then the
+// readings in one transaction: either the whole batch is stored or none of it.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
+	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	req, err := s.readIngest(r)
+	if err != nil {
+		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.store.Ingest(r.Context(), Actor(r.Context()), contest, school, req.Batch, req.Sheets)
+	if err != nil {
+		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
+		s.writeError(w, r, err)
+		return
+	}
+	s.metrics.ingestBatches.WithLabelValues("ok").Inc()
+	sum := map[string]int{}
+	for i, x := range res {
+		if x.Existing {
+			sum["existing"]++
+			s.metrics.ingestSheets.WithLabelValues("existing").Inc()
+			continue
+		}
+		sum[x.Outcome]++
+		s.metrics.ingestSheets.WithLabelValues(x.Outcome).Inc()
+		// The label comes from a fixed set, never from what a client sent.
+		status := req.Sheets[i].Reading.Status
+		if x.Outcome == store.OutcomeRejected || (status != reading.StatusOK && status != reading.StatusReview) {
+			status = reading.StatusRejected
+		}
+		s.metrics.sheetsRead.WithLabelValues(status).Inc()
+		if sec := req.Sheets[i].ReadSeconds; sec > 0 {
+			s.metrics.readSeconds.Observe(sec)
+		}
+	}
+	writeJSON(w, http.StatusOK, IngestResponse{Results: res, Summary: sum})
+}
+
+func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
+	var req *IngestRequest
+	var staged []*blob.Staged
+	defer func() {
+		if err != nil {
+			s.blobs.Discard(staged...)
+		}
+	}()
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		req = &IngestRequest{}
+		if err := decodeJSON(r, req); err != nil {
+			return nil, err
+		}
+	case "multipart/form-data":
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, err
+				}
+				return nil, invalidf("the upload is not well-formed multipart data: %v", err)
+			}
+			switch part.FormName() {
+			case "batch":
+				if req != nil {
+					return nil, invalidf(`the upload has two "batch" parts; send one per request`)
+				}
+				req = &IngestRequest{}
+				dec := json.NewDecoder(part)
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(req); err != nil {
+					var mbe *http.MaxBytesError
+					if errors.As(err, &mbe) {
+						return nil, err
+					}
+					return nil, invalidf(`the "batch" part is not valid JSON: %v`, err)
+				}
+			case "file":
+				st, err := s.stageBlob(part, part.FileName())
+				if err != nil {
+					return nil, err
+				}
+				staged = append(staged, st)
+			default:
+				return nil, invalidf(`unknown part %q: an ingest has one "batch" part and "file" parts`, part.FormName())
+			}
+			part.Close()
+		}
+		if req == nil {
+			return nil, invalidf(`the upload has no "batch" part with the readings`)
+		}
+	default:
+		return nil, invalidf("send the batch as multipart/form-data (readings and images) or application/json (readings only), not %q", r.Header.Get("Content-Type"))
+	}
+	if len(req.Sheets) == 0 {
+		return nil, invalidf("the batch has no sheets")
+	}
+	if len(req.Sheets) > s.cfg.MaxBatch {
+		return nil, invalidf("the batch has %d sheets; send at most %d per request", len(req.Sheets), s.cfg.MaxBatch)
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, st := range staged {
+		seen[st.Hash] = true
+	}
+	need := func(h string) {
+		if !seen[h] && blob.ValidHash(h) && !s.blobs.Has(h) {
+			missing = append(missing, h)
+		}
+		seen[h] = true
+	}
+	for _, it := range req.Sheets {
+		need(it.Image)
+		for _, c := range it.Crops {
+			need(c)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		shown := missing[:min(3, len(missing))]
+		return nil, invalidf("%d images or crops named in the batch were not sent (%s…); send them in the same request as \"file\" parts, or PUT them to …/blobs/{sha256} first; nothing was stored",
+			len(missing), strings.Join(shown, ", "))
+	}
+	// The files are durable before the readings that name them are stored.
+	if err := s.blobs.Commit(staged...); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// stageBlob receives one uploaded file; a file name that is a SHA-256 is checked.
+func (s *Server) stageBlob(r io.Reader, name string) (*blob.Staged, error) {
+	name = strings.ToLower(strings.TrimSuffix(name, ".png"))
+	want := ""
+	if blob.ValidHash(name) {
+		want = name
+	}
+	st, err := s.blobs.Stage(r, s.cfg.MaxUpload, want)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.As(err, &mbe):
+		return nil, err
+	case errors.Is(err, blob.ErrMismatch):
+		return nil, store.Errorf(store.Invalid, "file %s: %v", name, blob.ErrMismatch)
+	case errors.Is(err, blob.ErrTooLarge):
+		return nil, store.Errorf(TooLarge, "file %s is larger than %d bytes", name, s.cfg.MaxUpload)
+	}
+	return nil, fmt.Errorf("store file %s: %w", name, err)
+}
+
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
+	sha := chi.URLParam(r, "sha")
+	if !blob.ValidHash(sha) {
+		s.writeError(w, r, invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)"))
+		return
+	}
+	had := s.blobs.Has(sha)
+	st, err := s.stageBlob(r.Body, sha)
+	if err == nil {
+		err = s.blobs.Commit(st)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if had {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]string{"sha256": sha})
+}
+
+// getBlob serves a scan image or crop of the school's own sheets only.
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
+	contest, school, sha := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "sha")
+	owner, err := s.store.BlobSchool(r.Context(), contest, sha)
+	if err == nil && owner != school {
+		err = store.Errorf(store.NotFound, "no image with this hash")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.serveBlob(w, r, sha, "", "private, max-age=86400, immutable")
+}
+
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentType, cache string) {
+	f, err := s.blobs.Open(sha)
+	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		err = store.Errorf(store.NotFound, "the file is recorded but missing from the image store; tell the operator")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.Header().Set("ETag", `"`+sha+`"`)
+	w.Header().Set("Cache-Control", cache)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// An uploaded HTML protocol is shown, never run: no script, no requests.
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}

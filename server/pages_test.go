@@ -1,0 +1,173 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"tarazy/omr/reading"
+	"tarazy/store"
+)
+
+// browser is an HTTP client with a cookie jar, signed in as one user the way the login
+// page does it.
+func (e *env) browser(t *testing.T, who string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if who != "" {
+		resp, err := c.Post(e.URL+"/api/session", "application/json", strings.NewReader(`{"token":"`+e.tokens[who]+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("sign in as %s: %d", who, resp.StatusCode)
+		}
+	}
+	return c
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (e *env) ingestReviewSheet(t *testing.T, serial string) {
+	t.Helper()
+	it, files := reviewPage(serial, 7)
+	for sha, b := range files {
+		if _, err := e.Blobs.PutExpect(bytes.NewReader(b), 0, sha); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Store.Ingest(context.Background(), store.System, "C1", "S1", store.Batch{Name: "hall 2", Operator: "Айгерім", Scanner: "fi-7160"}, []store.IngestItem{it}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPagesSendStrangersToTheLoginPage(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	status, _, hdr := get(t, e.browser(t, ""), e.URL+"/ui/contests/C1/schools/S1/review")
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/ui/login?next=%2Fui%2Fcontests%2FC1%2Fschools%2FS1%2Freview" {
+		t.Fatalf("status %d, location %q", status, hdr.Get("Location"))
+	}
+	status, body, _ := get(t, e.browser(t, ""), e.URL+"/ui/login?next=/ui/contests/C1/schools/S1/review")
+	if status != 200 || !strings.Contains(body, `name="next" value="/ui/contests/C1/schools/S1/review"`) || !strings.Contains(body, "API токені") {
+		t.Fatalf("login page %d:\n%s", status, body)
+	}
+}
+
+func TestLoginFormWithoutScript(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	c := e.browser(t, "")
+	resp, err := c.PostForm(e.URL+"/ui/login", url.Values{"token": {e.tokens["aigerim"]}, "next": {"/ui/contests/C1/schools/S1/review"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/contests/C1/schools/S1/review" {
+		t.Fatalf("status %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if status, _, _ := get(t, c, e.URL+"/ui/contests/C1/schools/S1/review"); status != 200 {
+		t.Fatalf("after signing in the queue answers %d", status)
+	}
+	// A wrong token shows the form again with the reason; an outside next is ignored.
+	resp, err = c.PostForm(e.URL+"/ui/login", url.Values{"token": {"tz_wrong"}, "next": {"https://evil.example/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(b), "Токен қабылданбады") || strings.Contains(string(b), "evil.example") {
+		t.Fatalf("wrong token: %d\n%s", resp.StatusCode, b)
+	}
+}
+
+func TestReviewPageShowsTheQueueInBothLanguages(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.ingestReviewSheet(t, "000101")
+		c := e.browser(t, "aigerim")
+		status, body, hdr := get(t, c, e.URL+"/ui/contests/C1/schools/S1/review")
+		if status != 200 {
+			t.Fatalf("status %d\n%s", status, body)
+		}
+		for _, want := range []string{"Тексеру кезегі", `data-testid="item-000101-q3"`, `data-machine="B"`, `data-keys="A,B,C,D,E"`,
+			"/api/contests/C1/schools/S1/blobs/", `data-testid="open-count">1<`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("review page lacks %q", want)
+			}
+		}
+		if !strings.Contains(hdr.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Errorf("no CSP: %q", hdr.Get("Content-Security-Policy"))
+		}
+		_, ru, _ := get(t, c, e.URL+"/ui/contests/C1/schools/S1/review?lang=ru")
+		if !strings.Contains(ru, "Очередь проверки") || !strings.Contains(ru, `lang="ru"`) {
+			t.Error("?lang=ru did not give the Russian page")
+		}
+	})
+}
+
+func TestReviewPageOfAnotherSchoolIsRefusedAndAudited(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	e.ingestReviewSheet(t, "000101")
+	status, body, _ := get(t, e.browser(t, "saule"), e.URL+"/ui/contests/C1/schools/S1/review")
+	if status != http.StatusForbidden || !strings.Contains(body, "Бұл бетке рұқсатыңыз жоқ") || strings.Contains(body, "000101") {
+		t.Fatalf("status %d:\n%s", status, body)
+	}
+	log, err := e.Store.AuditLog(context.Background(), store.AuditFilter{Action: "access.denied"})
+	if err != nil || len(log) == 0 || log[0].Actor != "saule" {
+		t.Fatalf("audit = %+v, %v", log, err)
+	}
+	// A publisher may read the school's protocols but not review its sheets.
+	if status, _, _ := get(t, e.browser(t, "web"), e.URL+"/ui/contests/C1/schools/S1/review"); status != http.StatusForbidden {
+		t.Fatalf("publisher got %d", status)
+	}
+}
+
+func TestDashboardShowsBatchesAndRejectedFiles(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.ingestReviewSheet(t, "000101")
+		ok, img := page("000102", 8)
+		bad := store.IngestItem{Reading: reading.Reading{File: "scan-0003.jpg", Page: 1, Status: reading.StatusRejected,
+			Error: "no corner markers found: this is not a tarazy answer sheet", Answers: []string{}, Review: []string{}}, Image: hash([]byte("junk"))}
+		e.Blobs.PutExpect(bytes.NewReader(img), 0, ok.Image)
+		e.Blobs.PutExpect(strings.NewReader("junk"), 0, bad.Image)
+		if _, err := e.Store.Ingest(context.Background(), store.System, "C1", "S1", store.Batch{Name: "hall 2", Operator: "Айгерім", Scanner: "fi-7160"}, []store.IngestItem{ok, bad}); err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ := get(t, e.browser(t, "aigerim"), e.URL+"/ui/contests/C1/schools/S1/batches?lang=ru")
+		if status != 200 {
+			t.Fatalf("status %d\n%s", status, body)
+		}
+		for _, want := range []string{`data-testid="batch-hall 2"`, `data-testid="pages">3<`, `data-testid="rejected">1<`,
+			`data-testid="inreview">1<`, "scan-0003.jpg", "not a tarazy answer sheet", "Отклонённые файлы", `data-testid="open-review">1<`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+	})
+}
+
+func TestHomeListsOnlyTheUsersSchool(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	_, body, _ := get(t, e.browser(t, "aigerim"), e.URL+"/ui/")
+	if !strings.Contains(body, "/ui/contests/C1/schools/S1/review") || strings.Contains(body, "/schools/S2/") {
+		t.Fatalf("home page:\n%s", body)
+	}
+	_, body, _ = get(t, e.browser(t, "daryn"), e.URL+"/ui/")
+	if !strings.Contains(body, "/schools/S2/batches") || strings.Contains(body, "/review") {
+		t.Fatalf("daryn's home page should list every school's dashboard and no review queue:\n%s", body)
+	}
+}

@@ -1,0 +1,613 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"tarazy/omr/reading"
+	"tarazy/review"
+	"tarazy/store"
+)
+
+const schoolPath = "/api/contests/{contest}/schools/{school}"
+const gradePath = schoolPath + "/grades/{grade}"
+
+// routes is the API. Keep it in step with openapi.json: a test checks that every
+// route here is documented there.
+func (s *Server) routes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/healthz", Access: Public, Handler: s.healthz},
+		{Method: "GET", Pattern: "/readyz", Access: Public, Handler: s.readyz},
+		{Method: "GET", Pattern: "/api/openapi.json", Access: Public, Handler: s.openapi},
+		{Method: "GET", Pattern: "/api/public/contests/{contest}/schools/{school}/grades/{grade}/protocol.{format}", Access: Public, Handler: s.publicProtocol},
+
+		{Method: "POST", Pattern: "/api/session", Access: Public, Handler: s.login},
+		{Method: "DELETE", Pattern: "/api/session", Access: Public, Handler: s.logout},
+		{Method: "GET", Pattern: "/api/whoami", Access: AnyRole, Handler: s.whoami},
+		{Method: "GET", Pattern: "/api/contests", Access: AnyRole, Handler: s.listContests},
+		{Method: "POST", Pattern: "/api/contests", Access: NationalWrite, Handler: s.createContest},
+		{Method: "GET", Pattern: "/api/contests/{contest}", Access: AnyRole, Handler: s.getContest},
+		{Method: "GET", Pattern: "/api/schools", Access: AnyRole, Handler: s.listSchools},
+		{Method: "PUT", Pattern: "/api/schools", Access: NationalWrite, Handler: s.putSchools},
+		{Method: "GET", Pattern: "/api/audit", Access: National, Handler: s.auditLog},
+
+		{Method: "GET", Pattern: "/api/contests/{contest}/keys", Access: ContestRead, Handler: s.getKeys},
+		{Method: "PUT", Pattern: "/api/contests/{contest}/keys", Access: NationalWrite, Handler: s.putKeys},
+		{Method: "GET", Pattern: "/api/contests/{contest}/seats", Access: National, Handler: s.getSeats},
+		{Method: "PUT", Pattern: "/api/contests/{contest}/seats", Access: NationalWrite, Handler: s.putSeats},
+		{Method: "GET", Pattern: "/api/contests/{contest}/export", Access: National, Handler: s.export, Upload: true},
+
+		{Method: "GET", Pattern: schoolPath + "/seats", Access: SchoolRead, Handler: s.getSeats},
+		{Method: "PUT", Pattern: schoolPath + "/seats", Access: SchoolWrite, Handler: s.putSeats},
+		{Method: "GET", Pattern: schoolPath + "/commission", Access: SchoolRead, Handler: s.getCommission},
+		{Method: "PUT", Pattern: schoolPath + "/commission", Access: SchoolWrite, Handler: s.putCommission},
+		{Method: "GET", Pattern: schoolPath + "/candidates", Access: SchoolRead, Handler: s.getCandidates},
+		{Method: "PUT", Pattern: schoolPath + "/candidates", Access: SchoolWrite, Handler: s.putCandidates},
+		{Method: "POST", Pattern: schoolPath + "/ingest", Access: SchoolWrite, Handler: s.ingest, Upload: true},
+		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolWrite, Handler: s.putBlob, Upload: true},
+		{Method: "GET", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolRead, Handler: s.getBlob},
+		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.getSheet},
+		{Method: "GET", Pattern: schoolPath + "/batches", Access: SchoolRead, Handler: s.batches},
+		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: SchoolRead, Handler: s.rejectedPages},
+		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
+		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
+		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
+		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.auditLog},
+
+		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},
+		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.putScores},
+		{Method: "POST", Pattern: gradePath + "/score", Access: SchoolWrite, Handler: s.score, Upload: true},
+		{Method: "POST", Pattern: gradePath + "/rank", Access: SchoolWrite, Handler: s.rank, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/ranking", Access: SchoolRead, Handler: s.getRanking},
+		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.putRanking},
+		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
+		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.postTie},
+		{Method: "GET", Pattern: gradePath + "/protocols", Access: ProtocolRead, Handler: s.listProtocols},
+		{Method: "POST", Pattern: gradePath + "/protocols", Access: SchoolWrite, Handler: s.generateProtocols, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolRead, Handler: s.getProtocol(store.VisibilityInternal)},
+		{Method: "PUT", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityInternal), Upload: true},
+		{Method: "GET", Pattern: gradePath + "/protocols/public.{format}", Access: ProtocolRead, Handler: s.getProtocol(store.VisibilityPublic)},
+		{Method: "PUT", Pattern: gradePath + "/protocols/public.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityPublic), Upload: true},
+		{Method: "POST", Pattern: gradePath + "/publish", Access: SchoolWrite, Handler: s.publish},
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is ready when the database answers and carries every migration this binary
+// knows: a server behind a load balancer takes traffic only then.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	applied, known, err := s.store.Migrations(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if applied != known {
+		s.writeError(w, r, store.Errorf(store.Unavailable, "the database has %d of %d migrations; run `tarazy migrate`", applied, known))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": s.store.Backend(), "migrations": applied})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPI)
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, UserFrom(r.Context()))
+}
+
+// grade reads the {grade} path parameter.
+func grade(r *http.Request) (int, error) {
+	g, err := strconv.Atoi(chi.URLParam(r, "grade"))
+	if err != nil || g < 1 || g > 11 {
+		return 0, invalidf("grade %q in the path is not a school grade 1–11", chi.URLParam(r, "grade"))
+	}
+	return g, nil
+}
+
+// mediaType is the request's content type without parameters.
+func mediaType(r *http.Request) string {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields are errors, so a typo in a
+// field name is a 400 and not a silently ignored value.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return invalidf("the request body is empty; it must be JSON")
+		}
+		return invalidf("the request body is not valid JSON for this endpoint: %v", err)
+	}
+	if dec.More() {
+		return invalidf("the request body has more than one JSON value")
+	}
+	return nil
+}
+
+// decodeTable reads a CSV or JSON upload by its Content-Type.
+func decodeTable[T any](r *http.Request, parseCSV func(io.Reader) ([]T, error)) ([]T, error) {
+	switch mediaType(r) {
+	case "text/csv":
+		return parseCSV(r.Body)
+	case "application/json":
+		var v []T
+		if err := decodeJSON(r, &v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, invalidf("send the file as text/csv or application/json (Content-Type was %q)", r.Header.Get("Content-Type"))
+}
+
+// wantsCSV reports whether the client asked for CSV (?format=csv or Accept).
+func wantsCSV(r *http.Request) bool {
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "csv"
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/csv")
+}
+
+func (s *Server) listContests(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.store.ListContests(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(cs))
+}
+
+func (s *Server) createContest(w http.ResponseWriter, r *http.Request) {
+	var c store.Contest
+	if err := decodeJSON(r, &c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.store.CreateContest(r.Context(), Actor(r.Context()), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) getContest(w http.ResponseWriter, r *http.Request) {
+	c, err := s.store.Contest(r.Context(), chi.URLParam(r, "contest"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) listSchools(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListSchools(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) {
+	list, err := decodeTable(r, func(rd io.Reader) ([]store.School, error) {
+		t, err := readCSV(rd, "schools.csv", []string{"code", "name_kk", "name_ru"}, []string{"region"})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]store.School, len(t.rows))
+		for i := range t.rows {
+			out[i] = store.School{Code: t.str(i, "code"), NameKK: t.str(i, "name_kk"), NameRU: t.str(i, "name_ru"), Region: t.str(i, "region")}
+		}
+		return out, nil
+	})
+	if err == nil {
+		err = s.store.PutSchools(r.Context(), Actor(r.Context()), list)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"schools": len(list)})
+}
+
+func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := s.store.Keys(r.Context(), chi.URLParam(r, "contest"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(keys))
+}
+
+func (s *Server) putKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := decodeTable(r, parseKeys)
+	if err == nil {
+		keys, err = s.store.PutKeys(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), keys)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, keys)
+}
+
+// getSeats answers the national list, or one school's when the path names a school.
+func (s *Server) getSeats(w http.ResponseWriter, r *http.Request) {
+	seats, err := s.store.Seats(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(seats))
+}
+
+func (s *Server) putSeats(w http.ResponseWriter, r *http.Request) {
+	seats, err := decodeTable(r, parseSeats)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if school := chi.URLParam(r, "school"); school != "" {
+		for i, row := range seats {
+			if row.School != school {
+				s.writeError(w, r, invalidf("seats row %d is for school %s; this upload is for school %s only", i+1, row.School, school))
+				return
+			}
+		}
+	}
+	if err := s.store.PutSeats(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), seats); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"rows": len(seats)})
+}
+
+func (s *Server) getCommission(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.store.Commission(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(ms))
+}
+
+func (s *Server) putCommission(w http.ResponseWriter, r *http.Request) {
+	var ms []store.Member
+	if err := decodeJSON(r, &ms); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), ms); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ms)
+}
+
+func (s *Server) getCandidates(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.store.Candidates(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(cs))
+}
+
+func (s *Server) putCandidates(w http.ResponseWriter, r *http.Request) {
+	school := chi.URLParam(r, "school")
+	cs, err := decodeTable(r, func(rd io.Reader) ([]store.Candidate, error) { return parseCandidates(rd, school) })
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for i := range cs {
+		if cs[i].School == "" {
+			cs[i].School = school
+		}
+		if cs[i].School != school {
+			s.writeError(w, r, invalidf("candidate %d is for school %s; this upload is for school %s only", i+1, cs[i].School, school))
+			return
+		}
+	}
+	if err := s.store.PutCandidates(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), cs); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"candidates": len(cs)})
+}
+
+func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) {
+	contest, school, serial := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "serial")
+	sh, err := s.store.Sheet(r.Context(), contest, serial)
+	if err == nil && sh.School != school {
+		err = store.Errorf(store.NotFound, "no sheet with serial %s", serial)
+	}
+	var vs []store.SheetVersion
+	if err == nil {
+		vs, err = s.store.SheetVersions(r.Context(), contest, serial)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sheet": sh, "versions": vs})
+}
+
+// finalReadings streams the final reading of every sheet of the school as JSON lines,
+// the input of `tarazy score --readings`.
+func (s *Server) finalReadings(w http.ResponseWriter, r *http.Request) {
+	vs, err := s.store.FinalSheets(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	for _, v := range vs {
+		if err := reading.WriteJSONL(w, v.Reading); err != nil {
+			return
+		}
+	}
+}
+
+// reviewItemView is a review item as a reviewer sees it. Double keying is blind: a
+// reviewer sees whether others have keyed the field, not what they keyed, until the
+// field is settled; the chair sees everything.
+type reviewItemView struct {
+	Field      string            `json:"field"`
+	Machine    string            `json:"machine"`
+	HasMachine bool              `json:"has_machine"`
+	Candidates []string          `json:"candidates,omitempty"`
+	Confidence float64           `json:"confidence"`
+	CropURL    string            `json:"crop_url,omitempty"`
+	Outcome    review.Outcome    `json:"outcome"`
+	Keyings    int               `json:"keyings"`
+	YourValue  *string           `json:"your_value,omitempty"`
+	Decisions  []review.Decision `json:"decisions,omitempty"`
+}
+
+type reviewSheetView struct {
+	Serial   string           `json:"serial"`
+	Form     string           `json:"form"`
+	Version  int              `json:"version"`
+	ImageURL string           `json:"image_url"`
+	Items    []reviewItemView `json:"items"`
+}
+
+func (s *Server) itemView(base string, u store.User, it store.ReviewItem) reviewItemView {
+	v := reviewItemView{Field: it.Field, Machine: it.Machine, HasMachine: it.HasMachine, Candidates: it.Candidates,
+		Confidence: it.Confidence, Outcome: it.Outcome, Keyings: len(it.Decisions)}
+	if it.Crop != "" {
+		v.CropURL = base + "/blobs/" + it.Crop
+	}
+	for _, d := range it.Decisions {
+		if d.Reviewer == u.Name {
+			val := d.Value
+			v.YourValue = &val
+		}
+	}
+	if u.Chair || it.Outcome.State == review.Final {
+		v.Decisions = it.Decisions
+	}
+	return v
+}
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
+	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	q, err := s.store.ReviewQueue(r.Context(), contest, school, r.URL.Query().Get("after"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := "/api/contests/" + contest + "/schools/" + school
+	u := UserFrom(r.Context())
+	out := make([]reviewSheetView, len(q))
+	for i, rs := range q {
+		out[i] = reviewSheetView{Serial: rs.Serial, Form: rs.Form, Version: rs.Version, Items: []reviewItemView{}}
+		if rs.Image != "" {
+			out[i].ImageURL = base + "/blobs/" + rs.Image
+		}
+		for _, it := range rs.Items {
+			out[i].Items = append(out[i].Items, s.itemView(base, u, it))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sheets": out})
+}
+
+type decisionRequest struct {
+	Value   *string `json:"value"`
+	AsChair bool    `json:"as_chair"`
+}
+
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	var req decisionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Value == nil {
+		s.writeError(w, r, invalidf(`the decision needs "value": the answer letters, one digit, or "" for blank`))
+		return
+	}
+	u := UserFrom(r.Context())
+	d := review.Decision{Reviewer: u.Name, Value: strings.ToUpper(strings.TrimSpace(*req.Value)), Chair: req.AsChair}
+	if chi.URLParam(r, "field") == "qr" {
+		d.Value = strings.ToLower(d.Value)
+	}
+	res, err := s.store.RecordDecision(r.Context(), Actor(r.Context()), contest, school, chi.URLParam(r, "serial"), chi.URLParam(r, "field"), d, u.Chair)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := "/api/contests/" + contest + "/schools/" + school
+	writeJSON(w, http.StatusOK, map[string]any{"item": s.itemView(base, u, res.Item), "sheet_version": res.SheetVersion})
+}
+
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AuditFilter{Contest: q.Get("contest"), School: q.Get("school"), Action: q.Get("action")}
+	if c := chi.URLParam(r, "contest"); c != "" {
+		f.Contest = c
+	}
+	if sc := chi.URLParam(r, "school"); sc != "" {
+		f.School = sc // a school's own log: never another school's
+	}
+	f.BeforeID, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	log, err := s.store.AuditLog(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(log))
+}
+
+func (s *Server) getScores(w http.ResponseWriter, r *http.Request) {
+	g, err := grade(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rs, rows, err := s.store.Scores(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"set": rs, "results": nonNil(rows)})
+}
+
+func (s *Server) putScores(w http.ResponseWriter, r *http.Request) {
+	g, err := grade(r)
+	var rows []store.Score
+	if err == nil {
+		rows, err = decodeTable(r, parseScores)
+	}
+	var rs store.ResultSet
+	if err == nil {
+		rs, err = s.store.PutScores(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rs)
+}
+
+func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) {
+	g, err := grade(r)
+	var rows []store.Placement
+	if err == nil {
+		rows, err = decodeTable(r, parseRanking)
+	}
+	var rs store.ResultSet
+	if err == nil {
+		rs, err = s.store.PutRanking(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
+	}
+	// This server's own readers see the new version at once.
+	s.ranks.drop(rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rs)
+}
+
+func (s *Server) getTies(w http.ResponseWriter, r *http.Request) {
+	g, err := grade(r)
+	var ds []store.TieDecision
+	if err == nil {
+		ds, err = s.store.TieDecisions(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(ds))
+}
+
+type tieRequest struct {
+	IINs   []string `json:"iins"`
+	Order  []string `json:"order"`
+	Reason string   `json:"reason"`
+}
+
+func (s *Server) postTie(w http.ResponseWriter, r *http.Request) {
+	g, err := grade(r)
+	var req tieRequest
+	if err == nil {
+		err = decodeJSON(r, &req)
+	}
+	var d store.TieDecision
+	if err == nil {
+		d, err = s.store.RecordTieDecision(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"),
+			store.TieDecision{School: chi.URLParam(r, "school"), Grade: g, IINs: req.IINs, Order: req.Order, Reason: req.Reason})
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, d)
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// batchView adds the dashboard's rate to a batch summary.
+type batchView struct {
+	store.BatchSummary
+	// PagesPerSecond is pages over the time from the first to the last page received.
+	PagesPerSecond float64 `json:"pages_per_second"`
+}
+
+func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]batchView, len(list))
+	for i, b := range list {
+		out[i].BatchSummary = b
+		if d := b.LastAt.Sub(b.FirstAt).Seconds(); d > 0 {
+			out[i].PagesPerSecond = float64(b.Pages) / d
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) {
+	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "batch"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(pages))
+}

@@ -1,0 +1,783 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"tarazy/omr/form"
+	"tarazy/omr/reading"
+	"tarazy/review"
+	"tarazy/store"
+	"tarazy/store/blob"
+)
+
+// sheetRow is a sheet as ingest works on it.
+type sheetRow struct {
+	school  string
+	form    string
+	state   string
+	version int
+	reading reading.Reading
+	isNew   bool // inserted by this batch
+	changed bool // state or version changed by this batch
+}
+
+// validateItem refuses a batch whose items are not what the protocol says (a worker
+// bug: nothing sensible can be stored for them).
+func validateItem(i int, it store.IngestItem) error {
+	if !blob.ValidHash(it.Image) {
+		return store.Errorf(store.Invalid, "sheet %d (%s): image must be the SHA-256 of the page image, 64 hex digits", i+1, it.Reading.File)
+	}
+	for f, h := range it.Crops {
+		if !blob.ValidHash(h) {
+			return store.Errorf(store.Invalid, "sheet %d (%s): crop of %s must be a SHA-256", i+1, it.Reading.File, f)
+		}
+	}
+	return nil
+}
+
+// unfit says why a reading cannot stand as a sheet reading ("" when it can). Such a
+// page is stored as rejected with this reason, and the rest of its batch goes on.
+func unfit(rd reading.Reading) string {
+	switch rd.Status {
+	case reading.StatusOK, reading.StatusReview:
+	case reading.StatusRejected:
+		return ""
+	default:
+		return fmt.Sprintf("the reader gave status %q, which is not ok, review or rejected; read the page again", rd.Status)
+	}
+	f, err := form.Get(rd.Form)
+	if err != nil {
+		return fmt.Sprintf("%v; read the page again", err)
+	}
+	if len(rd.Answers) != f.Questions() {
+		return fmt.Sprintf("%d answers for form %s of %d questions; read the page again", len(rd.Answers), f.ID, f.Questions())
+	}
+	for _, field := range rd.Review {
+		if _, _, err := review.ParseField(field); err != nil {
+			return fmt.Sprintf("field under review: %v; read the page again", err)
+		}
+	}
+	if rd.Status == reading.StatusReview && len(rd.Review) == 0 {
+		return "status review but no field is named for review; read the page again"
+	}
+	return ""
+}
+
+// serialOf is the sheet's identity. A page whose serial the reader could not read is
+// its own sheet, named by its image, so that it can never be merged with another.
+func serialOf(it store.IngestItem) string {
+	if s := strings.TrimSpace(it.Reading.Sheet); s != "" {
+		return s
+	}
+	return "img-" + it.Image[:16]
+}
+
+func (s *DB) Ingest(ctx context.Context, by store.Actor, contest, school string, b store.Batch, items []store.IngestItem) (res []store.IngestResult, err error) {
+	defer store.Wrap(&err, "Ingest(%s, %s, batch %q)", contest, school, b.Name)
+	if strings.TrimSpace(b.Name) == "" {
+		return nil, store.Errorf(store.Invalid, "the batch needs a name (the scanner run or folder)")
+	}
+	for i, it := range items {
+		if err := validateItem(i, it); err != nil {
+			return nil, err
+		}
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = s.ingest(ctx, tx, by, contest, school, b, items)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, school string, b store.Batch, items []store.IngestItem) ([]store.IngestResult, error) {
+	if err := s.need(ctx, tx, contest, school); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, now); err != nil {
+		return nil, err
+	}
+
+	// Images seen before, in one query per chunk.
+	res := make([]store.IngestResult, len(items))
+	done := make([]bool, len(items))
+	byImage := map[string][]int{}
+	for i, it := range items {
+		byImage[it.Image] = append(byImage[it.Image], i)
+	}
+	images := make([]string, 0, len(byImage))
+	for h := range byImage {
+		images = append(images, h)
+	}
+	sort.Strings(images)
+	for start := 0; start < len(images); start += 500 {
+		chunk := images[start:min(start+500, len(images))]
+		args := make([]any, len(chunk))
+		for i, h := range chunk {
+			args[i] = h
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT image_sha, contest, school, serial, version, outcome, reason FROM scans WHERE image_sha IN (`+placeholders(1, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var r store.IngestResult
+			var c, sc string
+			if err := rows.Scan(&r.Image, &c, &sc, &r.Serial, &r.Version, &r.Outcome, &r.Reason); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			r.Existing = true
+			if c != contest || sc != school {
+				// The first result belongs to someone else: say only that.
+				r = store.IngestResult{Image: r.Image, Outcome: store.OutcomeRejected, Existing: true,
+					Reason: "this exact image was already uploaded for another school or contest; check the scanner's output folder"}
+			}
+			for _, i := range byImage[r.Image] {
+				res[i], done[i] = r, true
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+
+	// Lock the sheets this batch touches, in serial order so that two batches never
+	// wait for each other in a cycle.
+	sheets := map[string]*sheetRow{}
+	var serials []string
+	for i, it := range items {
+		if !done[i] && it.Reading.Status != reading.StatusRejected && unfit(it.Reading) == "" {
+			if _, ok := sheets[serialOf(it)]; !ok {
+				sheets[serialOf(it)] = nil
+				serials = append(serials, serialOf(it))
+			}
+		}
+	}
+	sort.Strings(serials)
+	for start := 0; start < len(serials); start += 500 {
+		chunk := serials[start:min(start+500, len(serials))]
+		args := []any{contest}
+		for _, sr := range chunk {
+			args = append(args, sr)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, v.reading
+			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+			WHERE s.contest = $1 AND s.serial IN (`+placeholders(2, len(chunk))+`) ORDER BY s.serial`+s.d.ForUpdate, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var sr string
+			var row sheetRow
+			var rd string
+			if err := rows.Scan(&sr, &row.school, &row.form, &row.state, &row.version, &rd); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(rd), &row.reading); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", sr, row.version, err)
+			}
+			sheets[sr] = &row
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+
+	var scanRows, versionRows, itemRows [][]any
+	type candUpdate struct {
+		serial, field, value string
+	}
+	var candUpdates []candUpdate
+	openFields := map[string]map[string]bool{} // serial -> fields with an unsettled item, loaded lazily
+	counts := map[string]int{}
+	for i, it := range items {
+		if done[i] {
+			continue
+		}
+		rd := it.Reading
+		rd.Sheet = strings.TrimSpace(rd.Sheet)
+		r := store.IngestResult{Image: it.Image}
+		why := unfit(rd)
+		switch {
+		case rd.Status == reading.StatusRejected:
+			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
+		case why != "":
+			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
+		default:
+			serial := serialOf(it)
+			r.Serial = serial
+			sh := sheets[serial]
+			switch {
+			case sh == nil:
+				sh = &sheetRow{school: school, form: rd.Form, version: 1, reading: rd, isNew: true, state: store.SheetFinal}
+				if rd.Status == reading.StatusReview {
+					sh.state = store.SheetReview
+				}
+				sheets[serial] = sh
+				r.Outcome, r.Version = store.OutcomeStored, 1
+				versionRows = append(versionRows, []any{contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
+				for _, field := range rd.Review {
+					v, ok := review.Value(rd, field)
+					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now})
+				}
+			case sh.school != school:
+				r.Outcome, r.Serial = store.OutcomeRejected, ""
+				r.Reason = fmt.Sprintf("sheet serial %s is registered to another school's sheet; put this sheet aside for the commission's chair", serial)
+			case sh.form != rd.Form:
+				r.Outcome = store.OutcomeRejected
+				r.Reason = fmt.Sprintf("sheet %s was first read as form %s, this page reads as form %s; rescan it", serial, sh.form, rd.Form)
+			default:
+				diff := review.Differences(sh.reading, rd)
+				if len(diff) == 0 {
+					r.Outcome, r.Version = store.OutcomeDuplicate, sh.version
+					break
+				}
+				// The same sheet read differently: keep both, and let people decide
+				// every field the readings disagree on.
+				sh.version++
+				sh.state = store.SheetReview
+				sh.changed = true
+				nr := rd
+				nr.Status = reading.StatusReview
+				nr.Review = diff
+				r.Outcome, r.Version = store.OutcomeConflict, sh.version
+				versionRows = append(versionRows, []any{contest, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), by.Name, now})
+				if openFields[serial] == nil {
+					of, err := s.openFields(ctx, tx, contest, serial)
+					if err != nil {
+						return nil, err
+					}
+					openFields[serial] = of
+				}
+				for _, field := range diff {
+					nv, _ := review.Value(rd, field)
+					if openFields[serial][field] {
+						candUpdates = append(candUpdates, candUpdate{serial, field, nv})
+						continue
+					}
+					ov, _ := review.Value(sh.reading, field)
+					openFields[serial][field] = true
+					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now})
+				}
+				sh.reading = nr
+			}
+		}
+		counts[r.Outcome]++
+		res[i], done[i] = r, true
+		for _, j := range byImage[it.Image] {
+			if !done[j] { // the same image twice in one batch: same result
+				rr := r
+				rr.Existing = true
+				res[j], done[j] = rr, true
+			}
+		}
+		cropsJSON := "{}"
+		if len(it.Crops) > 0 {
+			cropsJSON = jsonString(it.Crops)
+		}
+		scanRows = append(scanRows, []any{it.Image, contest, school, b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, by.Name, now})
+	}
+
+	var newSheets [][]any
+	for _, sr := range serials {
+		sh := sheets[sr]
+		if sh == nil {
+			continue
+		}
+		if sh.isNew {
+			newSheets = append(newSheets, []any{contest, sr, school, sh.form, sh.state, sh.version, now})
+		} else if sh.changed {
+			if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = $3, current_version = $4, updated_at = $5 WHERE contest = $1 AND serial = $2`,
+				contest, sr, sh.state, sh.version, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at"}, newSheets, "ON CONFLICT DO NOTHING")
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(len(newSheets)) {
+		return nil, errRetry // another batch created one of these sheets meanwhile
+	}
+	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, versionRows, ""); err != nil {
+		return nil, err
+	}
+	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at"}, itemRows, ""); err != nil {
+		return nil, err
+	}
+	for _, u := range candUpdates {
+		if err := s.addCandidate(ctx, tx, contest, u.serial, u.field, u.value); err != nil {
+			return nil, err
+		}
+	}
+	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at"}, scanRows, "ON CONFLICT DO NOTHING")
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(len(scanRows)) {
+		return nil, errRetry // the same image is being ingested by another worker
+	}
+	if len(scanRows) > 0 {
+		changed := map[string]int{}
+		for _, r := range res {
+			if !r.Existing && (r.Outcome == store.OutcomeStored || r.Outcome == store.OutcomeConflict) {
+				changed[r.Serial] = r.Version
+			}
+		}
+		if err := s.audit(ctx, tx, by, "sheets.ingest", contest, school, "batch "+b.Name, nil,
+			map[string]any{"batch": b, "pages": len(scanRows), "outcomes": counts, "versions": changed}); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT field FROM review_items WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, err
+		}
+		out[f] = true
+	}
+	return out, rows.Err()
+}
+
+// addCandidate records another value seen for a field already under review.
+func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, field, value string) error {
+	var id int64
+	var cands string
+	if err := tx.QueryRowContext(ctx, `SELECT id, candidates FROM review_items WHERE contest = $1 AND serial = $2 AND field = $3 AND NOT applied`,
+		contest, serial, field).Scan(&id, &cands); err != nil {
+		return err
+	}
+	var list []string
+	json.Unmarshal([]byte(cands), &list)
+	for _, v := range list {
+		if v == value {
+			return nil
+		}
+	}
+	list = append(list, value)
+	// With two scans disagreeing there is no machine value a single confirmation
+	// could agree with: the field now needs two reviewers.
+	_, err := tx.ExecContext(ctx, `UPDATE review_items SET candidates = $2, has_machine = false, machine = '' WHERE id = $1`, id, jsonString(list))
+	return err
+}
+
+func (s *DB) Sheet(ctx context.Context, contest, serial string) (sh store.Sheet, err error) {
+	defer store.Wrap(&err, "Sheet(%s, %s)", contest, serial)
+	var rd string
+	err = s.db.QueryRowContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, s.updated_at, v.reading
+		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		WHERE s.contest = $1 AND s.serial = $2`, contest, serial).Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sh, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
+	}
+	if err != nil {
+		return sh, s.classify(err)
+	}
+	sh.UpdatedAt = sh.UpdatedAt.UTC()
+	return sh, json.Unmarshal([]byte(rd), &sh.Reading)
+}
+
+func (s *DB) SheetVersions(ctx context.Context, contest, serial string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "SheetVersions(%s, %s)", contest, serial)
+	out, err = s.versions(ctx, `SELECT serial, version, source, image_sha, reading, created_by, created_at FROM sheet_versions
+		WHERE contest = $1 AND serial = $2 ORDER BY version`, contest, serial)
+	if err == nil && len(out) == 0 {
+		return nil, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
+	}
+	return out, err
+}
+
+func (s *DB) FinalSheets(ctx context.Context, contest, school string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "FinalSheets(%s, %s)", contest, school)
+	return s.versions(ctx, `SELECT v.serial, v.version, v.source, v.image_sha, v.reading, v.created_by, v.created_at
+		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'final' ORDER BY s.serial`, contest, school)
+}
+
+func (s *DB) versions(ctx context.Context, q string, args ...any) ([]store.SheetVersion, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	var out []store.SheetVersion
+	for rows.Next() {
+		var v store.SheetVersion
+		var rd string
+		if err := rows.Scan(&v.Serial, &v.Version, &v.Source, &v.Image, &rd, &v.CreatedBy, &v.CreatedAt); err != nil {
+			return nil, s.classify(err)
+		}
+		if err := json.Unmarshal([]byte(rd), &v.Reading); err != nil {
+			return nil, fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", v.Serial, v.Version, err)
+		}
+		v.CreatedAt = v.CreatedAt.UTC()
+		out = append(out, v)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) BlobSchool(ctx context.Context, contest, sha string) (school string, err error) {
+	defer store.Wrap(&err, "BlobSchool(%s)", sha)
+	err = s.db.QueryRowContext(ctx, `SELECT school FROM scans WHERE image_sha = $1 AND contest = $2`, sha, contest).Scan(&school)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.db.QueryRowContext(ctx, `SELECT s.school FROM review_items r JOIN sheets s ON s.contest = r.contest AND s.serial = r.serial
+			WHERE r.crop_sha = $1 AND r.contest = $2 LIMIT 1`, sha, contest).Scan(&school)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", store.Errorf(store.NotFound, "no image with this hash")
+	}
+	return school, s.classify(err)
+}
+
+func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, limit int) (out []store.ReviewSheet, err error) {
+	defer store.Wrap(&err, "ReviewQueue(%s, %s)", contest, school)
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.form, s.current_version, v.image_sha FROM sheets s
+		JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'review' AND s.serial > $3 ORDER BY s.serial LIMIT $4`, contest, school, after, limit)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	idx := map[string]int{}
+	for rows.Next() {
+		var rs store.ReviewSheet
+		if err := rows.Scan(&rs.Serial, &rs.Form, &rs.Version, &rs.Image); err != nil {
+			rows.Close()
+			return nil, s.classify(err)
+		}
+		idx[rs.Serial] = len(out)
+		out = append(out, rs)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	args := []any{contest}
+	for _, rs := range out {
+		args = append(args, rs.Serial)
+	}
+	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND NOT r.applied AND r.serial IN (`+placeholders(2, len(out))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		i := idx[it.Serial]
+		out[i].Items = append(out[i].Items, it)
+	}
+	return out, nil
+}
+
+// items loads review items with their decisions; where filters review_items r.
+func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha
+		FROM review_items r `+where+` ORDER BY r.serial, r.id`, args...)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	var out []store.ReviewItem
+	byID := map[int64]int{}
+	for rows.Next() {
+		var it store.ReviewItem
+		var cands string
+		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop); err != nil {
+			rows.Close()
+			return nil, s.classify(err)
+		}
+		json.Unmarshal([]byte(cands), &it.Candidates)
+		it.Decisions = []review.Decision{}
+		byID[it.ID] = len(out)
+		out = append(out, it)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
+	if len(out) > 0 {
+		ids := make([]any, 0, len(out))
+		for _, it := range out {
+			ids = append(ids, it.ID)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT item_id, reviewer, value, chair, decided_at FROM review_decisions
+			WHERE item_id IN (`+placeholders(1, len(ids))+`) ORDER BY id`, ids...)
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		for rows.Next() {
+			var id int64
+			var d review.Decision
+			if err := rows.Scan(&id, &d.Reviewer, &d.Value, &d.Chair, &d.At); err != nil {
+				rows.Close()
+				return nil, s.classify(err)
+			}
+			d.At = d.At.UTC()
+			i := byID[id]
+			out[i].Decisions = append(out[i].Decisions, d)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, s.classify(err)
+		}
+	}
+	for i := range out {
+		out[i].Outcome = review.Evaluate(fieldOf(out[i]))
+	}
+	return out, nil
+}
+
+func fieldOf(it store.ReviewItem) review.Field {
+	return review.Field{Name: it.Field, Machine: it.Machine, HasMachine: it.HasMachine, Decisions: it.Decisions}
+}
+
+func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school, serial, field string, d review.Decision, isChair bool) (res store.DecisionResult, err error) {
+	defer store.Wrap(&err, "RecordDecision(%s, %s, %s)", contest, serial, field)
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res = store.DecisionResult{}
+		var sheetSchool, formID string
+		var version int
+		err := tx.QueryRowContext(ctx, `SELECT school, form, current_version FROM sheets WHERE contest = $1 AND serial = $2`+s.d.ForUpdate,
+			contest, serial).Scan(&sheetSchool, &formID, &version)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && sheetSchool != school) {
+			return store.Errorf(store.NotFound, "no sheet %s under review at school %s", serial, school)
+		}
+		if err != nil {
+			return err
+		}
+		items, err := s.items(ctx, tx, `WHERE r.contest = $1 AND r.serial = $2 AND NOT r.applied`, contest, serial)
+		if err != nil {
+			return err
+		}
+		var it *store.ReviewItem
+		for i := range items {
+			if items[i].Field == field {
+				it = &items[i]
+			}
+		}
+		if it == nil {
+			return store.Errorf(store.NotFound, "field %s of sheet %s is not under review", field, serial)
+		}
+		f, _ := form.Get(formID)
+		if err := review.ValidValue(field, d.Value, f); err != nil {
+			return store.Errorf(store.Invalid, "%v", err)
+		}
+		d.At = s.now()
+		if err := review.Check(fieldOf(*it), d, isChair); err != nil {
+			if errors.Is(err, review.ErrNoValue) || errors.Is(err, review.ErrBadValue) || errors.Is(err, review.ErrBadFormat) {
+				return store.Errorf(store.Invalid, "%v", err)
+			}
+			return store.Errorf(store.Conflict, "%v", err)
+		}
+		before := it.Outcome
+		if _, err := tx.ExecContext(ctx, `INSERT INTO review_decisions (item_id, reviewer, value, chair, decided_at) VALUES ($1, $2, $3, $4, $5)`,
+			it.ID, d.Reviewer, d.Value, d.Chair, d.At); err != nil {
+			return err
+		}
+		it.Decisions = append(it.Decisions, d)
+		it.Outcome = review.Evaluate(fieldOf(*it))
+		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET state = $2, final_value = $3 WHERE id = $1`,
+			it.ID, string(it.Outcome.State), it.Outcome.Value); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, by, "review.decide", contest, school, serial+" "+field, before,
+			map[string]any{"decision": d, "outcome": it.Outcome}); err != nil {
+			return err
+		}
+		res.Item = *it
+		finals := map[string]string{}
+		for _, x := range items {
+			if x.Outcome.State != review.Final {
+				return nil // the sheet still waits for other fields
+			}
+			finals[x.Field] = x.Outcome.Value
+		}
+		// Every field is settled: the sheet's next version carries the decided values.
+		var rdText string
+		if err := tx.QueryRowContext(ctx, `SELECT reading FROM sheet_versions WHERE contest = $1 AND serial = $2 AND version = $3`,
+			contest, serial, version).Scan(&rdText); err != nil {
+			return err
+		}
+		var cur reading.Reading
+		if err := json.Unmarshal([]byte(rdText), &cur); err != nil {
+			return err
+		}
+		next, err := review.Apply(cur, finals)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sheet_versions (contest, serial, version, source, image_sha, reading, created_by, created_at)
+			VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, contest, serial, version+1, store.SourceReview, jsonString(next), by.Name, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = 'final', current_version = $3, updated_at = $4 WHERE contest = $1 AND serial = $2`,
+			contest, serial, version+1, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET applied = true WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial); err != nil {
+			return err
+		}
+		res.SheetVersion = version + 1
+		return s.audit(ctx, tx, by, "sheet.final", contest, school, serial,
+			map[string]any{"version": version}, map[string]any{"version": version + 1, "values": finals})
+	})
+	return res, err
+}
+
+func (s *DB) OpenReviewFields(ctx context.Context) (n int, err error) {
+	defer store.Wrap(&err, "OpenReviewFields")
+	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM review_items WHERE state <> 'final'`).Scan(&n)
+	return n, s.classify(err)
+}
+
+func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.BatchSummary, err error) {
+	defer store.Wrap(&err, "Batches(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, operator, scanner, created_by, created_at FROM batches
+		WHERE contest = $1 AND school = $2 ORDER BY created_at DESC, name`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	idx := map[string]int{}
+	for rows.Next() {
+		var b store.BatchSummary
+		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt); err != nil {
+			rows.Close()
+			return nil, s.classify(err)
+		}
+		b.CreatedAt = b.CreatedAt.UTC()
+		b.Outcomes = map[string]int{}
+		b.Statuses = map[string]int{}
+		idx[b.Name] = len(out)
+		out = append(out, b)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT batch, outcome, status, count(*), min(created_at), max(created_at), coalesce(sum(read_seconds), 0)
+		FROM scans WHERE contest = $1 AND school = $2 GROUP BY batch, outcome, status`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	sums := map[string]float64{}
+	for rows.Next() {
+		var batch, outcome, status string
+		var n int
+		var first, last any
+		var secs float64
+		if err := rows.Scan(&batch, &outcome, &status, &n, &first, &last, &secs); err != nil {
+			rows.Close()
+			return nil, s.classify(err)
+		}
+		i, ok := idx[batch]
+		if !ok {
+			continue
+		}
+		b := &out[i]
+		b.Pages += n
+		b.Outcomes[outcome] += n
+		b.Statuses[status] += n
+		sums[batch] += secs
+		f, l := asTime(first), asTime(last)
+		if b.FirstAt.IsZero() || f.Before(b.FirstAt) {
+			b.FirstAt = f
+		}
+		if l.After(b.LastAt) {
+			b.LastAt = l
+		}
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, s.classify(err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, s.classify(err)
+	}
+	for i := range out {
+		if out[i].Pages > 0 {
+			out[i].ReadSeconds = sums[out[i].Name] / float64(out[i].Pages)
+		}
+	}
+	// A sheet belongs to the batch that first stored it (version 1).
+	rows, err = s.db.QueryContext(ctx, `SELECT sc.batch, count(*) FROM scans sc
+		JOIN sheets sh ON sh.contest = sc.contest AND sh.serial = sc.serial
+		WHERE sc.contest = $1 AND sc.school = $2 AND sc.outcome = 'stored' AND sc.version = 1 AND sh.state = 'review'
+		GROUP BY sc.batch`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var batch string
+		var n int
+		if err := rows.Scan(&batch, &n); err != nil {
+			return nil, s.classify(err)
+		}
+		if i, ok := idx[batch]; ok {
+			out[i].InReview = n
+		}
+	}
+	return out, s.classify(rows.Err())
+}
+
+// asTime reads an aggregate of a timestamp column: PostgreSQL gives a time, SQLite the
+// text it stored (an aggregate has no declared type to convert by).
+func asTime(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC()
+	case []byte:
+		return asTime(string(t))
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+			if p, err := time.Parse(layout, t); err == nil {
+				return p.UTC()
+			}
+		}
+	}
+	return time.Time{}
+}
+
+func (s *DB) RejectedPages(ctx context.Context, contest, school, batch string) (out []store.RejectedPage, err error) {
+	defer store.Wrap(&err, "RejectedPages(%s, %s, %s)", contest, school, batch)
+	rows, err := s.db.QueryContext(ctx, `SELECT image_sha, file, page, reason, created_at FROM scans
+		WHERE contest = $1 AND school = $2 AND batch = $3 AND outcome = 'rejected' ORDER BY created_at, file, page`, contest, school, batch)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p store.RejectedPage
+		if err := rows.Scan(&p.Image, &p.File, &p.Page, &p.Reason, &p.At); err != nil {
+			return nil, s.classify(err)
+		}
+		p.At = p.At.UTC()
+		out = append(out, p)
+	}
+	return out, s.classify(rows.Err())
+}

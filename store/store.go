@@ -1,0 +1,503 @@
+// Package store is tarazy's storage in the contest's own words: contests, schools and
+// their seats, commissions, candidates, answer keys, scanned sheets and their reading
+// versions, review decisions, scores, rankings, tie decisions, protocols, users and
+// tokens, and the audit log. store/sqlite (the embedded default) and store/postgres
+// implement it; store/storetest is the contract both pass.
+//
+// Nothing is overwritten: a re-read, a correction, a new answer key or a new ranking is
+// a new version and the old one stays. Every change that can affect a result writes an
+// audit entry (who, when, what, before, after) in the same transaction as the change.
+package store
+
+import (
+	"context"
+	"time"
+
+	"tarazy/omr/reading"
+	"tarazy/review"
+)
+
+// Roles a token can carry.
+const (
+	RoleCommission = "commission" // one school: upload, review, sign, publish there
+	RoleDaryn      = "daryn"      // the Daryn centre: read every school, national export
+	RolePublisher  = "publisher"  // one school: read its public protocol
+	RoleAdmin      = "admin"      // everything
+	RoleOffice     = "office"     // one school: the intake desk (issue 6)
+)
+
+// Roles lists every role, for validation and help texts.
+var Roles = []string{RoleCommission, RoleDaryn, RolePublisher, RoleAdmin, RoleOffice}
+
+// ScopedRole reports whether a role is bound to one school.
+func ScopedRole(role string) bool {
+	return role == RoleCommission || role == RolePublisher || role == RoleOffice
+}
+
+// Actor is who makes a change; every audit entry names one.
+type Actor struct {
+	Name   string `json:"name"`
+	Role   string `json:"role"`
+	School string `json:"school,omitempty"`
+}
+
+// System is the actor of changes made by tarazy itself (migrations, the CLI as admin).
+var System = Actor{Name: "system", Role: RoleAdmin}
+
+type Contest struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Year      int       `json:"year"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type School struct {
+	Code   string `json:"code"`
+	NameKK string `json:"name_kk"`
+	NameRU string `json:"name_ru"`
+	Region string `json:"region"`
+}
+
+// Seats is one row of seats.csv (issue 3): the vacant seats of a school's grade and,
+// optionally, the school's approved "Мың бала" quota (§25).
+type Seats struct {
+	School string `json:"school"`
+	Grade  int    `json:"grade"`
+	Seats  int    `json:"seats"`
+	Quota  *int   `json:"quota,omitempty"`
+}
+
+// Member of a school's contest commission (§22–24).
+type Member struct {
+	Name     string `json:"name"`
+	Position string `json:"position"` // job title, printed on the protocol
+	Chair    bool   `json:"chair"`
+}
+
+// Candidate registered for the contest (§17).
+type Candidate struct {
+	IIN      string `json:"iin"`
+	School   string `json:"school"`
+	Grade    int    `json:"grade"`
+	Name     string `json:"name"`
+	Language string `json:"language,omitempty"`
+	Olympiad bool   `json:"olympiad"`
+	MynBala  bool   `json:"myn_bala"`
+}
+
+// AnswerKey of one grade and test variant; Version grows with each upload.
+type AnswerKey struct {
+	Grade     int       `json:"grade"`
+	Variant   string    `json:"variant"`
+	Answers   string    `json:"answers"`
+	Version   int       `json:"version"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Batch is one scanner run or hot-folder batch (issue 5).
+type Batch struct {
+	Name     string `json:"name"`
+	Operator string `json:"operator"`
+	Scanner  string `json:"scanner"`
+}
+
+// IngestItem is one read page as the worker uploads it. The image and crop bytes are
+// already in the image store under their SHA-256; the database keeps the names.
+type IngestItem struct {
+	Reading     reading.Reading    `json:"reading"`
+	Image       string             `json:"image"`                  // SHA-256 of the page image, hex
+	Crops       map[string]string  `json:"crops,omitempty"`        // field -> SHA-256 of its PNG crop
+	Confidence  map[string]float64 `json:"confidence,omitempty"`   // field -> the reader's confidence
+	ReadSeconds float64            `json:"read_seconds,omitempty"` // how long the reader took
+}
+
+// Outcomes of ingesting one page.
+const (
+	OutcomeStored    = "stored"    // a new sheet: version 1 (final, or with fields to review)
+	OutcomeDuplicate = "duplicate" // the same sheet scanned again with the same reading
+	OutcomeConflict  = "conflict"  // the same sheet scanned again with a different reading: review
+	OutcomeRejected  = "rejected"  // not a readable sheet (the reader's reason), or refused (ours)
+)
+
+// IngestResult tells the worker what became of one page. Existing is true when the
+// same image had been ingested before: the result is the first one, unchanged.
+type IngestResult struct {
+	Image    string `json:"image"`
+	Serial   string `json:"serial,omitempty"`
+	Version  int    `json:"version,omitempty"`
+	Outcome  string `json:"outcome"`
+	Reason   string `json:"reason,omitempty"`
+	Existing bool   `json:"existing"`
+}
+
+// BatchSummary is one batch as the dashboard shows it (issue 5).
+type BatchSummary struct {
+	Batch
+	CreatedBy string         `json:"created_by"`
+	CreatedAt time.Time      `json:"created_at"`
+	Pages     int            `json:"pages"`
+	Outcomes  map[string]int `json:"outcomes"` // stored, duplicate, conflict, rejected
+	// Statuses counts the pages by what the reader said: ok, review, rejected.
+	Statuses map[string]int `json:"statuses"`
+	// InReview is the number of sheets first stored by this batch that still have
+	// fields waiting for reviewers: the batch's progress towards final readings.
+	InReview int       `json:"in_review"`
+	FirstAt  time.Time `json:"first_at"` // first and last page received
+	LastAt   time.Time `json:"last_at"`
+	// ReadSeconds is the reader's mean time per page, as the worker reported it.
+	ReadSeconds float64 `json:"read_seconds"`
+}
+
+// RejectedPage is a page that could not be stored as a sheet, with why.
+type RejectedPage struct {
+	Image  string    `json:"image"`
+	File   string    `json:"file"`
+	Page   int       `json:"page"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Sheet states.
+const (
+	SheetFinal  = "final"  // the current version can be scored
+	SheetReview = "review" // fields await reviewers
+)
+
+// Sheet is one physical answer sheet, known by its printed serial.
+type Sheet struct {
+	Serial    string          `json:"serial"`
+	School    string          `json:"school"`
+	Form      string          `json:"form"`
+	State     string          `json:"state"`
+	Version   int             `json:"version"`
+	Reading   reading.Reading `json:"reading"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// Reading version sources.
+const (
+	SourceScan   = "scan"   // the first reading of the sheet
+	SourceRescan = "rescan" // a later scan that disagreed with the current reading
+	SourceReview = "review" // the reviewers' final values applied
+)
+
+// SheetVersion is one version of a sheet's reading; versions are never changed.
+type SheetVersion struct {
+	Serial    string          `json:"serial"`
+	Version   int             `json:"version"`
+	Source    string          `json:"source"`
+	Image     string          `json:"image,omitempty"`
+	Reading   reading.Reading `json:"reading"`
+	CreatedBy string          `json:"created_by"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// ReviewItem is one field of one sheet under review.
+type ReviewItem struct {
+	ID         int64             `json:"id"`
+	Serial     string            `json:"serial"`
+	Field      string            `json:"field"`
+	Version    int               `json:"version"` // the sheet version that raised it
+	Machine    string            `json:"machine"`
+	HasMachine bool              `json:"has_machine"`
+	Candidates []string          `json:"candidates,omitempty"` // values seen in disagreeing scans
+	Confidence float64           `json:"confidence"`
+	Crop       string            `json:"crop,omitempty"` // SHA-256 of the PNG crop
+	Outcome    review.Outcome    `json:"outcome"`
+	Decisions  []review.Decision `json:"decisions"`
+}
+
+// ReviewSheet groups the open review items of one sheet for the review queue.
+type ReviewSheet struct {
+	Serial  string       `json:"serial"`
+	Form    string       `json:"form"`
+	Image   string       `json:"image"`
+	Version int          `json:"version"`
+	Items   []ReviewItem `json:"items"`
+}
+
+// DecisionResult is what recording a decision led to.
+type DecisionResult struct {
+	Item ReviewItem `json:"item"`
+	// SheetVersion is the new final version when this decision settled the sheet's
+	// last open field, else 0.
+	SheetVersion int `json:"sheet_version,omitempty"`
+}
+
+// Score is one row of results.csv (issue 3).
+type Score struct {
+	School   string `json:"school"`
+	Grade    int    `json:"grade"`
+	IIN      string `json:"iin"`
+	Name     string `json:"name"`
+	Score    int    `json:"score"`
+	Math     int    `json:"math"`
+	Reading  int    `json:"reading"`
+	History  int    `json:"history"`
+	Olympiad bool   `json:"olympiad"`
+	MynBala  bool   `json:"myn_bala"`
+}
+
+// Ranking outcomes (issue 3).
+var Outcomes = []string{"admitted", "admitted_quota", "reserve", "not_admitted", "tie_pending"}
+
+// Placement is one row of ranking.csv (issue 3).
+type Placement struct {
+	School  string `json:"school"`
+	Grade   int    `json:"grade"`
+	Place   int    `json:"place"`
+	IIN     string `json:"iin"`
+	Name    string `json:"name"`
+	Score   int    `json:"score"`
+	Outcome string `json:"outcome"`
+}
+
+// ResultSet describes one stored version of a school grade's scores or ranking.
+type ResultSet struct {
+	School    string    `json:"school"`
+	Grade     int       `json:"grade"`
+	Version   int       `json:"version"`
+	SHA256    string    `json:"sha256"` // of the rows as stored, for the protocol
+	Rows      int       `json:"rows"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Ranking is a stored ranking version with its rows in place order.
+type Ranking struct {
+	ResultSet
+	Placements []Placement `json:"placements"`
+}
+
+// ExportCursor is where a page of the national export starts (after this row).
+type ExportCursor struct {
+	School string
+	Grade  int
+	Place  int
+}
+
+// TieDecision is the commission's recorded decision on a tie the machine would not
+// break (§38, issue 3): which candidates were tied, their order as decided, and why.
+type TieDecision struct {
+	ID        int64     `json:"id"`
+	School    string    `json:"school"`
+	Grade     int       `json:"grade"`
+	IINs      []string  `json:"iins"`  // the tied group
+	Order     []string  `json:"order"` // the group in the commission's order
+	Reason    string    `json:"reason"`
+	DecidedBy string    `json:"decided_by"`
+	DecidedAt time.Time `json:"decided_at"`
+}
+
+// Protocol visibilities and formats.
+const (
+	VisibilityInternal = "internal" // full personal data, for the commission
+	VisibilityPublic   = "public"   // personal data reduced, for the website
+)
+
+// ProtocolFormats are the formats issue 3 produces.
+var ProtocolFormats = []string{"pdf", "html", "csv", "json"}
+
+// Protocol is one stored protocol file; its bytes are in the image store.
+type Protocol struct {
+	School      string     `json:"school"`
+	Grade       int        `json:"grade"`
+	Visibility  string     `json:"visibility"`
+	Format      string     `json:"format"`
+	Version     int        `json:"version"`
+	SHA256      string     `json:"sha256"`
+	Size        int64      `json:"size"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+}
+
+// User holds a role, and a school for scoped roles. Chair marks the commission's chair,
+// who settles disputed review fields.
+type User struct {
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	School    string    `json:"school,omitempty"`
+	Chair     bool      `json:"chair"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Token is an API token as stored: only the SHA-256 of its secret.
+type Token struct {
+	ID        string     `json:"id"`
+	User      User       `json:"user"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// AuditEntry is one line of the audit log. Before and After are JSON.
+type AuditEntry struct {
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Role    string    `json:"role"`
+	Action  string    `json:"action"`
+	Contest string    `json:"contest,omitempty"`
+	School  string    `json:"school,omitempty"`
+	Subject string    `json:"subject,omitempty"`
+	Before  string    `json:"before,omitempty"`
+	After   string    `json:"after,omitempty"`
+}
+
+// AuditFilter selects audit entries; empty fields match everything. Entries come
+// newest first, before BeforeID when it is set.
+type AuditFilter struct {
+	Contest  string
+	School   string
+	Action   string
+	BeforeID int64
+	Limit    int
+}
+
+// Contests keeps the yearly contests.
+type Contests interface {
+	// CreateContest returns Conflict if the id is taken, Invalid for an empty id.
+	CreateContest(ctx context.Context, by Actor, c Contest) (Contest, error)
+	// Contest returns NotFound for an unknown id.
+	Contest(ctx context.Context, id string) (Contest, error)
+	ListContests(ctx context.Context) ([]Contest, error)
+}
+
+// Schools keeps the schools, their seats and their commissions.
+type Schools interface {
+	// PutSchools adds or renames schools.
+	PutSchools(ctx context.Context, by Actor, schools []School) error
+	// School returns NotFound for an unknown code.
+	School(ctx context.Context, code string) (School, error)
+	ListSchools(ctx context.Context) ([]School, error)
+	// PutSeats sets seats per school and grade; NotFound for an unknown contest or school.
+	PutSeats(ctx context.Context, by Actor, contest string, seats []Seats) error
+	// Seats lists a contest's seats, of one school when school is not empty.
+	Seats(ctx context.Context, contest, school string) ([]Seats, error)
+	// PutCommission replaces a school's commission for a contest.
+	PutCommission(ctx context.Context, by Actor, contest, school string, members []Member) error
+	Commission(ctx context.Context, contest, school string) ([]Member, error)
+}
+
+// Candidates keeps the registered candidates.
+type Candidates interface {
+	// PutCandidates adds or updates candidates by IIN; Conflict when an IIN is already
+	// registered at another school.
+	PutCandidates(ctx context.Context, by Actor, contest string, cs []Candidate) error
+	// Candidates of one school (every school when school is empty), by grade and IIN.
+	Candidates(ctx context.Context, contest, school string) ([]Candidate, error)
+}
+
+// Keys keeps answer keys; each upload of a grade and variant is a new version.
+type Keys interface {
+	PutKeys(ctx context.Context, by Actor, contest string, keys []AnswerKey) ([]AnswerKey, error)
+	// Keys returns the current version of every grade and variant.
+	Keys(ctx context.Context, contest string) ([]AnswerKey, error)
+}
+
+// Sheets keeps scanned pages and the reading versions of each physical sheet.
+type Sheets interface {
+	// Ingest stores a batch of read pages in one transaction, idempotently by image
+	// hash: a page already ingested returns its first result. A sheet scanned again
+	// with a different reading becomes a conflict for review, never an overwrite.
+	// Pages that cannot be stored (a serial of another school) are rejected with a
+	// reason while the rest of the batch goes on. NotFound for an unknown contest or
+	// school; Unavailable when the database cannot be reached (nothing is written).
+	Ingest(ctx context.Context, by Actor, contest, school string, b Batch, items []IngestItem) ([]IngestResult, error)
+	// Sheet returns the current state of a sheet; NotFound if unknown.
+	Sheet(ctx context.Context, contest, serial string) (Sheet, error)
+	// SheetVersions lists every version of a sheet, oldest first.
+	SheetVersions(ctx context.Context, contest, serial string) ([]SheetVersion, error)
+	// FinalSheets lists the current final reading of every sheet of a school.
+	FinalSheets(ctx context.Context, contest, school string) ([]SheetVersion, error)
+	// Batches summarises a school's batches, newest first.
+	Batches(ctx context.Context, contest, school string) ([]BatchSummary, error)
+	// RejectedPages lists the rejected pages of a school's batch, in arrival order.
+	RejectedPages(ctx context.Context, contest, school, batch string) ([]RejectedPage, error)
+	// BlobSchool tells which school's scan or crop an image hash belongs to (so a
+	// caller can check access); NotFound when none.
+	BlobSchool(ctx context.Context, contest, sha string) (string, error)
+}
+
+// Reviews keeps the review queue and the reviewers' decisions.
+type Reviews interface {
+	// ReviewQueue lists sheets of a school with open or disputed fields, by serial,
+	// after the serial given.
+	ReviewQueue(ctx context.Context, contest, school, after string, limit int) ([]ReviewSheet, error)
+	// RecordDecision records one reviewer's value for one field (rule: package review).
+	// NotFound when the sheet has no such field under review; Conflict when the field
+	// is final, or disputed and the reviewer is not acting as chair; Invalid for a
+	// value the field cannot take. When it settles the sheet's last open field, a new
+	// final reading version is written in the same transaction.
+	RecordDecision(ctx context.Context, by Actor, contest, school, serial, field string, d review.Decision, isChair bool) (DecisionResult, error)
+	// OpenReviewFields counts fields awaiting a decision, over all contests.
+	OpenReviewFields(ctx context.Context) (int, error)
+}
+
+// Results keeps scores, rankings, tie decisions and protocols; each put is a version.
+type Results interface {
+	PutScores(ctx context.Context, by Actor, contest, school string, grade int, rows []Score) (ResultSet, error)
+	Scores(ctx context.Context, contest, school string, grade int) (ResultSet, []Score, error)
+	PutRanking(ctx context.Context, by Actor, contest, school string, grade int, rows []Placement) (ResultSet, error)
+	// Ranking returns the current ranking; NotFound when none was stored.
+	Ranking(ctx context.Context, contest, school string, grade int) (Ranking, error)
+	// RankingVersion is the current ranking version (0 when none); cheap, for caches.
+	RankingVersion(ctx context.Context, contest, school string, grade int) (int, error)
+	// ExportPage returns up to limit placements of the current rankings of every
+	// school, in school, grade, place order, after the cursor.
+	ExportPage(ctx context.Context, contest string, after ExportCursor, limit int) ([]Placement, error)
+	// ExportTag changes whenever any school's current ranking changes.
+	ExportTag(ctx context.Context, contest string) (string, error)
+	RecordTieDecision(ctx context.Context, by Actor, contest string, d TieDecision) (TieDecision, error)
+	TieDecisions(ctx context.Context, contest, school string, grade int) ([]TieDecision, error)
+	// PutProtocol records a protocol file whose bytes are in the image store.
+	PutProtocol(ctx context.Context, by Actor, contest string, p Protocol) (Protocol, error)
+	// Protocols lists every stored protocol file of a school grade, newest first.
+	Protocols(ctx context.Context, contest, school string, grade int) ([]Protocol, error)
+	// Publish marks the latest public protocol files of a school grade published;
+	// NotFound when there is no public protocol to publish.
+	Publish(ctx context.Context, by Actor, contest, school string, grade int) ([]Protocol, error)
+	// PublishedProtocol returns the latest published public file; NotFound if none.
+	PublishedProtocol(ctx context.Context, contest, school string, grade int, format string) (Protocol, error)
+}
+
+// Users keeps users and their tokens.
+type Users interface {
+	// CreateToken creates the user if new (Conflict if it exists with another role
+	// or school) and stores a token by the SHA-256 of its secret.
+	CreateToken(ctx context.Context, by Actor, u User, id string, secretHash []byte, expires *time.Time) (Token, error)
+	// TokenByHash returns Unauthorized for an unknown, revoked or expired token.
+	TokenByHash(ctx context.Context, secretHash []byte) (Token, error)
+	RevokeToken(ctx context.Context, by Actor, id string) error
+	ListTokens(ctx context.Context) ([]Token, error)
+}
+
+// Audit reads and appends the audit log.
+type Audit interface {
+	// AppendAudit records an event that is not itself a change, such as a refused
+	// request.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// Store is all of it, plus the database's own health.
+type Store interface {
+	Contests
+	Schools
+	Candidates
+	Keys
+	Sheets
+	Reviews
+	Results
+	Users
+	Audit
+	// Ping returns Unavailable when the database cannot be reached.
+	Ping(ctx context.Context) error
+	// Migrations reports how many migrations are applied and how many the binary knows.
+	Migrations(ctx context.Context) (applied, known int, err error)
+	// Backend names the implementation ("sqlite", "postgres").
+	Backend() string
+	Close() error
+}
