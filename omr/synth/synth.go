@@ -51,6 +51,7 @@ const (
 	DegBleed     = "bleed-through"
 	DegDust      = "dust"
 	DegFold      = "folded-corner"
+	DegStretch   = "feed-stretch"
 	DegStray     = "stray-marks"
 	DegLowJPEG   = "jpeg-q<60"
 	DegPNG       = "png"
@@ -352,6 +353,13 @@ func (g *Generator) Generate(f *form.Form, c Candidate, seed uint64) (Scan, erro
 	if deg(DegFold, 0.02) {
 		p.fold(rng.IntN(4), 16+8*rng.Float64())
 	}
+	// A feeder's rollers slip: from some point down the page the paper moves a little
+	// faster or slower than the sensor expects. Drawn from its own stream so that
+	// adding it left every other draw of the corpus as it was.
+	if srng := rand.New(rand.NewPCG(seed, 0x57E7C4)); !clean && srng.Float64() < stretchProb {
+		t.Degradations = append(t.Degradations, DegStretch)
+		p.stretch(40+200*srng.Float64(), (srng.Float64()*2-1)*0.006)
+	}
 
 	// Scanner: place on the bed with rotation, skew and perspective, then optics.
 	sc := scanner{rng: rng, dpi: dpi}
@@ -645,6 +653,33 @@ func (p *painter) fold(corner int, leg float64) {
 			case d < leg+0.6:
 				p.img.Pix[y*p.img.Stride+x] = 150
 			}
+		}
+	}
+}
+
+// stretchProb is the share of sheets whose feed slips (up to ±0.6 % below the slip).
+const stretchProb = 0.15
+
+// stretch resamples rows so that below y0 (mm) the page is stretched by rate k.
+func (p *painter) stretch(y0, k float64) {
+	h, w := p.img.Rect.Dy(), p.img.Rect.Dx()
+	src := append([]uint8(nil), p.img.Pix...)
+	for y := 0; y < h; y++ {
+		my := (float64(y) + 0.5) / p.s
+		if my <= y0 {
+			continue
+		}
+		sy := (y0+(my-y0)/(1+k))*p.s - 0.5
+		y1 := int(sy)
+		f := sy - float64(y1)
+		if y1 < 0 || y1+1 >= h {
+			continue
+		}
+		row := p.img.Pix[y*p.img.Stride : y*p.img.Stride+w]
+		a := src[y1*p.img.Stride:]
+		b := src[(y1+1)*p.img.Stride:]
+		for x := range row {
+			row[x] = uint8(float64(a[x])*(1-f) + float64(b[x])*f + 0.5)
 		}
 	}
 }
