@@ -186,7 +186,14 @@ func (c *rasterCanvas) paint(minX, minY, maxX, maxY float64, grey float64, path 
 	px := func(p Pt) (float32, float32) { return float32(p.X*c.s - float64(x0)), float32(p.Y*c.s - float64(y0)) }
 	path(z, px)
 	src := image.NewUniform(color.Gray{uint8(g255(grey))})
-	z.Draw(c.img, r, src, image.Point{})
+	if r.Min == image.Pt(x0, y0) {
+		z.Draw(c.img, r, src, image.Point{})
+		return
+	}
+	// Clipped at the page edge: the rasterizer's origin is (x0, y0), not r.Min.
+	mask := image.NewAlpha(image.Rect(0, 0, x1-x0, y1-y0))
+	z.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
+	draw.DrawMask(c.img, r, src, image.Point{}, mask, r.Min.Sub(image.Pt(x0, y0)), draw.Over)
 }
 
 func (c *rasterCanvas) fillRect(r Rect, grey float64) {
