@@ -55,3 +55,29 @@ func Histogram(samples []Sample, p *Profile) *image.RGBA {
 	label(left, h-8, "between the lines: a person decides (unless the row has a sure mark and this is a much lighter smudge)")
 	return img
 }
+
+// Summary is a batch's fill distribution in numbers, small enough to send with the
+// batch and draw on the dashboard: the profile it was read with and the counts of
+// bubble darkness in SummaryBins equal bins over [SummaryLow, SummaryHigh].
+type Summary struct {
+	Profile Profile `json:"profile"`
+	Low     float64 `json:"low"`
+	High    float64 `json:"high"`
+	Counts  []int   `json:"counts"`
+}
+
+// The range and bins of a Summary: the same as the histogram PNG's.
+const (
+	SummaryLow  = -0.2
+	SummaryHigh = 1.0
+	SummaryBins = 120
+)
+
+// Summarize counts the samples' darkness for a Summary.
+func Summarize(samples []Sample, p *Profile) Summary {
+	s := Summary{Profile: *p, Low: SummaryLow, High: SummaryHigh, Counts: make([]int, SummaryBins)}
+	for _, x := range samples {
+		s.Counts[bin(x.Darkness, SummaryBins)]++
+	}
+	return s
+}
