@@ -147,7 +147,7 @@ type BatchSummary struct {
 	// the worker sent them (JSON of calibration.Summary); empty when none was sent.
 	Calibration string    `json:"calibration,omitempty"`
 	FirstAt     time.Time `json:"first_at"` // first and last page received
-	LastAt   time.Time `json:"last_at"`
+	LastAt      time.Time `json:"last_at"`
 	// ReadSeconds is the reader's mean time per page, as the worker reported it.
 	ReadSeconds float64 `json:"read_seconds"`
 }
