@@ -32,6 +32,19 @@ test: deps-test
 	@scripts/pg.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./omr/
+
+# Reader speed against a plain JPEG decode of the same 300-dpi sheet, and peak memory
+# over a 1,000-sheet batch (omr/bench_test.go). Compare the figures of one run.
+bench: deps-test
+	$(GO) test -run '^$$' -bench Read300dpi -benchtime 40x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench BatchMemory -benchtime 1x -count=1 ./omr/
+
+# Silent errors, review rate and bubble accuracy by mark kind and degradation over the
+# generated corpus (omr/accuracy_test.go); SHEETS=5000 for a bigger one.
+SHEETS ?= 2000
+accuracy: deps-test
+	$(GO) test -count=1 -timeout 60m -run TestAccuracy -v ./omr/ -args -sheets $(SHEETS)
 
 clean:
 	rm -rf bin demo-out

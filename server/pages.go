@@ -2,6 +2,7 @@ package server
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tarazy/calibration"
 	"tarazy/omr/form"
 	"tarazy/review"
 	"tarazy/server/web"
@@ -254,6 +256,8 @@ type batchRow struct {
 	store.BatchSummary
 	PagesPerSecond float64
 	Rejected       []store.RejectedPage
+	Profile        *calibration.Profile
+	Histogram      template.HTML
 }
 
 type batchesPageData struct {
@@ -261,7 +265,6 @@ type batchesPageData struct {
 	Batches         []batchRow
 	OpenReview      int
 	ReviewURL       string
-	Histogram       template.HTML
 }
 
 func (s *Server) batchesPage(w http.ResponseWriter, r *http.Request) {
@@ -274,6 +277,13 @@ func (s *Server) batchesPage(w http.ResponseWriter, r *http.Request) {
 	d := batchesPageData{Contest: contest, School: school, ReviewURL: "/ui/contests/" + contest + "/schools/" + school + "/review"}
 	for _, b := range list {
 		row := batchRow{BatchSummary: b}
+		if b.Calibration != "" {
+			var sum calibration.Summary
+			if json.Unmarshal([]byte(b.Calibration), &sum) == nil {
+				row.Profile = &sum.Profile
+				row.Histogram = histogramSVG(sum)
+			}
+		}
 		if secs := b.LastAt.Sub(b.FirstAt).Seconds(); secs > 0 {
 			row.PagesPerSecond = float64(b.Pages) / secs
 		}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"tarazy/calibration"
 	"tarazy/omr/reading"
 	"tarazy/store"
 )
@@ -170,4 +172,27 @@ func TestHomeListsOnlyTheUsersSchool(t *testing.T) {
 	if !strings.Contains(body, "/schools/S2/batches") || strings.Contains(body, "/review") {
 		t.Fatalf("daryn's home page should list every school's dashboard and no review queue:\n%s", body)
 	}
+}
+
+func TestDashboardDrawsTheBatchCalibration(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		p := calibration.Default()
+		p.Scanner = "fi-7160"
+		p.Pages = 40
+		samples := []calibration.Sample{{Darkness: 0.011}, {Darkness: 0.012}, {Darkness: 0.9}} // two blanks share a bin
+		b := store.Batch{Name: "hall 2", Operator: "Айгерім", Scanner: "fi-7160"}
+		if err := e.client("aigerim").PutBatchCalibration(context.Background(), "C1", "S1", b, calibration.Summarize(samples, p)); err != nil {
+			t.Fatal(err)
+		}
+		// Another school's commission may not set it.
+		if err := e.client("saule").PutBatchCalibration(context.Background(), "C1", "S1", b, calibration.Summarize(samples, p)); apiErr(err) == nil || apiErr(err).Status != http.StatusForbidden {
+			t.Fatalf("S2's commission: %v", err)
+		}
+		_, body, _ := get(t, e.browser(t, "aigerim"), e.URL+"/ui/contests/C1/schools/S1/batches")
+		for _, want := range []string{`data-testid="histogram"`, "fi-7160", fmt.Sprintf("%.3f", p.BlankMax), fmt.Sprintf("%.3f", p.MarkMin), "<title>2</title>"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+	})
 }

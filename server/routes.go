@@ -56,6 +56,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.getSheet},
 		{Method: "GET", Pattern: schoolPath + "/batches", Access: SchoolRead, Handler: s.batches},
 		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: SchoolRead, Handler: s.rejectedPages},
+		{Method: "PUT", Pattern: schoolPath + "/batches/{batch}/calibration", Access: SchoolWrite, Handler: s.putBatchCalibration},
 		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},

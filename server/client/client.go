@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"tarazy/calibration"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/store"
@@ -161,4 +162,15 @@ func Permanent(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && (e.Status == http.StatusBadRequest || e.Status == http.StatusNotFound ||
 		e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusConflict)
+}
+
+// PutBatchCalibration records the thresholds and fill histogram a batch is read with;
+// it creates the batch, so a worker sends it before the batch's first page.
+func (c *Client) PutBatchCalibration(ctx context.Context, contest, school string, b store.Batch, sum calibration.Summary) error {
+	body, err := json.Marshal(server.BatchCalibrationRequest{Operator: b.Operator, Scanner: b.Scanner, Calibration: sum})
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, http.MethodPut, SchoolPath(contest, school)+"/batches/"+url.PathEscape(b.Name)+"/calibration",
+		"application/json", bytes.NewReader(body), nil)
 }

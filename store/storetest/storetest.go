@@ -102,6 +102,7 @@ func Run(t *testing.T, open Opener) {
 		{"IngestUnknownSchoolWritesNothing", testIngestUnknown},
 		{"IngestUnfitPageIsRejectedTheRestGoesOn", testIngestUnfitPage},
 		{"BatchSummaries", testBatches},
+		{"BatchCalibration", testBatchCalibration},
 		{"IngestConcurrentSameBatchStoresOnce", testIngestConcurrent},
 		{"ReviewConfirmationIsFinal", testReviewConfirm},
 		{"ReviewCorrectionNeedsSecondReviewer", testReviewCorrection},
@@ -894,6 +895,9 @@ func testBatches(t *testing.T, s store.Store) {
 	if got.ReadSeconds < 0.14 || got.ReadSeconds > 0.16 {
 		t.Errorf("mean read seconds = %v, want 0.15", got.ReadSeconds)
 	}
+	if diff := cmp.Diff(map[string]int{"ok": 3, "rejected": 1}, got.Statuses); diff != "" {
+		t.Errorf("reader statuses (-want +got)\n%s", diff)
+	}
 	pages, err := s.RejectedPages(ctx, "C1", "S1", "b1")
 	if err != nil || len(pages) != 1 || pages[0].Reason != "no corner marks" || pages[0].File != "blank.png" || pages[0].Page != 2 {
 		t.Fatalf("RejectedPages = %+v, %v", pages, err)
@@ -901,4 +905,38 @@ func testBatches(t *testing.T, s store.Store) {
 	if other, _ := s.Batches(ctx, "C1", "S2"); len(other) != 0 {
 		t.Errorf("school S2 sees %+v", other)
 	}
+}
+
+func testBatchCalibration(t *testing.T, s store.Store) {
+	Seed(t, s)
+	b := store.Batch{Name: "hall 2 morning", Operator: "Айгерім", Scanner: "fi-7160"}
+	// The worker sends the calibration before the first page arrives.
+	if err := s.PutBatchCalibration(ctx, store.Actor{Name: "aigerim", Role: store.RoleCommission, School: "S1"}, "C1", "S1", b, `{"profile":{"blank_max":0.05},"counts":[1,2]}`); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, "S1", Item(Reading("000001", 1), "a"))
+	list, err := s.Batches(ctx, "C1", "S1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *store.BatchSummary
+	for i := range list {
+		if list[i].Name == b.Name {
+			got = &list[i]
+		}
+	}
+	if got == nil || got.Scanner != "fi-7160" || !strings.Contains(got.Calibration, `"blank_max":0.05`) {
+		t.Fatalf("batch = %+v", got)
+	}
+	// A second calibration replaces the first, and the audit log keeps both.
+	if err := s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, `{"profile":{"blank_max":0.04}}`); err != nil {
+		t.Fatal(err)
+	}
+	log, err := s.AuditLog(ctx, store.AuditFilter{Action: "batch.calibration"})
+	if err != nil || len(log) != 2 || !strings.Contains(log[0].Before, "0.05") || !strings.Contains(log[0].After, "0.04") {
+		t.Fatalf("audit = %+v, %v", log, err)
+	}
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", store.Batch{}, `{}`), store.Invalid)
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, `not json`), store.Invalid)
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "NOPE", b, `{}`), store.NotFound)
 }

@@ -658,7 +658,7 @@ func (s *DB) OpenReviewFields(ctx context.Context) (n int, err error) {
 
 func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.BatchSummary, err error) {
 	defer store.Wrap(&err, "Batches(%s, %s)", contest, school)
-	rows, err := s.db.QueryContext(ctx, `SELECT name, operator, scanner, created_by, created_at FROM batches
+	rows, err := s.db.QueryContext(ctx, `SELECT name, operator, scanner, created_by, created_at, calibration FROM batches
 		WHERE contest = $1 AND school = $2 ORDER BY created_at DESC, name`, contest, school)
 	if err != nil {
 		return nil, s.classify(err)
@@ -666,7 +666,7 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 	idx := map[string]int{}
 	for rows.Next() {
 		var b store.BatchSummary
-		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt); err != nil {
+		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt, &b.Calibration); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
 		}
@@ -780,4 +780,47 @@ func (s *DB) RejectedPages(ctx context.Context, contest, school, batch string) (
 		out = append(out, p)
 	}
 	return out, s.classify(rows.Err())
+}
+
+func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, school string, b store.Batch, calibration string) (err error) {
+	defer store.Wrap(&err, "PutBatchCalibration(%s, %s, %q)", contest, school, b.Name)
+	if strings.TrimSpace(b.Name) == "" {
+		return store.Errorf(store.Invalid, "the batch needs a name (the scanner run or folder)")
+	}
+	if calibration != "" && !json.Valid([]byte(calibration)) {
+		return store.Errorf(store.Invalid, "the calibration is not JSON")
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.need(ctx, tx, contest, school); err != nil {
+			return err
+		}
+		var before string
+		err := tx.QueryRowContext(ctx, `SELECT calibration FROM batches WHERE contest = $1 AND school = $2 AND name = $3`,
+			contest, school, b.Name).Scan(&before)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at, calibration)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, s.now(), calibration); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			if before == calibration {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE batches SET calibration = $4 WHERE contest = $1 AND school = $2 AND name = $3`,
+				contest, school, b.Name, calibration); err != nil {
+				return err
+			}
+		}
+		var bj, aj any
+		if before != "" {
+			bj = json.RawMessage(before)
+		}
+		if calibration != "" {
+			aj = json.RawMessage(calibration)
+		}
+		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, aj)
+	})
 }

@@ -1,0 +1,106 @@
+package omr_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"tarazy/omr"
+	"tarazy/omr/synth"
+)
+
+// bench300 is one filled-in, lightly degraded 300-dpi A4 JPEG (quality 85) as a
+// production scanner writes it.
+func bench300(b *testing.B) []byte {
+	f := mustForm(b, "g7")
+	c := synth.RandomCandidate(f, 77)
+	s, err := synth.New(synth.Options{DPI: 300, JPEGQuality: 85, Upright: true}).Generate(f, c, 77)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s.Data
+}
+
+// BenchmarkRead300dpi times, in the same loop so that machine noise hits both alike,
+// a full-size grey JPEG decode of the file and the reader's whole read of it, and
+// reports their ratio (target ≤ 1.5) and sheets per second per core (target ≥ 25).
+func BenchmarkRead300dpi(b *testing.B) {
+	data := bench300(b)
+	r := newReader(b, omr.Options{})
+	ctx := context.Background()
+	var dec, read time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		m, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Close()
+		t1 := time.Now()
+		pages, err := r.ReadBytes(ctx, "bench.jpg", data)
+		if err != nil || pages[0].Reading.Status == "rejected" {
+			b.Fatalf("%v %+v", err, pages)
+		}
+		dec += t1.Sub(t0)
+		read += time.Since(t1)
+	}
+	b.ReportMetric(float64(dec.Microseconds())/float64(b.N)/1000, "decode-ms")
+	b.ReportMetric(float64(read.Microseconds())/float64(b.N)/1000, "read-ms")
+	b.ReportMetric(float64(read)/float64(dec), "read/decode")
+	b.ReportMetric(float64(b.N)/read.Seconds(), "sheets/s/core")
+}
+
+// BenchmarkBatchMemory reads 1,000 sheets one after another and reports the process's
+// peak resident memory after the first 100 and after all 1,000: a reader that holds
+// on to anything per sheet shows growth between the two.
+func BenchmarkBatchMemory(b *testing.B) {
+	f := mustForm(b, "g7")
+	g := synth.New(synth.Options{DPI: 200})
+	var stack [][]byte
+	for i := uint64(0); i < 20; i++ {
+		s, err := g.Generate(f, synth.RandomCandidate(f, i), i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stack = append(stack, s.Data)
+	}
+	r := newReader(b, omr.Options{})
+	ctx := context.Background()
+	for n := 0; n < b.N; n++ {
+		var at100 float64
+		for i := 0; i < 1000; i++ {
+			if _, err := r.ReadBytes(ctx, "s.jpg", stack[i%len(stack)]); err != nil {
+				b.Fatal(err)
+			}
+			if i == 99 {
+				runtime.GC()
+				at100 = peakRSSMB(b)
+			}
+		}
+		runtime.GC()
+		b.ReportMetric(at100, "peakRSS-MB@100")
+		b.ReportMetric(peakRSSMB(b), "peakRSS-MB@1000")
+	}
+}
+
+func peakRSSMB(b *testing.B) float64 {
+	st, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skip("no /proc: peak memory is measured on Linux")
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

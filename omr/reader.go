@@ -1,0 +1,363 @@
+package omr
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"tarazy/calibration"
+	"tarazy/iin"
+	"tarazy/omr/form"
+	"tarazy/omr/reading"
+)
+
+// Options configure a Reader. The zero value reads every built-in form with the
+// default profile.
+type Options struct {
+	// Profile holds the fill thresholds; nil uses calibration.Default().
+	Profile *calibration.Profile
+	// Forms the reader accepts; nil means every built-in form. A sheet of any other
+	// form is rejected.
+	Forms []*form.Form
+	// CropPxPerMM is the resolution of review crops; 0 means 8 (about 200 dpi).
+	CropPxPerMM float64
+}
+
+// Reader reads answer-sheet scans. It holds no per-page state, so one Reader is safe
+// for concurrent use by any number of goroutines.
+type Reader struct {
+	profile *calibration.Profile
+	byGrade map[int]*form.Form
+	known   []string
+	cropK   float64
+}
+
+// NewReader checks the options and prepares the layouts of the accepted forms.
+func NewReader(opt Options) (*Reader, error) {
+	r := &Reader{profile: opt.Profile, byGrade: map[int]*form.Form{}, cropK: opt.CropPxPerMM}
+	if r.profile == nil {
+		r.profile = calibration.Default()
+	}
+	if err := r.profile.Validate(); err != nil {
+		return nil, err
+	}
+	if r.cropK <= 0 {
+		r.cropK = 8
+	}
+	forms := opt.Forms
+	if forms == nil {
+		for _, id := range form.IDs() {
+			f, err := form.Get(id)
+			if err != nil {
+				return nil, err
+			}
+			forms = append(forms, f)
+		}
+	}
+	for _, f := range forms {
+		if other, dup := r.byGrade[f.Grade]; dup {
+			return nil, fmt.Errorf("forms %s and %s share grade %d, which the sheet's form code cannot tell apart", other.ID, f.ID, f.Grade)
+		}
+		if _, err := NewLayout(f); err != nil {
+			return nil, err
+		}
+		r.byGrade[f.Grade] = f
+		r.known = append(r.known, f.ID)
+	}
+	sort.Strings(r.known)
+	return r, nil
+}
+
+// Profile returns the thresholds the reader decides with.
+func (r *Reader) Profile() *calibration.Profile { return r.profile }
+
+// Field is the decision for one field of a page.
+type Field struct {
+	Name       string  `json:"name"`  // q1…, iin1…iin12, variant, qr
+	Value      string  `json:"value"` // what was read: letters, a digit, a variant; best guess under review
+	Confidence float64 `json:"confidence"`
+	Review     bool    `json:"review"`
+	Reason     string  `json:"reason,omitempty"` // why a person must look, in plain words
+	Crop       []byte  `json:"-"`                // PNG of the field's row, for fields under review
+}
+
+// Quality says how well the page was aligned.
+type Quality struct {
+	Corners    int     `json:"corners"`     // corner squares found (3 or 4)
+	EdgeMarks  int     `json:"edge_marks"`  // mid-edge squares found (0–2)
+	AlignMM    float64 `json:"align_mm"`    // RMS distance of the marks from where the fit puts them
+	Rotation   int     `json:"rotation"`    // 0, 90, 180 or 270: how the sheet was fed
+	PxPerMM    float64 `json:"px_per_mm"`   // working resolution
+	StripValid bool    `json:"strip_valid"` // the printed form code read cleanly
+	QRValid    bool    `json:"qr_valid"`
+}
+
+// Page is one read page of a file.
+type Page struct {
+	Reading     reading.Reading
+	Fields      []Field              // every field of the form, plus "qr" when it is under review
+	ImageSHA256 string               // of the page's encoded image (the file for JPEG/PNG)
+	Image       []byte               // the page's encoded image, for the review screen
+	ImageType   string               // its MIME type: image/jpeg, image/png or image/tiff
+	Quality     Quality              //
+	QR          QRData               // what the QR code says, when it was read
+	Samples     []calibration.Sample // every bubble's measure, for calibration
+	Err         error                // for rejected pages: wraps ErrUnreadable, ErrBlank, …
+}
+
+// ReadFile reads every page of a file. A file that cannot be read gives one rejected
+// page that says why; the only error returned is the context's.
+func (r *Reader) ReadFile(ctx context.Context, path string) ([]Page, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		msg := "the file cannot be opened: " + plainIOError(err)
+		return []Page{rejected(path, 1, &rejectError{msg: msg, err: ErrUnreadable})}, nil
+	}
+	return r.ReadBytes(ctx, path, data)
+}
+
+func plainIOError(err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "it does not exist"
+	case errors.Is(err, os.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+// ReadBytes reads every page of an encoded file (JPEG, PNG, TIFF, PDF). name is what
+// the readings call the file.
+func (r *Reader) ReadBytes(ctx context.Context, name string, data []byte) ([]Page, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	imgs, err := splitPages(data)
+	if err != nil {
+		return []Page{rejected(name, 1, err)}, nil
+	}
+	pages := make([]Page, 0, len(imgs))
+	for i, im := range imgs {
+		if err := ctx.Err(); err != nil {
+			return pages, err
+		}
+		if im.err != nil {
+			pages = append(pages, rejected(name, i+1, im.err))
+			continue
+		}
+		pages = append(pages, r.readPage(name, i+1, im.data))
+	}
+	return pages, nil
+}
+
+func rejected(name string, page int, err error) Page {
+	msg := err.Error()
+	var re *rejectError
+	if !errors.As(err, &re) {
+		err = &rejectError{msg: "the page could not be read: " + msg, err: ErrUnreadable}
+		msg = err.Error()
+	}
+	return Page{
+		Reading: reading.Reading{File: name, Page: page, Status: reading.StatusRejected, Answers: []string{}, Review: []string{}, Error: msg},
+		Err:     err,
+	}
+}
+
+// readPage never panics on bad input: whatever goes wrong inside OpenCV or the decoder
+// becomes a rejected page, so one bad sheet never stops a batch.
+func (r *Reader) readPage(name string, pageNo int, data []byte) (p Page) {
+	sum := sha256.Sum256(data)
+	defer func() {
+		if rec := recover(); rec != nil {
+			p = rejected(name, pageNo, reject(ErrUnreadable, "the page could not be read (internal error: %v); set it aside and report it", rec))
+		}
+		p.ImageSHA256 = hex.EncodeToString(sum[:])
+		p.Image = data
+		p.ImageType = mimeType(data)
+	}()
+	img, err := decodeGrey(data)
+	if err != nil {
+		return rejected(name, pageNo, err)
+	}
+	defer img.Close()
+	sc, err := newScan(img)
+	if err != nil {
+		return rejected(name, pageNo, err)
+	}
+	al, err := sc.align()
+	if err != nil {
+		return rejected(name, pageNo, err)
+	}
+	return r.readAligned(name, pageNo, sc, al)
+}
+
+func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) Page {
+	p := Page{Quality: al.quality}
+	p.Quality.PxPerMM = sc.hmm.scale(Pt{PageW / 2, PageH / 2})
+
+	grade, serial, stripOK := sc.readStrip()
+	p.Quality.StripValid = stripOK
+	qr, qrOK := sc.readQR()
+	p.Quality.QRValid = qrOK
+	if qrOK {
+		p.QR = qr
+	}
+
+	var f *form.Form
+	switch {
+	case stripOK:
+		f = r.byGrade[grade]
+		if f == nil {
+			return rejected(name, pageNo, reject(ErrUnknownForm, "this is an answer sheet of another form (form code %d), not one of %s; read it with the right form", grade, strings.Join(r.known, ", ")))
+		}
+	case qrOK:
+		for _, cand := range r.byGrade {
+			if cand.ID == qr.Form {
+				f = cand
+			}
+		}
+		if f == nil {
+			return rejected(name, pageNo, reject(ErrUnknownForm, "this is an answer sheet of form %q, not one of %s; read it with the right form", qr.Form, strings.Join(r.known, ", ")))
+		}
+		serial, _ = strconv.Atoi(qr.Serial)
+	default:
+		return rejected(name, pageNo, reject(ErrNotSheet, "the form code along the bottom edge and the QR code cannot be read: this is not a tarazy answer sheet, or that part is torn, covered or folded; scan it again flat"))
+	}
+	l, _ := NewLayout(f)
+
+	meas := sc.measure(l)
+	p.Samples = meas
+	fields := r.decide(l, meas)
+
+	rd := reading.Reading{File: name, Page: pageNo, Form: f.ID, Sheet: SerialString(serial), Answers: make([]string, f.Questions())}
+	byName := map[string]*Field{}
+	for i := range fields {
+		byName[fields[i].Name] = &fields[i]
+	}
+	for q := 1; q <= f.Questions(); q++ {
+		rd.Answers[q-1] = byName["q"+strconv.Itoa(q)].Value
+	}
+	rd.Variant = byName["variant"].Value
+
+	r.checkIdentity(&rd, fields, byName, qr, qrOK, stripOK, serial)
+
+	for _, fd := range fields {
+		if fd.Review {
+			rd.Review = append(rd.Review, fd.Name)
+		}
+	}
+	if len(rd.Review) == 0 {
+		rd.Status = reading.StatusOK
+		rd.Review = []string{}
+	} else {
+		rd.Status = reading.StatusReview
+	}
+	for i := range fields {
+		if fields[i].Review {
+			fields[i].Crop = sc.crop(l, fields[i].Name, r.cropK)
+		}
+	}
+	p.Reading = rd
+	p.Fields = fields
+	return p
+}
+
+// checkIdentity decides the IIN and cross-checks the QR code against the bubbles and
+// the printed form code.
+func (r *Reader) checkIdentity(rd *reading.Reading, fields []Field, byName map[string]*Field, qr QRData, qrOK, stripOK bool, serial int) {
+	digits := make([]*Field, iinCols)
+	blank, sure := 0, 0
+	for i := range digits {
+		digits[i] = byName["iin"+strconv.Itoa(i+1)]
+		switch {
+		case digits[i].Value == "" && digits[i].Reason == reasonBlankDigit:
+			blank++
+		case !digits[i].Review:
+			sure++
+		}
+	}
+	var b strings.Builder
+	for _, d := range digits {
+		if d.Value == "" || len(d.Value) != 1 {
+			b.WriteByte('?')
+		} else {
+			b.WriteString(d.Value)
+		}
+	}
+	bubbled := b.String()
+	rd.IIN = bubbled
+
+	qrField := &fields[len(fields)-1] // decide appends "qr" last
+	switch {
+	case !qrOK:
+		flag(qrField, "the QR code cannot be read: check the serial number and the candidate printed on the sheet")
+	case stripOK && (qr.Form != rd.Form || qr.Serial != SerialString(serial)):
+		flag(qrField, fmt.Sprintf("the QR code (form %s, serial %q) disagrees with the form code printed along the bottom (form %s, serial %q)", qr.Form, qr.Serial, rd.Form, SerialString(serial)))
+	}
+
+	switch {
+	case blank == iinCols && qrOK && iin.Valid(qr.IIN):
+		// A personalised sheet whose candidate left the IIN grid empty: the printed,
+		// machine-made QR code is the identity, so nothing is guessed.
+		rd.IIN = qr.IIN
+		for i, d := range digits {
+			d.Review, d.Reason, d.Value, d.Confidence = false, "", qr.IIN[i:i+1], 1
+		}
+	case blank == iinCols:
+		for _, d := range digits {
+			flag(d, "no IIN is filled in: read it from the digits written above the grid")
+		}
+	case sure == iinCols:
+		if _, err := iin.Parse(bubbled); err != nil {
+			for _, d := range digits {
+				flag(d, "the filled-in IIN "+bubbled+" is not valid ("+iinProblem(err)+"): compare the bubbles with the digits written above them")
+			}
+		} else if qrOK && qr.IIN != "" && qr.IIN != bubbled {
+			flag(qrField, "the IIN filled in ("+bubbled+") is not the IIN printed for this sheet's candidate ("+qr.IIN+")")
+			for i, d := range digits {
+				if bubbled[i] != qr.IIN[i] {
+					flag(d, "differs from the IIN printed for this sheet's candidate")
+				}
+			}
+		}
+	default:
+		for _, d := range digits {
+			if d.Reason == reasonBlankDigit {
+				d.Review = true
+			}
+		}
+	}
+}
+
+func iinProblem(err error) string {
+	switch {
+	case errors.Is(err, iin.ErrChecksum), errors.Is(err, iin.ErrNotIssued):
+		return "the check digit does not match"
+	case errors.Is(err, iin.ErrDate):
+		return "the first six digits are not a date of birth"
+	case errors.Is(err, iin.ErrCentury):
+		return "the 7th digit must be 1–6"
+	}
+	return "malformed"
+}
+
+func flag(f *Field, reason string) {
+	f.Review = true
+	f.Confidence = 0
+	if f.Reason == "" || f.Reason == reasonBlankDigit {
+		f.Reason = reason
+	}
+}
+
+// Close releases nothing today; it is here so a future Reader holding native
+// resources keeps its callers' code unchanged.
+func (r *Reader) Close() error { return nil }

@@ -1,0 +1,623 @@
+package omr
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+	zqr "github.com/makiuchi-d/gozxing/qrcode"
+	"gocv.io/x/gocv"
+
+	"tarazy/calibration"
+)
+
+// scan is one decoded page: grey pixels at working resolution, a map of the local paper
+// white, and (after align) the homography from sheet millimetres to pixels.
+type scan struct {
+	img  gocv.Mat // working image, 8-bit grey, continuous; owned by the caller
+	pix  []uint8
+	w, h int
+	pm   float64 // pixels per millimetre, estimated from the page being A4
+
+	// small is a ~2 px/mm copy used to find the marks; bg its paper-white map.
+	smallK float64 // small pixels per working pixel
+	sw, sh int
+	small  []uint8
+	bg     []uint8
+	dark   []uint8 // 1 where small is much darker than the paper around it
+
+	hmm homography // sheet mm → working px (set by align)
+}
+
+const smallPxPerMM = 2.0
+
+func newScan(img gocv.Mat) (*scan, error) {
+	pix, err := img.DataPtrUint8()
+	if err != nil || !img.IsContinuous() {
+		return nil, reject(ErrUnreadable, "the picture has an unusual pixel format; scan in grey or colour")
+	}
+	s := &scan{img: img, pix: pix, w: img.Cols(), h: img.Rows(), pm: pxPerMM(img.Cols(), img.Rows())}
+	s.smallK = smallPxPerMM / s.pm
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(img, &small, image.Point{}, s.smallK, s.smallK, gocv.InterpolationArea)
+	blur := gocv.NewMat()
+	defer blur.Close()
+	gocv.GaussianBlur(small, &blur, image.Point{5, 5}, 0, 0, gocv.BorderReplicate)
+	// Paper white: the lightest smoothed value within about 10 mm. Marks, text and
+	// bubbles are all smaller than that, so what remains is the paper under the
+	// scanner's light, however uneven or grey.
+	k := int(10*smallPxPerMM) | 1
+	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Point{k, k})
+	defer kernel.Close()
+	bg := gocv.NewMat()
+	defer bg.Close()
+	gocv.Dilate(blur, &bg, kernel)
+	s.sw, s.sh = small.Cols(), small.Rows()
+	sp, _ := small.DataPtrUint8()
+	bp, _ := bg.DataPtrUint8()
+	s.small = append([]uint8(nil), sp...)
+	s.bg = append([]uint8(nil), bp...)
+	s.dark = make([]uint8, len(s.small))
+	n := 0
+	for i, v := range s.small {
+		if float64(v) < 0.5*float64(s.bg[i]) {
+			s.dark[i] = 255
+			n++
+		}
+	}
+	if n < len(s.small)/2000 {
+		return nil, reject(ErrBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+	}
+	return s, nil
+}
+
+// white is the paper white at a working-image pixel.
+func (s *scan) white(p Pt) float64 {
+	x := int(p.X * s.smallK)
+	y := int(p.Y * s.smallK)
+	if x < 0 {
+		x = 0
+	}
+	if y < 0 {
+		y = 0
+	}
+	if x >= s.sw {
+		x = s.sw - 1
+	}
+	if y >= s.sh {
+		y = s.sh - 1
+	}
+	w := float64(s.bg[y*s.sw+x])
+	if w < 40 {
+		w = 40 // a black border or a dark corner has no paper to compare against
+	}
+	return w
+}
+
+func (s *scan) at(x, y int) (uint8, bool) {
+	if x < 0 || y < 0 || x >= s.w || y >= s.h {
+		return 0, false
+	}
+	return s.pix[y*s.w+x], true
+}
+
+// blob is a dark connected component of the small image.
+type blob struct {
+	c          Pt // centroid, small px
+	w, h, area int
+	fill       float64
+	hollow     bool
+}
+
+// alignment is how the sheet lies in the scan.
+type alignment struct {
+	quality Quality
+}
+
+// align finds the corner squares, works out how the sheet was fed from the hollow one,
+// checks the fit on the mid-edge squares and sets the homography.
+func (s *scan) align() (*alignment, error) {
+	blobs := s.blobs()
+	exp := fidSize * smallPxPerMM
+	var cands []blob
+	for _, b := range blobs {
+		if b.w < int(0.55*exp) || b.h < int(0.55*exp) || b.w > int(1.7*exp) || b.h > int(1.7*exp) {
+			continue
+		}
+		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
+			continue
+		}
+		if b.fill < 0.7 && !b.hollow {
+			continue
+		}
+		cands = append(cands, b)
+	}
+	if len(cands) < 3 {
+		return nil, reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+	}
+	// The candidate nearest each corner of the picture, clockwise from top-left.
+	imgCorners := [4]Pt{{0, 0}, {float64(s.sw), 0}, {float64(s.sw), float64(s.sh)}, {0, float64(s.sh)}}
+	diag := math.Hypot(float64(s.sw), float64(s.sh))
+	var slot [4]*blob
+	for k, ic := range imgCorners {
+		best := math.MaxFloat64
+		for i := range cands {
+			d := math.Hypot(cands[i].c.X-ic.X, cands[i].c.Y-ic.Y)
+			if d < best && d < 0.3*diag {
+				best, slot[k] = d, &cands[i]
+			}
+		}
+	}
+	// A slot may have picked a stray blob; keep the slots whose blobs agree in size
+	// and form a right-angled frame.
+	found := []int{}
+	for k := range slot {
+		if slot[k] != nil {
+			found = append(found, k)
+		}
+	}
+	try := [][]int{}
+	if len(found) == 4 {
+		try = append(try, []int{0, 1, 2, 3})
+	}
+	for miss := 0; miss < 4; miss++ {
+		var tri []int
+		for _, k := range found {
+			if k != miss {
+				tri = append(tri, k)
+			}
+		}
+		if len(tri) == 3 {
+			try = append(try, tri)
+		}
+	}
+	var lastErr error = reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+	for _, set := range try {
+		al, err := s.fitFrame(slot, set, blobs)
+		if err == nil {
+			return al, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func (s *scan) blobs() []blob {
+	bin, err := gocv.NewMatFromBytes(s.sh, s.sw, gocv.MatTypeCV8U, s.dark)
+	if err != nil {
+		return nil
+	}
+	defer bin.Close()
+	labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer labels.Close()
+	defer stats.Close()
+	defer cents.Close()
+	n := gocv.ConnectedComponentsWithStats(bin, &labels, &stats, &cents)
+	var out []blob
+	for i := 1; i < n; i++ {
+		b := blob{
+			w:    int(stats.GetIntAt(i, 2)),
+			h:    int(stats.GetIntAt(i, 3)),
+			area: int(stats.GetIntAt(i, 4)),
+			c:    Pt{cents.GetDoubleAt(i, 0), cents.GetDoubleAt(i, 1)},
+		}
+		if b.w < 3 || b.h < 3 || b.w > s.sw/4 || b.h > s.sh/4 {
+			continue
+		}
+		b.fill = float64(b.area) / float64(b.w*b.h)
+		x0, y0 := int(stats.GetIntAt(i, 0)), int(stats.GetIntAt(i, 1))
+		cx, cy := x0+b.w/2, y0+b.h/2
+		if b.fill > 0.4 && b.fill < 0.9 && s.dark[cy*s.sw+cx] == 0 {
+			// A ring: the hole at its centre is light.
+			b.hollow = true
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// fitFrame tries one assignment of picture corners to sheet corners.
+func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, error) {
+	// Which sheet corner sits in each picture slot: the hollow square is the sheet's
+	// bottom-left (index 3); clockwise order survives any rotation of a flat page.
+	hollowSlot := -1
+	for _, k := range set {
+		if slot[k].hollow {
+			if hollowSlot >= 0 {
+				return nil, reject(ErrNotSheet, "two hollow corner squares: this is not a tarazy answer sheet")
+			}
+			hollowSlot = k
+		}
+	}
+	if hollowSlot < 0 {
+		if len(set) == 4 {
+			return nil, reject(ErrNotSheet, "the hollow corner square (bottom left) is not found, so the sheet's orientation is unknown; scan it again")
+		}
+		// With three corners found and none hollow, the missing one is the hollow one.
+		for k := 0; k < 4; k++ {
+			if !contains(set, k) {
+				hollowSlot = k
+			}
+		}
+	}
+	sheetToSlot := func(i int) int { return (i + hollowSlot - 3 + 8) % 4 }
+	var src, dst []Pt
+	var sizes []float64
+	for i := 0; i < 4; i++ {
+		k := sheetToSlot(i)
+		if !contains(set, k) {
+			continue
+		}
+		src = append(src, s.corners()[i].C)
+		dst = append(dst, slot[k].c)
+		sizes = append(sizes, math.Sqrt(float64(slot[k].area)))
+	}
+	sort.Float64s(sizes)
+	if sizes[0] < 0.6*sizes[len(sizes)-1] {
+		return nil, reject(ErrNotSheet, "the squares found in the corners differ in size: this is not a tarazy answer sheet, or something covers a corner")
+	}
+	hs, err := fitHomography(src, dst)
+	if err != nil {
+		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+	}
+	// The frame must be a plausible page: right scale both ways, near right angles.
+	sx := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{PageW, 0})) / PageW
+	sy := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{0, PageH})) / PageH
+	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*smallPxPerMM*0.6 || sx > smallPxPerMM*2.5 {
+		return nil, reject(ErrNotSheet, "the corner squares do not have an A4 answer sheet's proportions: this is not a tarazy answer sheet, or it was printed at the wrong scale (print at 100%%, not \"fit to page\")")
+	}
+	for i, m := range s.corners() {
+		if contains(set, sheetToSlot(i)) {
+			continue
+		}
+		// The inferred corner must lie inside the picture, or the sheet is cut off.
+		p := hs.apply(m.C)
+		if p.X < -2 || p.Y < -2 || p.X > float64(s.sw)+2 || p.Y > float64(s.sh)+2 {
+			return nil, reject(ErrNotSheet, "a corner of the sheet is outside the scan; scan the whole sheet")
+		}
+	}
+	// Mid-edge squares: found near where the corners predict them, they over-determine
+	// the fit and so measure how flat and true the page is.
+	mids := 0
+	for _, m := range s.mids() {
+		p := hs.apply(m.C)
+		var best *blob
+		bd := 4 * smallPxPerMM
+		for i := range blobs {
+			b := &blobs[i]
+			d := dist(b.c, p)
+			exp := midSize * smallPxPerMM
+			if d < bd && float64(b.w) > 0.5*exp && float64(b.w) < 1.6*exp && b.fill > 0.6 {
+				bd, best = d, b
+			}
+		}
+		if best != nil {
+			src = append(src, m.C)
+			dst = append(dst, best.c)
+			mids++
+		}
+	}
+	// Refine every mark's centre on the working image and fit the final homography.
+	inv := 1 / s.smallK
+	hw, err := fitHomography(src, scalePts(dst, inv))
+	if err != nil {
+		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+	}
+	cs, ms := s.corners(), s.mids()
+	marks := append(append([]Marker{}, cs[:]...), ms[:]...)
+	var rsrc, rdst []Pt
+	for _, m := range marks {
+		if !containsPt(src, m.C) {
+			continue
+		}
+		c, ok := s.refine(hw, m)
+		if !ok {
+			continue
+		}
+		rsrc = append(rsrc, m.C)
+		rdst = append(rdst, c)
+	}
+	if len(rsrc) < 3 {
+		return nil, reject(ErrNotSheet, "the corner squares are too faint to align the sheet; scan it again with more contrast")
+	}
+	h, err := fitHomography(rsrc, rdst)
+	if err != nil {
+		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+	}
+	// Reprojection error in millimetres. With four corners and no mid marks the fit is
+	// exact and proves nothing, which the quality record shows (EdgeMarks 0).
+	var se float64
+	for i := range rsrc {
+		q := h.apply(rsrc[i])
+		se += math.Pow(dist(q, rdst[i])/h.scale(rsrc[i]), 2)
+	}
+	rms := math.Sqrt(se / float64(len(rsrc)))
+	if rms > maxAlignMM {
+		return nil, reject(ErrDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
+	}
+	s.hmm = h
+	rot := ((hollowSlot - 3 + 4) % 4) * 90
+	return &alignment{quality: Quality{Corners: len(set), EdgeMarks: mids, AlignMM: math.Round(rms*1000) / 1000, Rotation: rot}}, nil
+}
+
+// maxAlignMM is the largest RMS misfit of the marks accepted: half a bubble's inner
+// radius, so that no bubble can be measured off its printed place.
+const maxAlignMM = 0.8
+
+func (s *scan) corners() [4]Marker { return defaultFrame.Corners }
+func (s *scan) mids() [2]Marker    { return defaultFrame.Mids }
+
+// defaultFrame holds the marks every form shares; buildLayout copies them.
+var defaultFrame = func() *Layout {
+	l := &Layout{}
+	in := fidInset
+	l.Corners = [4]Marker{
+		{C: Pt{in, in}, Size: fidSize},
+		{C: Pt{PageW - in, in}, Size: fidSize},
+		{C: Pt{PageW - in, PageH - in}, Size: fidSize},
+		{C: Pt{in, PageH - in}, Size: fidSize, Hollow: true},
+	}
+	l.Mids = [2]Marker{{C: Pt{in, PageH / 2}, Size: midSize}, {C: Pt{PageW - in, PageH / 2}, Size: midSize}}
+	return l
+}()
+
+// refine finds a mark's centre as the ink-weighted centroid around where h puts it.
+func (s *scan) refine(h homography, m Marker) (Pt, bool) {
+	c := h.apply(m.C)
+	k := h.scale(m.C)
+	half := (m.Size/2 + 1.5) * k
+	var sw, sx, sy float64
+	for y := int(c.Y - half); y <= int(c.Y+half); y++ {
+		for x := int(c.X - half); x <= int(c.X+half); x++ {
+			v, ok := s.at(x, y)
+			if !ok {
+				continue
+			}
+			t := 0.6*s.white(Pt{float64(x), float64(y)}) - float64(v)
+			if t <= 0 {
+				continue
+			}
+			sw += t
+			sx += t * float64(x)
+			sy += t * float64(y)
+		}
+	}
+	if sw == 0 {
+		return Pt{}, false
+	}
+	return Pt{sx/sw + 0.5, sy/sw + 0.5}, true
+}
+
+// readStrip decodes the form code along the bottom edge.
+func (s *scan) readStrip() (grade, serial int, ok bool) {
+	w := 2 * stripBits * stripCellW
+	x0 := PageW/2 - w/2
+	bits := make([]bool, stripBits)
+	for i := 0; i < stripBits; i++ {
+		a := s.cellDarkness(Pt{x0 + (float64(2*i)+0.5)*stripCellW, stripY})
+		b := s.cellDarkness(Pt{x0 + (float64(2*i)+1.5)*stripCellW, stripY})
+		switch {
+		case a-b > 0.3:
+			bits[i] = true
+		case b-a > 0.3:
+		default:
+			return 0, 0, false
+		}
+	}
+	grade, serial = unpackStrip(bits)
+	return grade, serial, true
+}
+
+// cellDarkness is the mean darkness of a 1.2 mm square around p (sheet mm).
+func (s *scan) cellDarkness(p Pt) float64 {
+	c := s.hmm.apply(p)
+	r := 0.6 * s.hmm.scale(p)
+	var sum, n float64
+	white := s.white(c)
+	for y := int(c.Y - r); y <= int(c.Y+r); y++ {
+		for x := int(c.X - r); x <= int(c.X+r); x++ {
+			v, ok := s.at(x, y)
+			if !ok {
+				continue
+			}
+			sum += float64(v)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return 1 - sum/n/white
+}
+
+// warp renders the sheet rectangle r (mm) upright at k px/mm from the working image.
+func (s *scan) warp(r Rect, k float64) (gocv.Mat, error) {
+	// crop px → mm → working px
+	t := homography{1 / k, 0, r.X, 0, 1 / k, r.Y, 0, 0, 1}
+	m := s.hmm.mul(t)
+	mat := gocv.NewMatWithSize(3, 3, gocv.MatTypeCV64F)
+	defer mat.Close()
+	for i := 0; i < 9; i++ {
+		mat.SetDoubleAt(i/3, i%3, m[i])
+	}
+	dst := gocv.NewMat()
+	sz := image.Point{int(r.W * k), int(r.H * k)}
+	gocv.WarpPerspectiveWithParams(s.img, &dst, mat, sz, gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{255, 255, 255, 255})
+	return dst, nil
+}
+
+func (s *scan) warpGray(r Rect, k float64) *image.Gray {
+	m, err := s.warp(r, k)
+	if err != nil {
+		return nil
+	}
+	defer m.Close()
+	b, err := m.DataPtrUint8()
+	if err != nil || m.Empty() {
+		return nil
+	}
+	img := image.NewGray(image.Rect(0, 0, m.Cols(), m.Rows()))
+	copy(img.Pix, b)
+	return img
+}
+
+var qrHints = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true}
+var qrHintsSearch = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+
+// readQR decodes the QR code from an upright crop of where it is printed.
+func (s *scan) readQR() (QRData, bool) {
+	for _, try := range []struct {
+		margin, k float64
+		hints     map[gozxing.DecodeHintType]interface{}
+	}{{0, 6, qrHints}, {2, 8, qrHintsSearch}} {
+		img := s.warpGray(Rect{qrX - try.margin, qrY - try.margin, qrSize + 2*try.margin, qrSize + 2*try.margin}, try.k)
+		if img == nil {
+			continue
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		if err != nil {
+			continue
+		}
+		res, err := zqr.NewQRCodeReader().Decode(bmp, try.hints)
+		if err != nil {
+			continue
+		}
+		if d, ok := parseQR(res.GetText()); ok {
+			return d, true
+		}
+	}
+	return QRData{}, false
+}
+
+// A pixel darker than inkShare × paper white is ink: pen and pencil strokes are, the
+// light letters printed in bubbles (0.72) and eraser smudges are not.
+const inkShare = 0.6
+
+// Inner disc measured, as a share of the bubble radius: far enough inside that the
+// printed outline never counts, even with the page half a millimetre off.
+const innerShare = 0.72
+
+// measure samples every bubble of the layout through the homography (the page is never
+// warped as a whole) and normalises by the page's own blank level.
+func (s *scan) measure(l *Layout) []calibration.Sample {
+	out := make([]calibration.Sample, len(l.Bubbles))
+	for i, b := range l.Bubbles {
+		out[i] = s.bubble(Pt{b.X, b.Y}, b.R*innerShare)
+	}
+	// Most bubbles on any sheet are blank, so the page median is the blank level of
+	// this page's paper, print and scanner.
+	d := make([]float64, len(out))
+	k := make([]float64, len(out))
+	g := make([]float64, len(out))
+	for i, o := range out {
+		d[i], k[i], g[i] = o.Darkness, o.Ink, o.Spread
+	}
+	sort.Float64s(d)
+	sort.Float64s(k)
+	sort.Float64s(g)
+	md, mk, mg := d[len(d)/2], k[len(k)/2], g[len(g)/2]
+	for i := range out {
+		out[i].Darkness -= md
+		out[i].Ink -= mk
+		out[i].Spread -= mg
+	}
+	return out
+}
+
+func (s *scan) bubble(c Pt, r float64) calibration.Sample {
+	p := s.hmm.apply(c)
+	j := s.hmm.jacobian(c)
+	det := j[0]*j[3] - j[1]*j[2]
+	inv := [4]float64{j[3] / det, -j[1] / det, -j[2] / det, j[0] / det}
+	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
+	white := s.white(p)
+	inkLevel := inkShare * white
+	greyLevel := 0.9 * white
+	r2 := r * r
+	var sum float64
+	var n, ink, grey int
+	for y := int(p.Y - ext); y <= int(p.Y+ext)+1; y++ {
+		dy := float64(y) + 0.5 - p.Y
+		for x := int(p.X - ext); x <= int(p.X+ext)+1; x++ {
+			dx := float64(x) + 0.5 - p.X
+			mx := inv[0]*dx + inv[1]*dy
+			my := inv[2]*dx + inv[3]*dy
+			if mx*mx+my*my > r2 {
+				continue
+			}
+			v, ok := s.at(x, y)
+			if !ok {
+				continue
+			}
+			sum += float64(v)
+			n++
+			if float64(v) < inkLevel {
+				ink++
+			}
+			if float64(v) < greyLevel {
+				grey++
+			}
+		}
+	}
+	if n == 0 {
+		return calibration.Sample{}
+	}
+	return calibration.Sample{Darkness: 1 - sum/float64(n)/white, Ink: float64(ink) / float64(n), Spread: float64(grey) / float64(n)}
+}
+
+// crop returns a PNG of a field's row or column, upright, for the review screen.
+func (s *scan) crop(l *Layout, name string, k float64) []byte {
+	var r Rect
+	if name == "qr" {
+		r = Rect{qrX - 2, qrY - 2, qrSize + 4, qrSize + 12}
+	} else {
+		fd, ok := l.FieldByName(name)
+		if !ok {
+			return nil
+		}
+		r = fd.Box
+	}
+	r = Rect{r.X - 1.5, r.Y - 1, r.W + 3, r.H + 2}
+	img := s.warpGray(r, k)
+	if img == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+func dist(a, b Pt) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
+
+func scalePts(p []Pt, k float64) []Pt {
+	out := make([]Pt, len(p))
+	for i := range p {
+		out[i] = Pt{p[i].X * k, p[i].Y * k}
+	}
+	return out
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func containsPt(s []Pt, v Pt) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
