@@ -72,6 +72,12 @@ func startEnv(t *testing.T, backend string) *env {
 	t.Helper()
 	st := openStore(t, backend)
 	storetest.Seed(t, st)
+	return startEnvOn(t, st)
+}
+
+// startEnvOn starts the server on a migrated, seeded store.
+func startEnvOn(t *testing.T, st testStore) *env {
+	t.Helper()
 	blobs, err := blob.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
