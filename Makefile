@@ -57,13 +57,15 @@ bench-contest:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./contest/ ./scoring/
 
 # Intake desk benchmarks: deadline arithmetic, start-up (catalogue + calendar), one
-# submission on the in-memory register (the desk's own cost), and one submission on
-# the store's register holding 2,000 applications, on SQLite and PostgreSQL.
+# submission on the in-memory register (the desk's own cost), one submission on the
+# store's register holding 2,000 applications, on SQLite and PostgreSQL, and the XLSX
+# candidate base of 2,000 registrations over HTTP.
 .PHONY: bench-intake
 bench-intake: deps-test
 	@scripts/pg.sh
 	$(GO) test ./intake -run '^$$' -bench . -benchtime 100x
 	$(GO) test ./store/sqlite ./store/postgres -run '^$$' -bench IntakeSubmit -benchtime 500x -count 1
+	$(GO) test ./server/intakeapi -run '^$$' -bench ExportXLSX -benchtime 20x -count 1
 
 # Storage and API figures (issue 4). `make load` starts a server on a loopback port over
 # a scratch PostgreSQL schema, ingests, exports and asks for rankings with fixed counts

@@ -47,7 +47,7 @@ type env struct {
 	tokens map[string]string
 }
 
-func openStore(t *testing.T, backend string) testStore {
+func openStore(t testing.TB, backend string) testStore {
 	t.Helper()
 	ctx := context.Background()
 	var st testStore
@@ -68,7 +68,7 @@ func openStore(t *testing.T, backend string) testStore {
 	return st
 }
 
-func startEnv(t *testing.T, backend string) *env {
+func startEnv(t testing.TB, backend string) *env {
 	t.Helper()
 	st := openStore(t, backend)
 	storetest.Seed(t, st)
@@ -76,7 +76,7 @@ func startEnv(t *testing.T, backend string) *env {
 }
 
 // startEnvOn starts the server on a migrated, seeded store.
-func startEnvOn(t *testing.T, st testStore) *env {
+func startEnvOn(t testing.TB, st testStore) *env {
 	t.Helper()
 	blobs, err := blob.Open(t.TempDir())
 	if err != nil {
@@ -146,7 +146,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 
 // call sends a request as a user ("" for none) and returns the status, body and
 // headers.
-func (e *env) call(t *testing.T, who, method, path, body string, hdr ...string) (int, string, http.Header) {
+func (e *env) call(t testing.TB, who, method, path, body string, hdr ...string) (int, string, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -171,7 +171,7 @@ func (e *env) call(t *testing.T, who, method, path, body string, hdr ...string) 
 }
 
 // must calls and checks the status, decoding a JSON answer into out when given.
-func (e *env) must(t *testing.T, status int, who, method, path, body string, out any) string {
+func (e *env) must(t testing.TB, status int, who, method, path, body string, out any) string {
 	t.Helper()
 	got, b, _ := e.call(t, who, method, path, body)
 	if got != status {
@@ -186,7 +186,7 @@ func (e *env) must(t *testing.T, status int, who, method, path, body string, out
 }
 
 // browser is an HTTP client signed in the way the pages do it (the session cookie).
-func (e *env) browser(t *testing.T, who string) *http.Client {
+func (e *env) browser(t testing.TB, who string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -203,7 +203,7 @@ func (e *env) browser(t *testing.T, who string) *http.Client {
 	return c
 }
 
-func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
+func get(t testing.TB, c *http.Client, url string) (int, string, http.Header) {
 	t.Helper()
 	resp, err := c.Get(url)
 	if err != nil {
