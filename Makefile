@@ -58,7 +58,7 @@ bench-contest:
 
 # Intake desk benchmarks: deadline arithmetic, start-up (catalogue + calendar), one
 # submission on the in-memory register (the desk's own cost), one submission on the
-# store's register holding 2,000 applications, on SQLite and PostgreSQL, and the XLSX
+# store's register holding 1,000 applications, on SQLite and PostgreSQL, and the XLSX
 # candidate base of 2,000 registrations over HTTP.
 .PHONY: bench-intake
 bench-intake: deps-test

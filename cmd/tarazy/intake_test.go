@@ -318,3 +318,17 @@ func TestIntakeUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// tarazy serve carries the desk and, like every intake command, refuses to start on a
+// malformed catalogue, naming its line.
+func TestServeRefusesAMalformedCatalogue(t *testing.T) {
+	dir := t.TempDir()
+	_, builtin, _ := run(t, "intake", "catalogue", "--dump")
+	cat := filepath.Join(dir, "catalogue.yaml")
+	os.WriteFile(cat, []byte(strings.Replace(builtin, "code: TRF", "code: trf", 1)), 0o644)
+	t.Setenv("TARAZY_CATALOGUE", cat)
+	code, out, stderr := run(t, "serve", "--data", dir, "--addr", "127.0.0.1:0")
+	if code != 1 || out != "" || !strings.Contains(stderr, cat+":") || !strings.Contains(stderr, `service transfer: code "trf"`) {
+		t.Errorf("serve with a malformed catalogue: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
