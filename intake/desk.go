@@ -191,8 +191,8 @@ func (d *Desk) Submit(ctx context.Context, s Submission) (*Application, error) {
 	}
 	if err := d.Repo.CreateApplication(ctx, a, audit); err != nil {
 		if errors.Is(err, ErrDuplicate) && svc.Contest {
-			return nil, fmt.Errorf("IIN %s is already registered in the %d contest (the same candidate cannot be registered twice; `tarazy intake list --service %s` shows the first registration): %w",
-				a.Child.IIN, a.Registered.Year, svc.ID, err)
+			return nil, fmt.Errorf("IIN %s is already registered in the %d contest, and a candidate is registered once (refuse or withdraw the first registration to register again): %w",
+				a.Child.IIN, a.Registered.Year, err)
 		}
 		return nil, fmt.Errorf("store application: %w", err)
 	}
