@@ -83,6 +83,14 @@ func fixtures(t *testing.T) map[string]*intake.Application {
 	s.Candidate = &intake.Candidate{Grade: 7, Language: "kk", Email: "aisha@example.kz", Olympiad: true, MynBala: true}
 	s.Documents = []intake.Presented{{ID: "application"}, {ID: "birth_certificate"}, {ID: "school_certificate"}, {ID: "photos"}, {ID: "olympiad_diploma"}}
 	submit("contest-accepted", s)
+
+	s.Child.IIN = "130517600026"
+	s.At = time.Date(2026, 3, 3, 10, 0, 0, 0, almaty)
+	w := submit("contest-withdrawn", s)
+	if out["contest-withdrawn"], err = d.SetStatus(ctx, w.Number, intake.Change{To: intake.Withdrawn, Staff: "Гүлнар Сейітқызы",
+		Reason: "ата-анасының 5 наурыздағы өтініші / заявление родителей от 5 марта", At: time.Date(2026, 3, 5, 11, 0, 0, 0, almaty)}); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
