@@ -82,6 +82,8 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	e := startEnv(t, "sqlite")
 	ctx := newBrowser(t)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	// The page's script has attached its handlers.
+	ready := func() chromedp.Action[chromedp.Void] { return chromedp.WaitReady(css("html[data-intake-ready]")) }
 
 	run(t, ctx, "sign in",
 		chromedp.Navigate(e.URL+ui+"/new?lang=kk"),
@@ -89,6 +91,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		chromedp.SendKeys(css("#token"), e.tokens["Гүлнар"]),
 		chromedp.Click(css(`#login button[type="submit"]`)),
 		chromedp.WaitVisible(css("#service-choice")),
+		ready(),
 	)
 	// Choosing is enough: the page's script shows the service's checklist.
 	run(t, ctx, "choose the service",
@@ -102,6 +105,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		t.Helper()
 		actions := []chromedp.Action[chromedp.Void]{
 			chromedp.WaitVisible(css(`[data-testid="checklist"]`)),
+			ready(),
 			chromedp.SetValue(css(`input[name="at"]`), "2026-04-14T10:00"),
 			chromedp.SendKeys(css(`input[name="applicant.name"]`), "Нұрлан Әбдіқадыров"),
 			chromedp.SendKeys(css(`input[name="child.name"]`), child),
@@ -136,6 +140,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	}
 
 	run(t, ctx, "issue it",
+		ready(),
 		chromedp.SetValue(css(`#intake-status select[name="to"]`), "issued"),
 		chromedp.SendKeys(css(`#intake-status input[name="result"]`), "бұйрық № 7"),
 		chromedp.Click(css(`[data-testid="change"]`)),
@@ -155,6 +160,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	run(t, ctx, "contest registration",
 		chromedp.Navigate(e.URL+ui+"/new?service=contest-registration"),
 		chromedp.WaitVisible(css(`[data-testid="checklist"]`)),
+		ready(),
 		chromedp.SetValue(css(`input[name="at"]`), "2026-03-02T10:00"),
 		chromedp.SendKeys(css(`input[name="applicant.name"]`), "Серік Омаров"),
 		chromedp.SendKeys(css(`input[name="child.name"]`), "Омарова Айша"),

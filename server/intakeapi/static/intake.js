@@ -16,6 +16,9 @@ document.addEventListener("DOMContentLoaded", function () {
 
   const status = document.getElementById("intake-status");
   if (status) statusChange(status);
+  // Tests wait for this before they click: a click before the handlers are attached
+  // would submit the form the plain way.
+  document.documentElement.dataset.intakeReady = "1";
 });
 
 function val(form, name) {
@@ -96,13 +99,13 @@ function newApplication(form) {
       const app = await window.tarazy.send("POST", form.dataset.api + "/applications", body);
       window.location.assign(form.dataset.page + "/applications/" + encodeURIComponent(app.number) + "?new=1");
     } catch (e) {
+      showError(form, e.message);
+      button.disabled = false;
+      button.textContent = label;
       if (e.status === 422) {
         const o = document.getElementById("override");
         if (o) { o.hidden = false; o.querySelector("input").focus(); }
       }
-      showError(form, e.message);
-      button.disabled = false;
-      button.textContent = label;
     }
   });
 }
