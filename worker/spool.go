@@ -170,32 +170,33 @@ func (s *Spool) Pending() []string {
 	return keys
 }
 
-// Put stores a page durably. Putting the same image again replaces nothing of value:
-// the key is the image's hash.
-func (s *Spool) Put(b Batch, p *Page) error {
+// Put stores a page durably and reports whether it was new. Putting the same image
+// again replaces nothing of value: the key is the image's hash.
+func (s *Spool) Put(b Batch, p *Page) (bool, error) {
 	key := p.ImageSHA256
 	if len(key) != 64 {
-		return fmt.Errorf("spool: page has no image hash")
+		return false, fmt.Errorf("spool: page has no image hash")
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, "blobs", key), p.Image); err != nil {
-		return fmt.Errorf("spool image: %w", err)
+		return false, fmt.Errorf("spool image: %w", err)
 	}
 	now := time.Now()
 	item := spoolItem{Batch: b, Reading: p.Reading, ImageSHA256: key, ImageType: p.ImageType,
 		Crops: p.Crops, Confidence: p.Confidence, ReadSeconds: p.ReadSeconds, Spooled: now}
 	data, err := json.Marshal(item)
 	if err != nil {
-		return fmt.Errorf("spool page: %w", err)
+		return false, fmt.Errorf("spool page: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, "items", key+".json"), data); err != nil {
-		return fmt.Errorf("spool page: %w", err)
+		return false, fmt.Errorf("spool page: %w", err)
 	}
 	s.mu.Lock()
-	if _, ok := s.pending[key]; !ok {
+	_, had := s.pending[key]
+	if !had {
 		s.pending[key] = now
 	}
 	s.mu.Unlock()
-	return nil
+	return !had, nil
 }
 
 // Load reads a waiting page back.

@@ -340,7 +340,8 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 			s := sha256.Sum256(p.Image)
 			p.ImageSHA256 = hex.EncodeToString(s[:])
 		}
-		if err := w.spool.Put(w.opt.Batch, p); err != nil {
+		isNew, err := w.spool.Put(w.opt.Batch, p)
+		if err != nil {
 			// The disk is the only thing standing between a reading and its loss, so a
 			// spool failure leaves the file in place to be read again.
 			w.update(func(s *Stats) { s.Failed++ })
@@ -348,7 +349,9 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 		}
 		w.update(func(s *Stats) {
 			s.Pages++
-			s.Pending++
+			if isNew {
+				s.Pending++
+			}
 			switch p.Reading.Status {
 			case reading.StatusOK:
 				s.OK++

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ type workerFlags struct {
 
 func runWorker(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "worker", workerUsage)
-	f := &workerFlags{db: addDBFlags(fs)}
+	f := &workerFlags{db: addDBFlags(fs), drain: 2 * time.Minute, settle: time.Second}
 	fs.StringVar(&f.contest, "contest", os.Getenv("TARAZY_CONTEST"), "contest id (env TARAZY_CONTEST)")
 	fs.StringVar(&f.school, "school", os.Getenv("TARAZY_SCHOOL"), "school code whose sheets these are (env TARAZY_SCHOOL)")
 	fs.StringVar(&f.serverURL, "server", os.Getenv("TARAZY_SERVER"), "tarazy serve URL; empty: write to the local store in --data/--db (env TARAZY_SERVER)")
@@ -67,7 +68,15 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	paths := fs.Args()
+	_, err := runWorkerBatch(ctx, env, f, fs.Args())
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil // Ctrl-C: the summary says what is left in the spool
+	}
+	return err
+}
+
+// runWorkerBatch runs one batch with parsed flags and prints its summary.
+func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []string) (worker.Stats, error) {
 	sources := 0
 	for _, on := range []bool{f.hot != "", f.sane != "", len(paths) > 0} {
 		if on {
@@ -76,11 +85,11 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	}
 	switch {
 	case f.contest == "" || f.school == "":
-		return usagef("--contest and --school are required: the pages belong to one school's contest")
+		return worker.Stats{}, usagef("--contest and --school are required: the pages belong to one school's contest")
 	case sources != 1:
-		return usagef("give exactly one source: --hot DIR, --sane DEVICE, or files and folders")
+		return worker.Stats{}, usagef("give exactly one source: --hot DIR, --sane DEVICE, or files and folders")
 	case f.serverURL != "" && f.token == "":
-		return usagef("--server needs --token (the commission's token; `tarazy token create --role commission --school %s`)", f.school)
+		return worker.Stats{}, usagef("--server needs --token (the commission's token; `tarazy token create --role commission --school %s`)", f.school)
 	}
 	if f.scanner == "" {
 		f.scanner = "scanner"
@@ -97,7 +106,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 
 	sink, where, err := openSink(ctx, f)
 	if err != nil {
-		return err
+		return worker.Stats{}, err
 	}
 	defer sink.Close()
 
@@ -107,7 +116,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	switch {
 	case f.hot != "":
 		if err := os.MkdirAll(f.hot, 0o755); err != nil {
-			return err
+			return worker.Stats{}, err
 		}
 		src = worker.HotFolder{Dir: f.hot, Settle: f.settle}
 		opt.Processed = filepath.Join(f.hot, "processed")
@@ -137,7 +146,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 
 	rd, err := newBatchReader(f, env, sink, batch)
 	if err != nil {
-		return err
+		return worker.Stats{}, err
 	}
 	opt.Reader = rd
 	opt.Warmup = rd.warmup
@@ -147,17 +156,14 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	opt.Progress = prog.update
 	w, err := worker.New(opt)
 	if err != nil {
-		return err
+		return worker.Stats{}, err
 	}
 	defer w.Close()
 	fmt.Fprintf(env.Stderr, "batch %q: operator %s, scanner %s, delivering to %s\n", batch.Name, batch.Operator, batch.Scanner, where)
 	st, runErr := w.Run(ctx, src)
 	prog.finish()
 	printWorkerSummary(env, batch, st, sink, opt, where)
-	if errors.Is(runErr, context.Canceled) && ctx.Err() != nil {
-		return nil // Ctrl-C: the summary says what is left in the spool
-	}
-	return runErr
+	return st, runErr
 }
 
 // batchReader reads pages with the omr reader and the batch's thresholds, learned
@@ -202,6 +208,11 @@ func (br *batchReader) Read(ctx context.Context, name string, data []byte) ([]wo
 	out := make([]worker.Page, len(pages))
 	for i, p := range pages {
 		wp := worker.Page{Reading: p.Reading, ImageSHA256: p.ImageSHA256, Image: p.Image, ImageType: p.ImageType, ReadSeconds: per}
+		if len(wp.Image) == 0 {
+			// A file the reader could not open as an image is kept as it came, so the
+			// commission can see what was rejected.
+			wp.Image, wp.ImageSHA256, wp.ImageType = data, "", http.DetectContentType(data)
+		}
 		for _, fd := range p.Fields {
 			if !fd.Review {
 				continue
