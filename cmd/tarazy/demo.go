@@ -126,7 +126,10 @@ type demo struct {
 	truth      map[string]synth.Truth
 	hard       int
 
-	readStats  struct{ pages, ok, review, rejected int; seconds float64 }
+	readStats struct {
+		pages, ok, review, rejected int
+		seconds                     float64
+	}
 	reviewed   struct{ sheets, fields, confirmed, corrected int }
 	results    map[int]*contest.Result
 	protoFiles []string
