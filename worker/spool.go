@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"tarazy/omr/reading"
@@ -31,6 +32,7 @@ type Spool struct {
 	pending map[string]time.Time // key → spooled at
 	files   map[string]bool
 	log     *os.File
+	lock    *os.File // held (flock) while the spool is open: one worker per spool
 }
 
 type spoolItem struct {
@@ -40,6 +42,7 @@ type spoolItem struct {
 	ImageType   string             `json:"image_type"`
 	Crops       map[string][]byte  `json:"crops,omitempty"`
 	Confidence  map[string]float64 `json:"confidence,omitempty"`
+	ReadSeconds float64            `json:"read_seconds,omitempty"`
 	Spooled     time.Time          `json:"spooled"`
 }
 
@@ -50,7 +53,21 @@ func OpenSpool(dir string) (*Spool, error) {
 			return nil, fmt.Errorf("spool %s: %w", dir, err)
 		}
 	}
-	s := &Spool{dir: dir, pending: map[string]time.Time{}, files: map[string]bool{}}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("spool %s is in use by another tarazy worker; give each worker its own --spool: %w", dir, err)
+	}
+	s := &Spool{dir: dir, pending: map[string]time.Time{}, files: map[string]bool{}, lock: lock}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.Close()
+		}
+	}()
 	entries, err := os.ReadDir(filepath.Join(dir, "items"))
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
@@ -80,6 +97,7 @@ func OpenSpool(dir string) (*Spool, error) {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}
 	s.collectBlobs()
+	ok = true
 	return s, nil
 }
 
@@ -117,8 +135,12 @@ func (s *Spool) collectBlobs() {
 	}
 }
 
-// Close releases the journal.
-func (s *Spool) Close() error { return s.log.Close() }
+// Close releases the journal and the spool's lock.
+func (s *Spool) Close() error {
+	err := s.log.Close()
+	s.lock.Close()
+	return err
+}
 
 // Len is the number of pages waiting for delivery.
 func (s *Spool) Len() int {
@@ -148,32 +170,33 @@ func (s *Spool) Pending() []string {
 	return keys
 }
 
-// Put stores a page durably. Putting the same image again replaces nothing of value:
-// the key is the image's hash.
-func (s *Spool) Put(b Batch, p *Page) error {
+// Put stores a page durably and reports whether it was new. Putting the same image
+// again replaces nothing of value: the key is the image's hash.
+func (s *Spool) Put(b Batch, p *Page) (bool, error) {
 	key := p.ImageSHA256
 	if len(key) != 64 {
-		return fmt.Errorf("spool: page has no image hash")
+		return false, fmt.Errorf("spool: page has no image hash")
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, "blobs", key), p.Image); err != nil {
-		return fmt.Errorf("spool image: %w", err)
+		return false, fmt.Errorf("spool image: %w", err)
 	}
 	now := time.Now()
 	item := spoolItem{Batch: b, Reading: p.Reading, ImageSHA256: key, ImageType: p.ImageType,
-		Crops: p.Crops, Confidence: p.Confidence, Spooled: now}
+		Crops: p.Crops, Confidence: p.Confidence, ReadSeconds: p.ReadSeconds, Spooled: now}
 	data, err := json.Marshal(item)
 	if err != nil {
-		return fmt.Errorf("spool page: %w", err)
+		return false, fmt.Errorf("spool page: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, "items", key+".json"), data); err != nil {
-		return fmt.Errorf("spool page: %w", err)
+		return false, fmt.Errorf("spool page: %w", err)
 	}
 	s.mu.Lock()
-	if _, ok := s.pending[key]; !ok {
+	_, had := s.pending[key]
+	if !had {
 		s.pending[key] = now
 	}
 	s.mu.Unlock()
-	return nil
+	return !had, nil
 }
 
 // Load reads a waiting page back.
@@ -191,7 +214,7 @@ func (s *Spool) Load(key string) (*Page, Batch, error) {
 		return nil, Batch{}, err
 	}
 	return &Page{Reading: it.Reading, ImageSHA256: it.ImageSHA256, Image: img, ImageType: it.ImageType,
-		Crops: it.Crops, Confidence: it.Confidence}, it.Batch, nil
+		Crops: it.Crops, Confidence: it.Confidence, ReadSeconds: it.ReadSeconds}, it.Batch, nil
 }
 
 // Done forgets a delivered page.

@@ -43,6 +43,8 @@ type Page struct {
 	Crops map[string][]byte
 	// Confidence per field under review, 0..1, as the reader judged it.
 	Confidence map[string]float64
+	// ReadSeconds is how long the reader took for the page.
+	ReadSeconds float64
 }
 
 // Reader reads every page of one file. A file that is not a readable sheet still yields
@@ -69,6 +71,16 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 // Permanent wraps err so the worker does not retry it.
 func Permanent(err error) error { return &PermanentError{Err: err} }
 
+// FatalError stops the batch: no page can be delivered until a person acts (a token
+// that is not valid, a school the token may not write). The spool keeps everything.
+type FatalError struct{ Err error }
+
+func (e *FatalError) Error() string { return e.Err.Error() }
+func (e *FatalError) Unwrap() error { return e.Err }
+
+// Fatal wraps err so the worker stops the batch on it.
+func Fatal(err error) error { return &FatalError{Err: err} }
+
 // Options configure a Worker.
 type Options struct {
 	Reader  Reader
@@ -80,7 +92,8 @@ type Options struct {
 	// Empty means <spool>/quarantine.
 	Quarantine string
 	// Processed receives files once all their pages are spooled; empty leaves them in
-	// place (for sources the worker does not own, such as a list given once).
+	// place (for sources the worker does not own, such as a list given once), and then
+	// a rejected file is copied to quarantine rather than moved.
 	Processed string
 	// Retry bounds for a sink that is down.
 	RetryMin, RetryMax time.Duration
@@ -89,6 +102,13 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Progress receives every change of the counters; it may be nil.
 	Progress func(Stats)
+	// Warmup, when set, is called once with the batch's first WarmupFiles files
+	// (fewer if the source ends, or pauses for WarmupWait after the first one) before
+	// any of them is read, so the reader can learn the batch's thresholds from them.
+	// They are then read like every other file. An error stops the batch.
+	Warmup      func(ctx context.Context, files []string) error
+	WarmupFiles int           // default 40
+	WarmupWait  time.Duration // default 10s
 }
 
 // Stats are the counters a batch shows.
@@ -144,6 +164,12 @@ func New(opt Options) (*Worker, error) {
 	if opt.RetryMax <= 0 {
 		opt.RetryMax = 30 * time.Second
 	}
+	if opt.WarmupFiles <= 0 {
+		opt.WarmupFiles = 40
+	}
+	if opt.WarmupWait <= 0 {
+		opt.WarmupWait = 10 * time.Second
+	}
 	sp, err := OpenSpool(opt.Spool)
 	if err != nil {
 		return nil, err
@@ -161,7 +187,16 @@ func (w *Worker) Run(ctx context.Context, src Source) (Stats, error) {
 	w.stats.Started = time.Now()
 	w.mu.Unlock()
 
+	outer := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	files, srcErr := src.Files(ctx)
+	if w.opt.Warmup != nil {
+		var err error
+		if files, err = w.warmup(ctx, files); err != nil {
+			return w.Stats(), err
+		}
+	}
 	readDone := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := 0; i < w.opt.Workers; i++ {
@@ -176,15 +211,73 @@ func (w *Worker) Run(ctx context.Context, src Source) (Stats, error) {
 	go func() { wg.Wait(); close(readDone) }()
 
 	deliverErr := w.deliverLoop(ctx, readDone)
+	var fatal *FatalError
+	if errors.As(deliverErr, &fatal) {
+		cancel() // stop reading: nothing can go out until a person acts
+	}
 	<-readDone
 	var err error
 	if e := <-srcErr; e != nil && !errors.Is(e, context.Canceled) {
 		err = fmt.Errorf("source: %w", e)
 	}
-	if deliverErr != nil && err == nil {
+	if deliverErr != nil && (err == nil || fatal != nil) {
 		err = deliverErr
 	}
+	if err == nil && outer.Err() != nil {
+		err = outer.Err()
+	}
 	return w.Stats(), err
+}
+
+// warmup takes the batch's first files for Warmup and returns a channel that gives
+// them again, followed by the rest of the source.
+func (w *Worker) warmup(ctx context.Context, files <-chan string) (<-chan string, error) {
+	var first []string
+	open := true
+	var pause <-chan time.Time
+collect:
+	for len(first) < w.opt.WarmupFiles {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case f, ok := <-files:
+			if !ok {
+				open = false
+				break collect
+			}
+			first = append(first, f)
+			pause = time.After(w.opt.WarmupWait)
+		case <-pause: // nil until the first file: an idle hot folder just waits
+			break collect
+		}
+	}
+	if len(first) > 0 {
+		if err := w.opt.Warmup(ctx, first); err != nil {
+			return nil, fmt.Errorf("calibrate on the batch's first %d file(s): %w", len(first), err)
+		}
+	}
+	out := make(chan string)
+	go func() {
+		defer close(out)
+		for _, f := range first {
+			select {
+			case out <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		for f := range files {
+			select {
+			case out <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 // Stats returns a snapshot of the counters.
@@ -247,7 +340,8 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 			s := sha256.Sum256(p.Image)
 			p.ImageSHA256 = hex.EncodeToString(s[:])
 		}
-		if err := w.spool.Put(w.opt.Batch, p); err != nil {
+		isNew, err := w.spool.Put(w.opt.Batch, p)
+		if err != nil {
 			// The disk is the only thing standing between a reading and its loss, so a
 			// spool failure leaves the file in place to be read again.
 			w.update(func(s *Stats) { s.Failed++ })
@@ -255,7 +349,9 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 		}
 		w.update(func(s *Stats) {
 			s.Pages++
-			s.Pending++
+			if isNew {
+				s.Pending++
+			}
 			switch p.Reading.Status {
 			case reading.StatusOK:
 				s.OK++
@@ -293,7 +389,19 @@ func joinLines(lines []string) string {
 	return out
 }
 
+// Close releases the spool.
+func (w *Worker) Close() error { return w.spool.Close() }
+
 func (w *Worker) quarantine(path, why string) {
+	if w.opt.Processed == "" {
+		// Not our file to move: leave it where the operator put it.
+		if data, err := os.ReadFile(path); err == nil {
+			w.copyToQuarantine(path, data, why+"\n")
+		} else {
+			w.copyToQuarantine(path, nil, why+"\n")
+		}
+		return
+	}
 	if err := os.MkdirAll(w.opt.Quarantine, 0o755); err != nil {
 		return
 	}
@@ -334,6 +442,10 @@ func (w *Worker) deliverLoop(ctx context.Context, readDone <-chan struct{}) erro
 		lastErr := w.deliverPending(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		var fatal *FatalError
+		if errors.As(lastErr, &fatal) {
+			return lastErr
 		}
 		if lastErr == nil {
 			backoff = w.opt.RetryMin
@@ -395,7 +507,10 @@ func (w *Worker) deliverPending(ctx context.Context) error {
 		}
 		err = w.opt.Sink.Deliver(ctx, b, p)
 		var perm *PermanentError
+		var fatal *FatalError
 		switch {
+		case errors.As(err, &fatal):
+			return err
 		case err == nil:
 			if err := w.spool.Done(it); err != nil {
 				return fmt.Errorf("spool: %w", err)

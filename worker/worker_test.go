@@ -100,6 +100,7 @@ func newWorker(t *testing.T, spool string, sink worker.Sink, extra func(*worker.
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { w.Close() })
 	return w
 }
 
@@ -180,6 +181,12 @@ func TestRestartResumesTheSpool(t *testing.T) {
 	if st.Pending != 4 {
 		t.Fatalf("pending %d, want 4", st.Pending)
 	}
+
+	// While the first worker holds the spool, a second one is refused.
+	if _, err := worker.New(worker.Options{Reader: fakeReader{}, Sink: newSink(), Spool: spool}); err == nil || !strings.Contains(err.Error(), "in use by another tarazy worker") {
+		t.Fatalf("second worker on a busy spool: %v", err)
+	}
+	w.Close()
 
 	// A new process on the same spool, the same folder given again: nothing is read
 	// twice and everything is delivered once.
@@ -321,5 +328,105 @@ func TestSANEFailureIsReported(t *testing.T) {
 	_, err := w.Run(context.Background(), worker.SANE{Device: "x", Dir: dir, Command: fake})
 	if err == nil || !strings.Contains(err.Error(), "open of device x failed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWarmupSeesTheFirstFilesBeforeAnyIsRead(t *testing.T) {
+	in, spool := t.TempDir(), t.TempDir()
+	for i := 0; i < 7; i++ {
+		write(t, in, fmt.Sprintf("p%d.jpg", i), fmt.Sprintf("ok %d", i))
+	}
+	sink := newSink()
+	var warm []string
+	w := newWorker(t, spool, sink, func(o *worker.Options) {
+		o.WarmupFiles = 5
+		o.Warmup = func(ctx context.Context, files []string) error {
+			if sink.unique() != 0 {
+				t.Error("a page was delivered before the warm-up")
+			}
+			warm = append(warm, files...)
+			return nil
+		}
+	})
+	st, err := w.Run(context.Background(), worker.Paths{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warm) != 5 || st.Pages != 7 || sink.unique() != 7 {
+		t.Fatalf("warm-up saw %d files; read %d pages, delivered %d", len(warm), st.Pages, sink.unique())
+	}
+}
+
+func TestWarmupOnAShortBatchAndAPausingFolder(t *testing.T) {
+	hot, spool := t.TempDir(), t.TempDir()
+	write(t, hot, "p1.jpg", "ok 1")
+	sink := newSink()
+	warmed := make(chan int, 1)
+	w := newWorker(t, spool, sink, func(o *worker.Options) {
+		o.WarmupWait = 100 * time.Millisecond
+		o.Warmup = func(ctx context.Context, files []string) error { warmed <- len(files); return nil }
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx, worker.HotFolder{Dir: hot, Settle: 50 * time.Millisecond, Poll: 50 * time.Millisecond})
+	select {
+	case n := <-warmed:
+		if n != 1 {
+			t.Fatalf("warm-up on %d files, want the 1 that came before the pause", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the warm-up waited for 40 files that never come")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sink.unique() < 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if sink.unique() != 1 {
+		t.Fatal("the warm-up file was not read afterwards")
+	}
+}
+
+func TestWarmupFailureStopsTheBatch(t *testing.T) {
+	in, spool := t.TempDir(), t.TempDir()
+	write(t, in, "p1.jpg", "ok 1")
+	w := newWorker(t, spool, newSink(), func(o *worker.Options) {
+		o.Warmup = func(ctx context.Context, files []string) error { return errors.New("profile file is not writable") }
+	})
+	if _, err := w.Run(context.Background(), worker.Paths{in}); err == nil || !strings.Contains(err.Error(), "not writable") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type refusingSink struct{}
+
+func (refusingSink) Deliver(ctx context.Context, b worker.Batch, p *worker.Page) error {
+	return worker.Fatal(errors.New("the token works for school S2 only"))
+}
+
+func TestFatalSinkErrorStopsAHotFolderAndKeepsThePages(t *testing.T) {
+	hot, spool := t.TempDir(), t.TempDir()
+	write(t, hot, "p1.jpg", "ok 1")
+	w := newWorker(t, spool, refusingSink{}, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Run(context.Background(), worker.HotFolder{Dir: hot, Settle: 50 * time.Millisecond, Poll: 50 * time.Millisecond})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "school S2 only") {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a refused token did not stop the worker")
+	}
+	w.Close()
+	sp, err := worker.OpenSpool(spool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if sp.Len() != 1 {
+		t.Fatalf("spool holds %d pages, want the 1 that could not go out", sp.Len())
 	}
 }
