@@ -44,7 +44,7 @@ type policyFlags struct {
 func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 	d := contest.DefaultPolicy()
 	return policyFlags{
-		fs: fs,
+		fs:         fs,
 		quotaOrder: fs.String("quota-order", string(d.QuotaOrder), "merit-first: quota holders who win a seat on score use no quota seat; quota-first: quota seats are filled first"),
 		tieBreaks:  fs.String("tie-breaks", strings.Join(d.TieBreaks, ","), "sections compared after the score and the olympiad priority, in order (or none)"),
 		reserve:    fs.Int("reserve", d.ReserveSize, "length of the reserve list, at most 10 (§43)"),
