@@ -74,7 +74,7 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("--format %q: choose pdf, html, csv or json", *format)
 	}
-	policy, err := pf.policy()
+	policy, err := pf.policy(env, *resultsPath)
 	if err != nil {
 		return err
 	}

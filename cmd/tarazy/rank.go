@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,11 +38,13 @@ the file back with --decisions.`
 type policyFlags struct {
 	quotaOrder, tieBreaks, invalidAs *string
 	reserve                          *int
+	fs                               *flag.FlagSet
 }
 
 func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 	d := contest.DefaultPolicy()
 	return policyFlags{
+		fs:         fs,
 		quotaOrder: fs.String("quota-order", string(d.QuotaOrder), "merit-first: quota holders who win a seat on score use no quota seat; quota-first: quota seats are filled first"),
 		tieBreaks:  fs.String("tie-breaks", strings.Join(d.TieBreaks, ","), "sections compared after the score and the olympiad priority, in order (or none)"),
 		reserve:    fs.Int("reserve", d.ReserveSize, "length of the reserve list, at most 10 (§43)"),
@@ -49,16 +52,70 @@ func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 	}
 }
 
-func (pf policyFlags) policy() (contest.Policy, error) {
+// policy resolves the ranking policy. The multi-mark policy is not the ranking's
+// choice but the one the scores were made with: `tarazy score --results` records it
+// beside results.csv, and that record wins over a forgotten flag; a flag that
+// contradicts it is an error, because the protocol would print a policy the scores
+// were not made with.
+func (pf policyFlags) policy(env *Env, resultsPath string) (contest.Policy, error) {
 	p := contest.DefaultPolicy()
 	p.QuotaOrder = contest.QuotaOrder(*pf.quotaOrder)
 	p.TieBreaks = contest.ParseTieBreaks(*pf.tieBreaks)
 	p.ReserveSize = *pf.reserve
 	p.InvalidAs = scoring.InvalidAs(*pf.invalidAs)
+	explicit := false
+	pf.fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "invalid-as" })
+	rec, err := readScoringPolicy(resultsPath)
+	switch {
+	case err != nil:
+		return p, err
+	case rec != nil && explicit && rec.InvalidAs != p.InvalidAs:
+		return p, usagef("%s was scored with --invalid-as %s (recorded in %s), not %s; the protocol must print the policy the scores were made with",
+			resultsPath, rec.InvalidAs, scoringPolicyPath(resultsPath), p.InvalidAs)
+	case rec != nil:
+		p.InvalidAs = rec.InvalidAs
+	case !explicit && resultsPath != "":
+		fmt.Fprintf(env.Stderr, "note: %s has no record of the multi-mark policy it was scored with (%s is missing); the protocol prints --invalid-as %s — pass the flag if the scores were made otherwise\n",
+			resultsPath, scoringPolicyPath(resultsPath), p.InvalidAs)
+	}
 	if err := p.Validate(); err != nil {
 		return p, usagef("%v", err)
 	}
 	return p, nil
+}
+
+// scoringPolicyPath is where `tarazy score` records the policy beside results.csv.
+func scoringPolicyPath(resultsPath string) string { return resultsPath + ".policy.json" }
+
+// writeScoringPolicy records the scoring policy beside a results file.
+func writeScoringPolicy(resultsPath string, p scoring.Policy) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(scoringPolicyPath(resultsPath), append(b, '\n'), 0o644)
+}
+
+// readScoringPolicy reads the record, or nil when there is none.
+func readScoringPolicy(resultsPath string) (*scoring.Policy, error) {
+	if resultsPath == "" || resultsPath == "-" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(scoringPolicyPath(resultsPath))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p scoring.Policy
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("%s: %w", scoringPolicyPath(resultsPath), err)
+	}
+	if _, err := scoring.ParseInvalidAs(string(p.InvalidAs)); err != nil {
+		return nil, fmt.Errorf("%s: %w", scoringPolicyPath(resultsPath), err)
+	}
+	return &p, nil
 }
 
 // rankInputs are the files both rank and protocol read.
@@ -109,7 +166,7 @@ func runRank(ctx context.Context, env *Env, args []string) error {
 	if *seatsPath == "" || *resultsPath == "" || *out == "" {
 		return usagef("--seats, --results and --out are required")
 	}
-	policy, err := pf.policy()
+	policy, err := pf.policy(env, *resultsPath)
 	if err != nil {
 		return err
 	}

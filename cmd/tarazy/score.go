@@ -100,6 +100,11 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		if err := writeOut(env, *resultsPath, func(w io.Writer) error { return contest.WriteResultsCSV(w, cands) }); err != nil {
 			return err
 		}
+		if *resultsPath != "-" {
+			if err := writeScoringPolicy(*resultsPath, policy); err != nil {
+				return err
+			}
+		}
 	}
 	items := scoring.AnalyzeItems(batch.Results, keys, policy, scoring.DefaultItemOptions())
 	if *itemsPath != "" {

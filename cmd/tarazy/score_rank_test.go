@@ -169,3 +169,34 @@ func TestScoreAndRankReportBadFiles(t *testing.T) {
 		t.Fatalf("bad quota order: exit %d, want 2", code)
 	}
 }
+
+// The protocol prints the multi-mark policy the scores were made with, never a
+// forgotten flag's default.
+func TestRankUsesTheScoringPolicyRecordedWithTheResults(t *testing.T) {
+	dir, _ := contestFiles(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if code, _, stderr := run(t, "score", "--key", p("key.csv"), "--readings", p("readings.jsonl"), "--out", p("scores.csv"),
+		"--candidates", p("candidates.csv"), "--results", p("results.csv"), "--invalid-as", "blank"); code != 0 {
+		t.Fatalf("score exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(p("results.csv.policy.json")); err != nil || !strings.Contains(string(b), `"invalid_as": "blank"`) {
+		t.Fatalf("policy record: %s, %v", b, err)
+	}
+	code, _, stderr := run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--json", p("ranking.json"))
+	if code != 0 {
+		t.Fatalf("rank exit %d: %s", code, stderr)
+	}
+	var rk contest.Ranking
+	if b, err := os.ReadFile(p("ranking.json")); err != nil || json.Unmarshal(b, &rk) != nil || rk.Policy.InvalidAs != "blank" {
+		t.Fatalf("ranking policy = %+v (%v)", rk.Policy, err)
+	}
+	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--invalid-as", "wrong")
+	if code != 2 || !strings.Contains(stderr, "was scored with --invalid-as blank") {
+		t.Fatalf("contradicting flag: exit %d: %s", code, stderr)
+	}
+	os.Remove(p("results.csv.policy.json"))
+	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"))
+	if code != 0 || !strings.Contains(stderr, "has no record of the multi-mark policy") {
+		t.Fatalf("without a record: exit %d: %s", code, stderr)
+	}
+}
