@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,6 +123,23 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// HomeLink is a link another area puts on the home page (the intake desk's), shown to
+// the roles listed.
+type HomeLink struct {
+	Label string // label key
+	URL   string
+	Roles []string
+}
+
+// AddHomeLink puts a link on the home page; an area calls it when it registers its
+// pages, so the page never links to something this server does not serve.
+func (s *Server) AddHomeLink(l HomeLink) { s.homeLinks = append(s.homeLinks, l) }
+
+type homeData struct {
+	Links []HomeLink
+	Rows  []homeLink
+}
+
 type homeLink struct {
 	Contest store.Contest
 	School  store.School
@@ -152,7 +170,13 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 			links = append(links, homeLink{Contest: c, School: sc, Review: SchoolWrite.allows(u, sc.Code)})
 		}
 	}
-	s.web.Render(w, r, http.StatusOK, s.page(r, "home", "home.title", links))
+	var extra []HomeLink
+	for _, l := range s.homeLinks {
+		if slices.Contains(l.Roles, u.Role) {
+			extra = append(extra, l)
+		}
+	}
+	s.web.Render(w, r, http.StatusOK, s.page(r, "home", "home.title", homeData{Links: extra, Rows: links}))
 }
 
 // reviewField is one field under review as the page shows it.

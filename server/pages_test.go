@@ -13,6 +13,7 @@ import (
 
 	"tarazy/calibration"
 	"tarazy/omr/reading"
+	"tarazy/server"
 	"tarazy/store"
 )
 
@@ -195,4 +196,19 @@ func TestDashboardDrawsTheBatchCalibration(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestHomeLinksOnlyToWhatThisServerServes(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	// This test server registers the intake desk (env_test.go) and so links it for an
+	// administrator; a server without it must not.
+	e.Server.AddHomeLink(server.HomeLink{Label: "home.batches", URL: "/ui/elsewhere", Roles: []string{store.RoleDaryn}})
+	_, body, _ := get(t, e.browser(t, "daryn"), e.URL+"/ui/")
+	if !strings.Contains(body, `href="/ui/elsewhere"`) {
+		t.Fatalf("daryn's home page lacks its link:\n%s", body)
+	}
+	_, body, _ = get(t, e.browser(t, "aigerim"), e.URL+"/ui/")
+	if strings.Contains(body, `href="/ui/elsewhere"`) {
+		t.Fatal("a commission member sees a link meant for the Daryn centre")
+	}
 }

@@ -98,6 +98,8 @@ type Server struct {
 	tokens  *tokenCache
 	ranks   *rankingCache
 	web     *web.Shell
+	// homeLinks are other areas' entries on the home page.
+	homeLinks []HomeLink
 }
 
 // New builds a server. reg receives the metrics; gather is what /metrics serves (the

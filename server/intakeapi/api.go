@@ -58,6 +58,7 @@ func Register(srv *server.Server, st Registers, cat *intake.Catalogue, cal *inta
 	for _, rt := range a.routes() {
 		srv.Handle(rt)
 	}
+	srv.AddHomeLink(server.HomeLink{Label: "intake.home", URL: "/ui/intake", Roles: []string{store.RoleOffice, store.RoleAdmin}})
 	return a, nil
 }
 

@@ -101,10 +101,10 @@ func TestPagesAccess(t *testing.T) {
 func TestHomeLinksTheDesk(t *testing.T) {
 	e := startEnv(t, "sqlite")
 	status, body, _ := get(t, e.browser(t, "Гүлнар"), e.URL+"/ui/?lang=ru")
-	if status != 200 || !strings.Contains(body, `<a href="/ui/intake" data-testid="intake">Приём заявлений (канцелярия)</a>`) || strings.Contains(body, "Нет доступных вам школ") {
+	if status != 200 || !strings.Contains(body, `<a href="/ui/intake" data-testid="home-link">Приём заявлений (канцелярия)</a>`) || strings.Contains(body, "Нет доступных вам школ") {
 		t.Errorf("home page of the office: %d\n%s", status, body)
 	}
-	if _, body, _ := get(t, e.browser(t, "aigerim"), e.URL+"/ui/"); strings.Contains(body, `data-testid="intake"`) {
+	if _, body, _ := get(t, e.browser(t, "aigerim"), e.URL+"/ui/"); strings.Contains(body, `data-testid="home-link"`) {
 		t.Errorf("the commission's home page links the desk")
 	}
 }
