@@ -57,9 +57,10 @@ func (r *Reader) decide(l *Layout, m []calibration.Sample) []Field {
 		case KindQuestion:
 			f.Value = strings.Join(marked, "")
 			if len(unsure) > 0 {
-				// Best guess for the reviewer: every mark, sure or not.
+				// Best guess for the reviewer: every mark, sure or not, with a confidence
+				// below one half that says how far the faintest of them is from blank.
 				f.Value = joinInOrder(l, fd, marked, unsure)
-				f.Review, f.Confidence = true, 0
+				f.Review, f.Confidence = true, 0.5*unsureMarkLikeness(p, fd, states, m)
 				f.Reason = "unclear mark on " + strings.Join(unsure, ", ") + ": a light mark, a partial erasure or a smudge"
 			}
 		default:
@@ -108,4 +109,19 @@ func containsStr(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// unsureMarkLikeness is where the least mark-like unsure bubble of a field sits between
+// the blank and the marked threshold: 0 at blank, 1 at marked. The best guess counts
+// every unsure bubble as marked, so this is how much that guess can be trusted.
+func unsureMarkLikeness(p *calibration.Profile, fd FieldSpec, states []calibration.State, m []calibration.Sample) float64 {
+	like := 1.0
+	for i, bi := range fd.Bubbles {
+		if states[i] != calibration.Unsure {
+			continue
+		}
+		t := (m[bi].Darkness - p.BlankMax) / (p.MarkMin - p.BlankMax)
+		like = math.Min(like, math.Max(0, math.Min(1, t)))
+	}
+	return like
 }

@@ -220,6 +220,7 @@ func reviewPage(serial string, n int) (store.IngestItem, map[string][]byte) {
 	crop := []byte("crop of q3 on " + serial)
 	it.Crops = map[string]string{"q3": hash(crop)}
 	it.Confidence = map[string]float64{"q3": 0.4}
+	it.Reasons = map[string]string{"q3": "unclear mark on B: a light mark, a partial erasure or a smudge"}
 	return it, map[string][]byte{it.Image: img, hash(crop): crop}
 }
 

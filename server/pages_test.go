@@ -107,6 +107,7 @@ func TestReviewPageShowsTheQueueInBothLanguages(t *testing.T) {
 			t.Fatalf("status %d\n%s", status, body)
 		}
 		for _, want := range []string{"Тексеру кезегі", `data-testid="item-000101-q3"`, `data-machine="B"`, `data-keys="A,B,C,D,E"`,
+			"unclear mark on B: a light mark", "40%",
 			"/api/contests/C1/schools/S1/blobs/", `data-testid="open-count">1<`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("review page lacks %q", want)

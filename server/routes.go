@@ -382,6 +382,7 @@ type reviewItemView struct {
 	HasMachine bool              `json:"has_machine"`
 	Candidates []string          `json:"candidates,omitempty"`
 	Confidence float64           `json:"confidence"`
+	Reason     string            `json:"reason,omitempty"`
 	CropURL    string            `json:"crop_url,omitempty"`
 	Outcome    review.Outcome    `json:"outcome"`
 	Keyings    int               `json:"keyings"`
@@ -399,7 +400,7 @@ type reviewSheetView struct {
 
 func (s *Server) itemView(base string, u store.User, it store.ReviewItem) reviewItemView {
 	v := reviewItemView{Field: it.Field, Machine: it.Machine, HasMachine: it.HasMachine, Candidates: it.Candidates,
-		Confidence: it.Confidence, Outcome: it.Outcome, Keyings: len(it.Decisions)}
+		Confidence: it.Confidence, Reason: it.Reason, Outcome: it.Outcome, Keyings: len(it.Decisions)}
 	if it.Crop != "" {
 		v.CropURL = base + "/blobs/" + it.Crop
 	}

@@ -109,6 +109,7 @@ type IngestItem struct {
 	Image       string             `json:"image"`                  // SHA-256 of the page image, hex
 	Crops       map[string]string  `json:"crops,omitempty"`        // field -> SHA-256 of its PNG crop
 	Confidence  map[string]float64 `json:"confidence,omitempty"`   // field -> the reader's confidence
+	Reasons     map[string]string  `json:"reasons,omitempty"`      // field -> why a person must look, in plain words
 	ReadSeconds float64            `json:"read_seconds,omitempty"` // how long the reader took
 }
 
@@ -206,7 +207,8 @@ type ReviewItem struct {
 	HasMachine bool              `json:"has_machine"`
 	Candidates []string          `json:"candidates,omitempty"` // values seen in disagreeing scans
 	Confidence float64           `json:"confidence"`
-	Crop       string            `json:"crop,omitempty"` // SHA-256 of the PNG crop
+	Reason     string            `json:"reason,omitempty"` // why a person must look
+	Crop       string            `json:"crop,omitempty"`   // SHA-256 of the PNG crop
 	Outcome    review.Outcome    `json:"outcome"`
 	Decisions  []review.Decision `json:"decisions"`
 }

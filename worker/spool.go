@@ -42,6 +42,7 @@ type spoolItem struct {
 	ImageType   string             `json:"image_type"`
 	Crops       map[string][]byte  `json:"crops,omitempty"`
 	Confidence  map[string]float64 `json:"confidence,omitempty"`
+	Reasons     map[string]string  `json:"reasons,omitempty"`
 	ReadSeconds float64            `json:"read_seconds,omitempty"`
 	Spooled     time.Time          `json:"spooled"`
 }
@@ -182,7 +183,7 @@ func (s *Spool) Put(b Batch, p *Page) (bool, error) {
 	}
 	now := time.Now()
 	item := spoolItem{Batch: b, Reading: p.Reading, ImageSHA256: key, ImageType: p.ImageType,
-		Crops: p.Crops, Confidence: p.Confidence, ReadSeconds: p.ReadSeconds, Spooled: now}
+		Crops: p.Crops, Confidence: p.Confidence, Reasons: p.Reasons, ReadSeconds: p.ReadSeconds, Spooled: now}
 	data, err := json.Marshal(item)
 	if err != nil {
 		return false, fmt.Errorf("spool page: %w", err)
@@ -214,7 +215,7 @@ func (s *Spool) Load(key string) (*Page, Batch, error) {
 		return nil, Batch{}, err
 	}
 	return &Page{Reading: it.Reading, ImageSHA256: it.ImageSHA256, Image: img, ImageType: it.ImageType,
-		Crops: it.Crops, Confidence: it.Confidence, ReadSeconds: it.ReadSeconds}, it.Batch, nil
+		Crops: it.Crops, Confidence: it.Confidence, Reasons: it.Reasons, ReadSeconds: it.ReadSeconds}, it.Batch, nil
 }
 
 // Done forgets a delivered page.

@@ -43,6 +43,8 @@ type Page struct {
 	Crops map[string][]byte
 	// Confidence per field under review, 0..1, as the reader judged it.
 	Confidence map[string]float64
+	// Reasons says for each field under review why a person must look, in plain words.
+	Reasons map[string]string
 	// ReadSeconds is how long the reader took for the page.
 	ReadSeconds float64
 }

@@ -218,12 +218,15 @@ func (br *batchReader) Read(ctx context.Context, name string, data []byte) ([]wo
 				continue
 			}
 			if wp.Crops == nil {
-				wp.Crops, wp.Confidence = map[string][]byte{}, map[string]float64{}
+				wp.Crops, wp.Confidence, wp.Reasons = map[string][]byte{}, map[string]float64{}, map[string]string{}
 			}
 			if len(fd.Crop) > 0 {
 				wp.Crops[fd.Name] = fd.Crop
 			}
 			wp.Confidence[fd.Name] = fd.Confidence
+			if fd.Reason != "" {
+				wp.Reasons[fd.Name] = fd.Reason
+			}
 		}
 		out[i] = wp
 	}

@@ -93,7 +93,7 @@ func (t *tally) String() string {
 }
 
 func ingestItem(p *worker.Page) (store.IngestItem, map[string][]byte) {
-	it := store.IngestItem{Reading: p.Reading, Image: p.ImageSHA256, Confidence: p.Confidence, ReadSeconds: p.ReadSeconds}
+	it := store.IngestItem{Reading: p.Reading, Image: p.ImageSHA256, Confidence: p.Confidence, Reasons: p.Reasons, ReadSeconds: p.ReadSeconds}
 	files := map[string][]byte{p.ImageSHA256: p.Image}
 	if len(p.Crops) > 0 {
 		it.Crops = map[string]string{}

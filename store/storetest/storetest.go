@@ -392,6 +392,9 @@ func testRescanConflict(t *testing.T, s store.Store) {
 	if item.Field != "q5" || item.HasMachine || len(item.Candidates) != 2 || item.Crop != Hash("crop-q5") {
 		t.Errorf("conflict item = %+v", item)
 	}
+	if !strings.Contains(item.Reason, "scanned again and read differently") {
+		t.Errorf("the reviewer is not told why: reason %q", item.Reason)
+	}
 	if school, err := s.BlobSchool(ctx, "C1", Hash("crop-q5")); err != nil || school != "S1" {
 		t.Errorf("BlobSchool(crop) = %q, %v", school, err)
 	}
@@ -523,10 +526,20 @@ func reviewSheet(t *testing.T, s store.Store) {
 	rd.Answers[2] = "B"
 	it := Item(rd, "rev")
 	it.Confidence = map[string]float64{"q3": 0.41}
+	it.Reasons = map[string]string{"q3": "unclear mark on B: a light mark, a partial erasure or a smudge"}
 	it.Crops = map[string]string{"q3": Hash("crop-q3")}
 	res := ingest(t, s, "S1", it)
 	if res[0].Outcome != store.OutcomeStored {
 		t.Fatalf("%+v", res[0])
+	}
+	q, err := s.ReviewQueue(ctx, "C1", "S1", "", 10)
+	if err != nil || len(q) != 1 || len(q[0].Items) != 2 {
+		t.Fatalf("ReviewQueue = %+v, %v", q, err)
+	}
+	for _, item := range q[0].Items {
+		if item.Field == "q3" && (item.Reason != it.Reasons["q3"] || item.Confidence != 0.41) {
+			t.Fatalf("q3 under review = %+v: the reader's reason and confidence must reach the reviewer", item)
+		}
 	}
 }
 

@@ -233,7 +233,7 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 				versionRows = append(versionRows, []any{contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
 				for _, field := range rd.Review {
 					v, ok := review.Value(rd, field)
-					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now})
+					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, it.Reasons[field]})
 				}
 			case sh.school != school:
 				r.Outcome, r.Serial = store.OutcomeRejected, ""
@@ -272,7 +272,8 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 					}
 					ov, _ := review.Value(sh.reading, field)
 					openFields[serial][field] = true
-					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now})
+					why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
+					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, why})
 				}
 				sh.reading = nr
 			}
@@ -318,7 +319,7 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, versionRows, ""); err != nil {
 		return nil, err
 	}
-	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at"}, itemRows, ""); err != nil {
+	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, itemRows, ""); err != nil {
 		return nil, err
 	}
 	for _, u := range candUpdates {
@@ -383,7 +384,12 @@ func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, fiel
 	list = append(list, value)
 	// With two scans disagreeing there is no machine value a single confirmation
 	// could agree with: the field now needs two reviewers.
-	_, err := tx.ExecContext(ctx, `UPDATE review_items SET candidates = $2, has_machine = false, machine = '' WHERE id = $1`, id, jsonString(list))
+	seen := make([]string, len(list))
+	for i, v := range list {
+		seen[i] = shown(v)
+	}
+	why := "the sheet was scanned again and the scans disagree: " + strings.Join(seen, ", ")
+	_, err := tx.ExecContext(ctx, `UPDATE review_items SET candidates = $2, has_machine = false, machine = '', reason = $3 WHERE id = $1`, id, jsonString(list), why)
 	return err
 }
 
@@ -499,7 +505,7 @@ func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, lim
 
 // items loads review items with their decisions; where filters review_items r.
 func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason
 		FROM review_items r `+where+` ORDER BY r.serial, r.id`, args...)
 	if err != nil {
 		return nil, s.classify(err)
@@ -509,7 +515,7 @@ func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([
 	for rows.Next() {
 		var it store.ReviewItem
 		var cands string
-		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop); err != nil {
+		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop, &it.Reason); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
 		}
@@ -823,4 +829,12 @@ func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, s
 		}
 		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, aj)
 	})
+}
+
+// shown quotes a field value for a reason text; a blank reads as "blank".
+func shown(v string) string {
+	if v == "" {
+		return "blank"
+	}
+	return "«" + v + "»"
 }
