@@ -433,6 +433,7 @@ type reviewItem struct {
 	Machine    string  `json:"machine"`
 	HasMachine bool    `json:"has_machine"`
 	Confidence float64 `json:"confidence"`
+	Reason     string  `json:"reason"`
 	Outcome    struct {
 		State string `json:"state"`
 	} `json:"outcome"`
@@ -497,8 +498,8 @@ func (d *demo) review(ctx context.Context) error {
 					if it.HasMachine {
 						machine = "«" + it.Machine + "»"
 					}
-					d.say("  sheet %s %-8s machine read %s (confidence %.0f%%) → %s keyed «%s»%s: %s",
-						sh.Serial, it.Field, machine, 100*it.Confidence, demoReviewA, want, second, why)
+					d.say("  sheet %s %s — the machine: %s; it read %s (confidence %.0f%%)\n      → %s keyed «%s»%s, final: %s",
+						sh.Serial, it.Field, it.Reason, machine, 100*it.Confidence, demoReviewA, want, second, why)
 					shown++
 				}
 			}
