@@ -413,7 +413,7 @@ func (d *demo) scan(ctx context.Context) error {
 	f := &workerFlags{
 		contest: demoContest, school: demoSchool, serverURL: d.url, token: d.tokens[demoOperator],
 		batch: "hall 1, morning", operator: demoOperator, scanner: "Fujitsu fi-7160 (demo)",
-		spool: filepath.Join(d.out, "spool"), drain: time.Minute, settle: time.Second,
+		spool: filepath.Join(d.out, "spool"), drain: time.Minute, settle: time.Second, learn: 40,
 		db: &dbFlags{data: filepath.Join(d.out, "data")},
 	}
 	st, err := runWorkerBatch(ctx, &Env{Stdout: d.env.Stdout, Stderr: d.env.Stdout}, f, []string{filepath.Join(d.out, "scans")})

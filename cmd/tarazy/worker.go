@@ -40,6 +40,7 @@ type workerFlags struct {
 	scanner           string
 	workers           int
 	profile           string
+	learn             int
 	spool, quarantine string
 	drain, settle     time.Duration
 	db                *dbFlags
@@ -47,7 +48,7 @@ type workerFlags struct {
 
 func runWorker(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "worker", workerUsage)
-	f := &workerFlags{db: addDBFlags(fs), drain: 2 * time.Minute, settle: time.Second}
+	f := &workerFlags{db: addDBFlags(fs), drain: 2 * time.Minute, settle: time.Second, learn: 40}
 	fs.StringVar(&f.contest, "contest", os.Getenv("TARAZY_CONTEST"), "contest id (env TARAZY_CONTEST)")
 	fs.StringVar(&f.school, "school", os.Getenv("TARAZY_SCHOOL"), "school code whose sheets these are (env TARAZY_SCHOOL)")
 	fs.StringVar(&f.serverURL, "server", os.Getenv("TARAZY_SERVER"), "tarazy serve URL; empty: write to the local store in --data/--db (env TARAZY_SERVER)")
@@ -60,7 +61,8 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.operator, "operator", envOr("USER", "operator"), "who feeds the scanner")
 	fs.StringVar(&f.scanner, "scanner", "", "scanner name, e.g. \"fi-7160 room 12\" (calibration is kept per scanner)")
 	fs.IntVar(&f.workers, "workers", 0, "pages read at once (default: the number of cores)")
-	fs.StringVar(&f.profile, "profile", "", "calibration profile (tarazy calibrate); default: learn from the batch's first 40 pages")
+	fs.StringVar(&f.profile, "profile", "", "calibration profile (tarazy calibrate); default: learn from the batch's first --learn pages")
+	fs.IntVar(&f.learn, "learn", 40, "pages at the start of the batch to learn the thresholds from (0: read with --profile or the defaults at once)")
 	fs.StringVar(&f.spool, "spool", "", "durable spool for pages not yet delivered (default <data>/spool)")
 	fs.StringVar(&f.quarantine, "quarantine", "", "where files that are not readable sheets go, each with a .why.txt (default <hot>/quarantine, or <spool>/quarantine)")
 	fs.DurationVar(&f.drain, "drain", 2*time.Minute, "after the last file, how long to keep retrying a server that is down (pages stay spooled)")
@@ -149,7 +151,9 @@ func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []strin
 		return worker.Stats{}, err
 	}
 	opt.Reader = rd
-	opt.Warmup = rd.warmup
+	if f.learn > 0 {
+		opt.Warmup, opt.WarmupFiles = rd.warmup, f.learn
+	}
 	opt.Batch = batch
 
 	prog := newWorkerProgress(env)

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"tarazy/omr/form"
 	"tarazy/omr/synth"
@@ -148,5 +152,98 @@ func TestWorkerUsage(t *testing.T) {
 		if code, _, _ := run(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// workerProc is `tarazy worker` running as its own process, so a test can kill it.
+func startWorkerProc(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), runMainEnv+"="+strings.Join(append([]string{"worker"}, args...), "\n"))
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd, out
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A worker killed (SIGKILL) in the middle of a hot-folder batch loses nothing: the
+// restarted worker finishes the batch from its spool and the folder, and the server
+// holds every page exactly once.
+func TestWorkerKilledMidBatchResumesAndDeliversEachPageOnce(t *testing.T) {
+	staging, _ := scansFolder(t, 12)
+	os.Remove(filepath.Join(staging, "page-999.jpg"))
+	data := seededData(t)
+	commission := mustRun(t, "token", "create", "--data", data, "--name", "Айгерім", "--role", "commission", "--school", "S1")
+	srv := startServe(t, "--data", data)
+	c := client.New(srv.URL, commission)
+	pages := func() (n, stored int) {
+		var bs []store.BatchSummary
+		if err := c.Do(context.Background(), "GET", client.SchoolPath("C1", "S1")+"/batches", "", nil, &bs); err != nil {
+			return 0, 0
+		}
+		for _, b := range bs {
+			n += b.Pages
+			stored += b.Outcomes[store.OutcomeStored]
+		}
+		return n, stored
+	}
+	hot, spool := t.TempDir(), t.TempDir()
+	args := []string{"--server", srv.URL, "--token", commission, "--contest", "C1", "--school", "S1", "--hot", hot,
+		"--spool", spool, "--batch", "hall 2", "--learn", "0", "--settle", "100ms", "--workers", "1"}
+	w1, out1 := startWorkerProc(t, args...)
+
+	// The scanner writes pages one after another.
+	files, _ := filepath.Glob(filepath.Join(staging, "*.jpg"))
+	go func() {
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(filepath.Join(hot, filepath.Base(f)), b, 0o644)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	waitFor(t, "the first pages to reach the server", 60*time.Second, func() bool { n, _ := pages(); return n >= 3 })
+	w1.Process.Kill()
+	w1.Wait()
+	if n, _ := pages(); n >= len(files) {
+		t.Logf("the worker finished before it was killed; the test proves less:\n%s", out1)
+	}
+
+	w2, out2 := startWorkerProc(t, args...)
+	waitFor(t, "every page on the server", 60*time.Second, func() bool { n, _ := pages(); return n >= len(files) })
+	waitFor(t, "the hot folder to empty", 30*time.Second, func() bool {
+		left, _ := filepath.Glob(filepath.Join(hot, "*.jpg"))
+		return len(left) == 0
+	})
+	w2.Process.Signal(syscall.SIGTERM)
+	w2.Wait()
+
+	n, stored := pages()
+	if n != len(files) || stored != len(files) {
+		t.Fatalf("server holds %d pages (%d stored) of %d scanned\nfirst run:\n%s\nsecond run:\n%s", n, stored, len(files), out1, out2)
+	}
+	if items, _ := filepath.Glob(filepath.Join(spool, "items", "*.json")); len(items) != 0 {
+		t.Errorf("%d pages still in the spool", len(items))
+	}
+	if done, _ := filepath.Glob(filepath.Join(hot, "processed", "*.jpg")); len(done) != len(files) {
+		t.Errorf("%d files in processed/, want %d", len(done), len(files))
 	}
 }
