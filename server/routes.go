@@ -127,9 +127,15 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// decodeJSON reads a JSON body strictly: unknown fields are errors, so a typo in a
-// field name is a 400 and not a silently ignored value.
+// DecodeJSON reads a JSON body strictly for any area's routes: another content type
+// and unknown fields are errors, so a typo in a field name is a 400 and not a silently
+// ignored value.
+func DecodeJSON(r *http.Request, v any) error { return decodeJSON(r, v) }
+
 func decodeJSON(r *http.Request, v any) error {
+	if mt := r.Header.Get("Content-Type"); mt != "" && !strings.HasPrefix(mt, "application/json") {
+		return invalidf("send the body as application/json (Content-Type was %q)", mt)
+	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

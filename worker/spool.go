@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"tarazy/internal/atomicfile"
 	"tarazy/omr/reading"
 )
 
@@ -266,35 +267,8 @@ func (s *Spool) MarkFileDone(sha, name string) error {
 	return nil
 }
 
-// writeFileAtomic writes via a temporary file, fsync and rename, so a reader (or the
-// next run after a crash) sees the old content or the new, never half.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
+// writeFileAtomic writes so that a crash leaves the old content or the new, never half.
+func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o644) }
 
 // moveFile renames, falling back to copy and delete across file systems.
 func moveFile(src, dst string) error {

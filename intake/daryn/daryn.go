@@ -21,6 +21,7 @@ import (
 
 	"tarazy/contest"
 	"tarazy/intake"
+	"tarazy/internal/atomicfile"
 )
 
 // Columns of candidates.csv, in order. The first six are the contest's own
@@ -224,7 +225,7 @@ func Export(dir string, rows []Row) ([]File, error) {
 		return nil, err
 	}
 	for _, f := range files {
-		if err := writeAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
 			return nil, err
 		}
 	}
@@ -234,27 +235,4 @@ func Export(dir string, rows []Row) ([]File, error) {
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,9 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -167,29 +165,8 @@ func invalidf(format string, args ...any) error {
 	return store.Errorf(store.Invalid, format, args...)
 }
 
-// decodeJSON reads a JSON body strictly: an unknown field is an error, so a typo is a
-// 400 and not a silently dropped value.
-func decodeJSON(r *http.Request, v any) error {
-	if mt := r.Header.Get("Content-Type"); mt != "" && !strings.HasPrefix(mt, "application/json") {
-		return invalidf("send the body as application/json (Content-Type was %q)", mt)
-	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		if errors.Is(err, io.EOF) {
-			return invalidf("the request body is empty; it must be JSON")
-		}
-		return invalidf("the request body is not valid JSON for this endpoint: %v", err)
-	}
-	if dec.More() {
-		return invalidf("the request body has more than one JSON value")
-	}
-	return nil
-}
+// decodeJSON is the server's strict JSON reading, so every area answers a bad body alike.
+func decodeJSON(r *http.Request, v any) error { return server.DecodeJSON(r, v) }
 
 // parseTime reads a time as the office's wall clock ("2026-04-14T11:00") or with a
 // zone (RFC 3339); empty means now.

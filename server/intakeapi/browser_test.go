@@ -2,59 +2,15 @@ package intakeapi_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"tarazy/server/internal/browsertest"
 	"tarazy/store/storetest"
 )
-
-// chromium finds Debian's chromium; `make test` installs it and sets
-// TARAZY_REQUIRE_BROWSER, so there this test never skips silently.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("TARAZY_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("TARAZY_REQUIRE_BROWSER") != "" {
-		t.Fatal("chromium is not installed (scripts/deps.sh test installs Debian's chromium)")
-	}
-	t.Skip("chromium not installed; `make test` installs it")
-	return ""
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-	)
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(cancelCtx)
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancelT)
-	if err := chromedp.Do(ctx); err != nil { // start the browser
-		t.Fatal(err)
-	}
-	return ctx
-}
 
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -64,15 +20,6 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	}
 }
 
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("read %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
-}
-
 // The office's receipt flow in a real browser: sign in, choose the service (its
 // checklist appears), hand in an incomplete set and get the refusal receipt naming
 // what is missing, then the complete set and get the numbered receipt with its PDF,
@@ -80,7 +27,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // digit, giving the reason the page asks for.
 func TestBrowserReceiptFlow(t *testing.T) {
 	e := startEnv(t, "sqlite")
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t, 120*time.Second)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	// The page's script has attached its handlers.
 	ready := func() chromedp.Action[chromedp.Void] { return chromedp.WaitReady(css("html[data-intake-ready]")) }
@@ -97,7 +44,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	run(t, ctx, "choose the service",
 		chromedp.SetValue(css("#service-choice"), "school-admission"),
 		chromedp.WaitVisible(css(`[data-testid="checklist"]`)))
-	if got := text(t, ctx, `[data-testid="service-name"]`); !strings.Contains(got, "білім") {
+	if got := browsertest.Text(t, ctx, `[data-testid="service-name"]`); !strings.Contains(got, "білім") {
 		t.Errorf("service heading %q", got)
 	}
 
@@ -119,14 +66,14 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	}
 
 	fill("Әлия", "application", "identity", "photos")
-	outcome, missing, number := text(t, ctx, `[data-testid="outcome"]`), text(t, ctx, `[data-testid="missing"]`), text(t, ctx, `[data-testid="number"]`)
+	outcome, missing, number := browsertest.Text(t, ctx, `[data-testid="outcome"]`), browsertest.Text(t, ctx, `[data-testid="missing"]`), browsertest.Text(t, ctx, `[data-testid="number"]`)
 	if !strings.Contains(outcome, "бас тартылды") || !strings.Contains(missing, "денсаулық") || number != "ADM-2026-00001" {
 		t.Fatalf("refusal page: %q / %q / %q", outcome, missing, number)
 	}
 
 	run(t, ctx, "new form again", chromedp.Navigate(e.URL+ui+"/new?service=school-admission"))
 	fill("Әлия", "application", "identity", "health", "photos")
-	outcome, receiptText := text(t, ctx, `[data-testid="outcome"]`), text(t, ctx, `[data-testid="receipt"]`)
+	outcome, receiptText := browsertest.Text(t, ctx, `[data-testid="outcome"]`), browsertest.Text(t, ctx, `[data-testid="receipt"]`)
 	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css(`[data-testid="pdf"]`), "href"))
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +93,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		chromedp.Click(css(`[data-testid="change"]`)),
 		chromedp.WaitVisible(css(`[data-testid="final"]`)),
 	)
-	if status := text(t, ctx, `[data-testid="status"]`); status != "берілді" {
+	if status := browsertest.Text(t, ctx, `[data-testid="status"]`); status != "берілді" {
 		t.Errorf("status after issuing: %q", status)
 	}
 	run(t, ctx, "a refusal at intake is final",
@@ -174,7 +121,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		chromedp.Click(css(`[data-testid="submit"]`)),
 		chromedp.WaitVisible(css(`#override`)),
 	)
-	if errText := text(t, ctx, `[data-testid="error"]`); !strings.Contains(errText, "check digit") {
+	if errText := browsertest.Text(t, ctx, `[data-testid="error"]`); !strings.Contains(errText, "check digit") {
 		t.Errorf("error shown: %q", errText)
 	}
 	run(t, ctx, "give the reason",
@@ -182,7 +129,7 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		chromedp.Click(css(`[data-testid="submit"]`)),
 		chromedp.WaitVisible(css(`[data-testid="outcome"]`)),
 	)
-	if number := text(t, ctx, `[data-testid="number"]`); number != "CON-2026-00001" {
+	if number := browsertest.Text(t, ctx, `[data-testid="number"]`); number != "CON-2026-00001" {
 		t.Errorf("contest registration number %q", number)
 	}
 	cs, err := e.Store.Candidates(context.Background(), "C1", "S1")
