@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -13,6 +14,17 @@ import (
 	"tarazy/calibration"
 	"tarazy/store"
 )
+
+// batchParam is the {batch} path segment decoded: a batch name is free text ("hall 1,
+// morning"), and the router hands over the escaped form when the client escaped more
+// than the minimum.
+func batchParam(r *http.Request) (string, error) {
+	name, err := url.PathUnescape(chi.URLParam(r, "batch"))
+	if err != nil {
+		return "", invalidf("the batch name in the path is not valid URL encoding: %v", err)
+	}
+	return name, nil
+}
 
 // BatchCalibrationRequest is what a worker sends before a batch's pages: who runs the
 // batch and the thresholds and fill histogram it reads with.
@@ -23,7 +35,12 @@ type BatchCalibrationRequest struct {
 }
 
 func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) {
-	contest, school, name := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "batch")
+	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
+	name, err := batchParam(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var req BatchCalibrationRequest
 	if err := decodeJSON(r, &req); err != nil {
 		s.writeError(w, r, err)

@@ -612,7 +612,12 @@ func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) {
-	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "batch"))
+	name, err := batchParam(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
