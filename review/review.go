@@ -54,12 +54,21 @@ type Field struct {
 	Decisions  []Decision
 }
 
+// What an unsettled field waits for.
+const (
+	NextFirst  = "first"  // anyone of the commission
+	NextSecond = "second" // a second, different reviewer to agree with a correction
+	NextChair  = "chair"  // the chair, after two reviewers disagreed
+)
+
 // Outcome is the state a field's decisions lead to.
 type Outcome struct {
 	State State  `json:"state"`
 	Value string `json:"value,omitempty"` // the final value when State is Final
 	// Waiting says in plain words what the field waits for; empty when final.
 	Waiting string `json:"waiting,omitempty"`
+	// Next is the same as a code a page can translate: first, second or chair.
+	Next string `json:"next,omitempty"`
 }
 
 // Errors a caller must branch on (the API turns them into 409 Conflict).
@@ -89,19 +98,19 @@ func Evaluate(f Field) Outcome {
 	}
 	switch len(order) {
 	case 0:
-		return Outcome{State: Open, Waiting: "a first reviewer"}
+		return Outcome{State: Open, Waiting: "a first reviewer", Next: NextFirst}
 	case 1:
 		v := latest[order[0]]
 		if f.HasMachine && v == f.Machine {
 			return Outcome{State: Final, Value: v}
 		}
-		return Outcome{State: Open, Waiting: "a second, different reviewer to agree with the correction"}
+		return Outcome{State: Open, Waiting: "a second, different reviewer to agree with the correction", Next: NextSecond}
 	}
 	a, b := latest[order[0]], latest[order[1]]
 	if a == b {
 		return Outcome{State: Final, Value: a}
 	}
-	return Outcome{State: Disputed, Waiting: "the commission's chair"}
+	return Outcome{State: Disputed, Waiting: "the commission's chair", Next: NextChair}
 }
 
 // Check says whether decision d may be recorded on field f now. isChair tells whether

@@ -50,7 +50,7 @@ func TestBrowserDoubleKeying(t *testing.T) {
 	if got := browsertest.Text(t, first, item+` [data-testid="value"]`); got != "C" {
 		t.Fatalf("keyed value = %q, want C", got)
 	}
-	if w := browsertest.Text(t, first, item+` [data-testid="waiting"]`); !strings.Contains(w, "second") {
+	if w := browsertest.Text(t, first, item+` [data-testid="waiting"]`); !strings.Contains(w, "екінші") {
 		t.Fatalf("after one correction the field waits for a second reviewer; page says %q", w)
 	}
 	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000101"); sh.State != "review" {

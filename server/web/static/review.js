@@ -79,7 +79,8 @@ document.addEventListener("DOMContentLoaded", function () {
       const badge = item.querySelector(".badge");
       badge.className = "badge " + out.state;
       badge.textContent = badge.dataset[out.state] || out.state;
-      item.querySelector(".waiting").textContent = out.waiting || "";
+      const waiting = item.querySelector(".waiting");
+      waiting.textContent = out.next ? (waiting.dataset[out.next] || out.waiting) : "";
       if (out.state === "final") {
         item.classList.add("settled");
       } else {
