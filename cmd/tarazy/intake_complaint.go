@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"tarazy/intake"
@@ -91,12 +92,10 @@ func runIntakeComplaint(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func runIntakeComplaintExtend(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "intake complaint-extend", intakeCommands["complaint-extend"].usage)
-	o := addIntakeFlags(fs, true)
-	days := fs.Int("days", 0, "working days, at most the body's maximum (10)")
-	reason := fs.String("reason", "", "why: further study, an inspection on site, more information")
-	on := fs.String("on", "", "the day of the decision (default today)")
+// complaintStep runs one step on a complaint that happens on a day: one complaint
+// number, --on (default today) and the step's own flags, already declared on fs.
+func complaintStep(ctx context.Context, env *Env, fs *flag.FlagSet, o *intakeOpts, on *string, args []string,
+	step func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error)) error {
 	pos, err := parsePositional(fs, args, 1, "one complaint number")
 	if err != nil {
 		return err
@@ -110,7 +109,7 @@ func runIntakeComplaintExtend(ctx context.Context, env *Env, args []string) erro
 	if err != nil {
 		return err
 	}
-	c, err := d.ExtendComplaint(ctx, pos[0], *days, *reason, day, o.staff)
+	c, err := step(d, pos[0], day)
 	if err != nil {
 		return explain(err)
 	}
@@ -118,29 +117,24 @@ func runIntakeComplaintExtend(ctx context.Context, env *Env, args []string) erro
 	return nil
 }
 
+func runIntakeComplaintExtend(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "intake complaint-extend", intakeCommands["complaint-extend"].usage)
+	o := addIntakeFlags(fs, true)
+	days := fs.Int("days", 0, "working days, at most the body's maximum (10)")
+	reason := fs.String("reason", "", "why: further study, an inspection on site, more information")
+	on := fs.String("on", "", "the day of the decision (default today)")
+	return complaintStep(ctx, env, fs, o, on, args, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.ExtendComplaint(ctx, number, *days, *reason, day, o.staff)
+	})
+}
+
 func runIntakeComplaintNotice(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "intake complaint-notice", intakeCommands["complaint-notice"].usage)
 	o := addIntakeFlags(fs, true)
 	on := fs.String("on", "", "the day the complainant was told (default today)")
-	pos, err := parsePositional(fs, args, 1, "one complaint number")
-	if err != nil {
-		return err
-	}
-	d, err := o.desk(ctx, env)
-	defer o.close()
-	if err != nil {
-		return err
-	}
-	day, err := parseDay(*on, d.Catalogue.Location())
-	if err != nil {
-		return err
-	}
-	c, err := d.ComplaintNoticeSent(ctx, pos[0], day, o.staff)
-	if err != nil {
-		return explain(err)
-	}
-	printComplaint(env, c)
-	return nil
+	return complaintStep(ctx, env, fs, o, on, args, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.ComplaintNoticeSent(ctx, number, day, o.staff)
+	})
 }
 
 func runIntakeComplaintAnswer(ctx context.Context, env *Env, args []string) error {
@@ -148,25 +142,9 @@ func runIntakeComplaintAnswer(ctx context.Context, env *Env, args []string) erro
 	o := addIntakeFlags(fs, true)
 	outcome := fs.String("outcome", "", "the answer given")
 	on := fs.String("on", "", "the day of the answer (default today)")
-	pos, err := parsePositional(fs, args, 1, "one complaint number")
-	if err != nil {
-		return err
-	}
-	d, err := o.desk(ctx, env)
-	defer o.close()
-	if err != nil {
-		return err
-	}
-	day, err := parseDay(*on, d.Catalogue.Location())
-	if err != nil {
-		return err
-	}
-	c, err := d.AnswerComplaint(ctx, pos[0], day, *outcome, o.staff)
-	if err != nil {
-		return explain(err)
-	}
-	printComplaint(env, c)
-	return nil
+	return complaintStep(ctx, env, fs, o, on, args, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.AnswerComplaint(ctx, number, day, *outcome, o.staff)
+	})
 }
 
 func runIntakeComplaints(ctx context.Context, env *Env, args []string) error {

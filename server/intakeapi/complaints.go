@@ -93,23 +93,32 @@ type ExtensionRequest struct {
 	On     string `json:"on,omitempty"`
 }
 
-func (a *API) extendComplaint(w http.ResponseWriter, r *http.Request) {
-	var req ExtensionRequest
-	if err := decodeJSON(r, &req); err != nil {
+// complaintStep is one step on a complaint that happens on a day: the body names the
+// day ("on", default today) and the step's own fields.
+func (a *API) complaintStep(w http.ResponseWriter, r *http.Request, req any, on *string,
+	step func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error)) {
+	if err := decodeJSON(r, req); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	on, err := a.parseDay("on", req.On)
+	day, err := a.parseDay("on", *on)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	c, err := a.desk(r).ExtendComplaint(r.Context(), chi.URLParam(r, "number"), req.Days, req.Reason, on, a.staff(r))
+	c, err := step(a.desk(r), chi.URLParam(r, "number"), day)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a.complaintView(c))
+}
+
+func (a *API) extendComplaint(w http.ResponseWriter, r *http.Request) {
+	var req ExtensionRequest
+	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.ExtendComplaint(r.Context(), number, req.Days, req.Reason, day, a.staff(r))
+	})
 }
 
 // NoticeRequest records the day the complainant was told of the extension.
@@ -119,21 +128,9 @@ type NoticeRequest struct {
 
 func (a *API) complaintNotice(w http.ResponseWriter, r *http.Request) {
 	var req NoticeRequest
-	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	on, err := a.parseDay("on", req.On)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	c, err := a.desk(r).ComplaintNoticeSent(r.Context(), chi.URLParam(r, "number"), on, a.staff(r))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a.complaintView(c))
+	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.ComplaintNoticeSent(r.Context(), number, day, a.staff(r))
+	})
 }
 
 // AnswerRequest closes a complaint with its outcome.
@@ -144,21 +141,9 @@ type AnswerRequest struct {
 
 func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request) {
 	var req AnswerRequest
-	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	on, err := a.parseDay("on", req.On)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	c, err := a.desk(r).AnswerComplaint(r.Context(), chi.URLParam(r, "number"), on, req.Outcome, a.staff(r))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a.complaintView(c))
+	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+		return d.AnswerComplaint(r.Context(), number, day, req.Outcome, a.staff(r))
+	})
 }
 
 // overdue lists open applications and complaints past their term on a day, and
