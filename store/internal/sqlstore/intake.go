@@ -425,21 +425,7 @@ func (r *intakeRepo) Applications(ctx context.Context, f intake.Filter) (out []*
 	if err != nil {
 		return nil, r.s.classify(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rec string
-		var version int
-		if err := rows.Scan(&rec, &version); err != nil {
-			return nil, r.s.classify(err)
-		}
-		var a intake.Application
-		if err := json.Unmarshal([]byte(rec), &a); err != nil {
-			return nil, fmt.Errorf("stored application: %w", err)
-		}
-		a.Version = version
-		out = append(out, &a)
-	}
-	return out, r.s.classify(rows.Err())
+	return scanRecords(r.s, rows, "application", func(a *intake.Application, v int) { a.Version = v })
 }
 
 func (r *intakeRepo) CreateComplaint(ctx context.Context, c *intake.Complaint, e intake.AuditEntry) (err error) {
@@ -547,21 +533,7 @@ func (r *intakeRepo) Complaints(ctx context.Context) (out []*intake.Complaint, e
 	if err != nil {
 		return nil, r.s.classify(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rec string
-		var version int
-		if err := rows.Scan(&rec, &version); err != nil {
-			return nil, r.s.classify(err)
-		}
-		var c intake.Complaint
-		if err := json.Unmarshal([]byte(rec), &c); err != nil {
-			return nil, fmt.Errorf("stored complaint: %w", err)
-		}
-		c.Version = version
-		out = append(out, &c)
-	}
-	return out, r.s.classify(rows.Err())
+	return scanRecords(r.s, rows, "complaint", func(c *intake.Complaint, v int) { c.Version = v })
 }
 
 func (r *intakeRepo) Audit(ctx context.Context, subject string) (out []intake.AuditEntry, err error) {
@@ -581,4 +553,25 @@ func (r *intakeRepo) Audit(ctx context.Context, subject string) (out []intake.Au
 		out = append(out, e)
 	}
 	return out, r.s.classify(rows.Err())
+}
+
+// scanRecords reads rows of (record JSON, version) into values of T, each given its
+// version: the register keeps applications and complaints whole, as JSON.
+func scanRecords[T any](s *DB, rows *sql.Rows, what string, setVersion func(*T, int)) ([]*T, error) {
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var rec string
+		var version int
+		if err := rows.Scan(&rec, &version); err != nil {
+			return nil, s.classify(err)
+		}
+		v := new(T)
+		if err := json.Unmarshal([]byte(rec), v); err != nil {
+			return nil, fmt.Errorf("stored %s: %w", what, err)
+		}
+		setVersion(v, version)
+		out = append(out, v)
+	}
+	return out, s.classify(rows.Err())
 }
