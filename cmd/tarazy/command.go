@@ -129,3 +129,8 @@ func createOut(env *Env, path string) (io.WriteCloser, error) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// discard is an output a command's chatter goes to when another command runs it.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -687,7 +687,3 @@ func (d *demo) summary() {
 	d.say("  the review screen and the batch dashboard, on the same data:")
 	d.say("    bin/tarazy serve --data %s/data   then open http://127.0.0.1:8080/ui/ and sign in with a token from %s/tokens.txt", d.out, d.out)
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
