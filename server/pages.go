@@ -41,7 +41,6 @@ func newShell() (*web.Shell, error) {
 	if err != nil {
 		return nil, err
 	}
-	sh.AddLabels(pageLabels)
 	if err := sh.AddPages(pageTemplates, "templates/*.html"); err != nil {
 		return nil, fmt.Errorf("server pages: %w", err)
 	}

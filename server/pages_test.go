@@ -70,7 +70,7 @@ func TestPagesSendStrangersToTheLoginPage(t *testing.T) {
 		t.Fatalf("status %d, location %q", status, hdr.Get("Location"))
 	}
 	status, body, _ := get(t, e.browser(t, ""), e.URL+"/ui/login?next=/ui/contests/C1/schools/S1/review")
-	if status != 200 || !strings.Contains(body, `name="next" value="/ui/contests/C1/schools/S1/review"`) || !strings.Contains(body, "API токені") {
+	if status != 200 || !strings.Contains(body, `name="next" value="/ui/contests/C1/schools/S1/review"`) || !strings.Contains(body, "Кіру токені") {
 		t.Fatalf("login page %d:\n%s", status, body)
 	}
 }
@@ -110,7 +110,7 @@ func TestReviewPageShowsTheQueueInBothLanguages(t *testing.T) {
 			t.Fatalf("status %d\n%s", status, body)
 		}
 		for _, want := range []string{"Тексеру кезегі", `data-testid="item-000101-q3"`, `data-machine="B"`, `data-keys="A,B,C,D,E"`,
-			"unclear mark on B: a light mark", "40%",
+			"unclear mark on B: a light mark", "40 %",
 			"/api/contests/C1/schools/S1/blobs/", `data-testid="open-count">1<`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("review page lacks %q", want)
