@@ -60,6 +60,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
+		{Method: "GET", Pattern: schoolPath + "/review/counts", Access: SchoolWrite, Handler: s.reviewCounts},
+		{Method: "GET", Pattern: schoolPath + "/review/{serial}/image", Access: SchoolWrite, Handler: s.reviewImage},
 		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.auditLog},
 
 		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},

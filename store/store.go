@@ -249,6 +249,7 @@ type ReviewQuery struct {
 	Tab      string // ReviewMine, ReviewOthers, ReviewChair; "" for every unsettled sheet
 	After    string // serial to continue after
 	Limit    int
+	Serial   string // only this sheet, when set
 }
 
 // ReviewCounts are the unsettled fields of a school by tab, for one reviewer.

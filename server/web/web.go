@@ -8,6 +8,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -228,7 +229,18 @@ func (s *Shell) funcs(lang string) template.FuncMap {
 		"datetime": p.DateTime,
 		"ms":       func(seconds float64) float64 { return seconds * 1000 },
 		"langURL":  func(path, l string) string { return path + "?lang=" + l },
+		"json":     jsonText,
+		"list":     func(s ...string) []string { return s },
 	}
+}
+
+// jsonText is a value as JSON, for a data- attribute a page's script reads.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
 }
 
 // stubFuncs lets the shared templates parse before a language is known.
@@ -245,5 +257,7 @@ func stubFuncs() template.FuncMap {
 		"datetime": func(t time.Time) string { return "" },
 		"ms":       func(seconds float64) float64 { return 0 },
 		"langURL":  func(path, l string) string { return path },
+		"json":     jsonText,
+		"list":     func(s ...string) []string { return s },
 	}
 }

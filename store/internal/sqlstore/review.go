@@ -117,6 +117,10 @@ func (s *DB) ReviewSheets(ctx context.Context, contest, school string, q store.R
 	if needsReviewer {
 		args = append(args, q.Reviewer)
 	}
+	if q.Serial != "" {
+		args = append(args, q.Serial)
+		cond += fmt.Sprintf(" AND s.serial = $%d", len(args))
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.form, s.current_version, v.image_sha FROM sheets s
 		JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
 		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'review' AND s.serial > $3
