@@ -307,6 +307,7 @@ document.addEventListener("DOMContentLoaded", function () {
     if (ev.code === "Equal" || ev.code === "NumpadAdd") { zoomTo(zoom * 1.5); ev.preventDefault(); }
     if (ev.code === "Minus" || ev.code === "NumpadSubtract") { zoomTo(zoom / 1.5); ev.preventDefault(); }
     if (ev.code === "KeyZ") { dialog.close(); ev.preventDefault(); }
+    ev.stopPropagation(); // the queue's keys wait until the page view is closed
   });
 
   root.querySelectorAll(".openpage").forEach(function (b) {
