@@ -370,8 +370,19 @@ func TestBrowserIINAndPage(t *testing.T) {
 	if eval[int](t, ws, `document.querySelectorAll('#pageview svg .mark, #pageview svg .val').length`) == 0 {
 		t.Error("the page view draws no reading over the page")
 	}
-	if err := chromedp.Do(ws, key("KeyZ", "я", false), chromedp.Click(page+` [data-testid="confirm-page"]`), enter(),
-		chromedp.WaitVisible(page+`[data-state="final"]`)); err != nil {
+	if err := chromedp.Do(ws, key("KeyZ", "я", false)); err != nil {
+		t.Fatal(err)
+	}
+	if eval[bool](t, ws, `document.getElementById("pageview").open`) {
+		t.Fatal("Z did not close the page view")
+	}
+	if err := chromedp.Do(ws, chromedp.Click(page+` [data-testid="confirm-page"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if v := eval[string](t, ws, `document.querySelector('`+page+`').dataset.value + " " + document.activeElement.dataset.testid`); v != "ok item-000302-page" {
+		t.Fatalf("after confirming the page: %q", v)
+	}
+	if err := chromedp.Do(ws, enter(), chromedp.WaitVisible(page+`[data-state="final"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000302"); sh.State != "final" {

@@ -465,8 +465,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	u := UserFrom(r.Context())
 	d := review.Decision{Reviewer: u.Name, Value: strings.ToUpper(strings.TrimSpace(*req.Value)), Chair: req.AsChair}
-	if chi.URLParam(r, "field") == "qr" {
+	switch chi.URLParam(r, "field") {
+	case "qr":
 		d.Value = strings.ToLower(d.Value)
+	case "page":
+		d.Value = strings.TrimSpace(*req.Value) // "ok" or "q3=C;…", as written
 	}
 	res, err := s.store.RecordDecision(r.Context(), Actor(r.Context()), contest, school, chi.URLParam(r, "serial"), chi.URLParam(r, "field"), d, u.Chair)
 	if err != nil {
