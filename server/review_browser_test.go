@@ -186,7 +186,7 @@ func TestBrowserReviewKeysInBothLayouts(t *testing.T) {
 	waitText(t, ru, `[data-testid="keymsg"]`, "ничего не значит")
 	i18ntest.NoLatin(t, "the review screen in Russian, in use", html(t, ru))
 	if os.Getenv("TARAZY_SCREENSHOT") != "" {
-		if png, err := chromedp.Run(ru, chromedp.FullScreenshot(90)); err == nil {
+		if png, err := chromedp.Run(ru, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(os.Getenv("TARAZY_SCREENSHOT"), png, 0o644)
 		}
 	}
