@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"tarazy/iin"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 )
@@ -52,6 +53,10 @@ type Field struct {
 	Machine    string
 	HasMachine bool
 	Decisions  []Decision
+	// Registered tells whether an IIN is on the contest's register. The law admits an
+	// IIN whose check digit fails (the office records why); such an IIN, and only such
+	// a one, may be final although it fails the check. Nil: none is.
+	Registered func(iin string) bool
 }
 
 // What an unsettled field waits for.
@@ -73,12 +78,15 @@ type Outcome struct {
 
 // Errors a caller must branch on (the API turns them into 409 Conflict).
 var (
-	ErrFinal     = errors.New("this field is already final; a further change needs a rescan of the sheet")
-	ErrDisputed  = errors.New("two reviewers disagree on this field; only the commission's chair can decide it now")
-	ErrNotChair  = errors.New("only the commission's chair can record a chair decision, and only on a disputed field")
-	ErrNoValue   = errors.New("a decision needs the reviewer's name")
-	ErrBadValue  = errors.New("value does not fit the field")
-	ErrBadFormat = errors.New("unknown field")
+	ErrFinal    = errors.New("this field is already final; a further change needs a rescan of the sheet")
+	ErrDisputed = errors.New("two reviewers disagree on this field; only the commission's chair can decide it now")
+	ErrNotChair = errors.New("only the commission's chair can record a chair decision, and only on a disputed field")
+	ErrNoValue  = errors.New("a decision needs the reviewer's name")
+	ErrBadValue = errors.New("value does not fit the field")
+	// ErrInvalidIIN: an IIN that fails its check digit can never be final, however many
+	// people key it; the reviewers key the IIN as written on the sheet.
+	ErrInvalidIIN = errors.New("an IIN that fails its check digit cannot be final")
+	ErrBadFormat  = errors.New("unknown field")
 )
 
 // Evaluate applies the rule to the decisions recorded so far.
@@ -120,7 +128,7 @@ func Check(f Field, d Decision, isChair bool) error {
 	if strings.TrimSpace(d.Reviewer) == "" {
 		return ErrNoValue
 	}
-	if err := ValidValue(f.Name, d.Value, nil); err != nil {
+	if err := ValidValue(f.Name, d.Value, nil); err != nil && !registeredIIN(err, d.Value, f.Registered) {
 		return err
 	}
 	out := Evaluate(f)
@@ -140,16 +148,33 @@ func Check(f Field, d Decision, isChair bool) error {
 }
 
 // ValidValue checks that value can stand in field: a question takes "" (blank) or one
-// or more option letters in order; an IIN digit one digit; the variant a variant
-// number of the form. With a nil form the option letters A–H and variants 1–9 are
-// allowed. "qr" (the QR code disagreed with the bubbles) takes "ok" once a person has
-// checked the bubbled data against the sheet.
+// or more option letters in order; the IIN twelve digits that pass the check digit;
+// an IIN digit one digit; the variant a variant number of the form. With a nil form
+// the option letters A–H and variants 1–9 are allowed. "qr" (the QR code disagreed
+// with the bubbles) takes "ok" once a person has checked the bubbled data against the
+// sheet; "page" takes "ok" or the corrections of a page-level review (PageValue).
 func ValidValue(field, value string, f *form.Form) error {
 	kind, n, err := ParseField(field)
 	if err != nil {
 		return err
 	}
+	if kind == "iin" && n == 0 {
+		return validIIN(value)
+	}
 	switch kind {
+	case "page":
+		if value == "ok" {
+			return nil
+		}
+		c, err := PageCorrections(value)
+		if err != nil {
+			return err
+		}
+		for fd, v := range c {
+			if err := ValidValue(fd, v, f); err != nil {
+				return err
+			}
+		}
 	case "q":
 		if f != nil && n > f.Questions() {
 			return fmt.Errorf("%w: question %d is beyond the form's %d", ErrBadFormat, n, f.Questions())
@@ -187,11 +212,33 @@ func ValidValue(field, value string, f *form.Form) error {
 	return nil
 }
 
-// ParseField splits a field name of the reading contract: q<N>, iin<N> (1–12), variant
-// or qr.
+// registeredIIN: err only says the IIN fails its check digit, and the register holds it.
+func registeredIIN(err error, value string, registered func(string) bool) bool {
+	if !errors.Is(err, ErrInvalidIIN) || registered == nil {
+		return false
+	}
+	if c, perr := PageCorrections(value); perr == nil {
+		value = c["iin"]
+	}
+	return registered(value)
+}
+
+func validIIN(value string) error {
+	if len(value) != 12 || strings.Trim(value, "0123456789") != "" {
+		return fmt.Errorf("%w: the IIN takes 12 digits, not %q", ErrBadValue, value)
+	}
+	if !iin.Valid(value) {
+		return fmt.Errorf("%w: %s; key the IIN as written on the sheet", ErrInvalidIIN, value)
+	}
+	return nil
+}
+
+// ParseField splits a field name of the reading contract: q<N>, iin<N> (1–12), variant,
+// qr, page (the reader vouches for no field of the page) and iin (the whole IIN, n = 0):
+// the review screen settles an IIN as one number, never digit by digit.
 func ParseField(field string) (kind string, n int, err error) {
 	switch {
-	case field == "variant" || field == "qr":
+	case field == "variant" || field == "qr" || field == "page" || field == "iin":
 		return field, 0, nil
 	case strings.HasPrefix(field, "iin"):
 		n, err = strconv.Atoi(field[3:])
@@ -222,6 +269,11 @@ func Value(r reading.Reading, field string) (string, bool) {
 		}
 		return r.Answers[n-1], true
 	case "iin":
+		if n == 0 {
+			// The whole IIN as far as it was read ("0002295?0127"); a machine value only
+			// when every digit was read.
+			return r.IIN, len(r.IIN) == 12 && strings.Trim(r.IIN, "0123456789") == ""
+		}
 		if n > len(r.IIN) {
 			return "", false
 		}
@@ -232,24 +284,39 @@ func Value(r reading.Reading, field string) (string, bool) {
 		return string(c), true
 	case "variant":
 		return r.Variant, r.Variant != ""
+	case "page":
+		return "ok", true // the machine's reading of the page as it stands
 	}
 	return "", false
 }
 
+// Fields is the list of fields people review for a reader's review list: the IIN's
+// digits become one field "iin", in the place of the first, so that an IIN is keyed
+// and checked as one number.
+func Fields(list []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range list {
+		if kind, n, err := ParseField(f); err == nil && kind == "iin" && n > 0 {
+			f = "iin"
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Differences lists the fields in which two readings of the same sheet disagree, in the
-// order of the contract (variant, IIN digits, questions).
+// order of the contract (variant, the IIN as one field, questions).
 func Differences(a, b reading.Reading) []string {
 	var out []string
 	if a.Variant != b.Variant {
 		out = append(out, "variant")
 	}
-	for i := 1; i <= 12; i++ {
-		f := "iin" + strconv.Itoa(i)
-		va, oka := Value(a, f)
-		vb, okb := Value(b, f)
-		if va != vb || oka != okb {
-			out = append(out, f)
-		}
+	if a.IIN != b.IIN {
+		out = append(out, "iin")
 	}
 	n := max(len(a.Answers), len(b.Answers))
 	for i := 1; i <= n; i++ {
@@ -265,15 +332,73 @@ func Differences(a, b reading.Reading) []string {
 
 // Apply returns r with the final values written into their fields, and marked final:
 // status ok, nothing left under review. Fields such as qr carry no value into the
-// reading.
+// reading; a page-level review's corrections are applied field by field. When any
+// part of the IIN was under review, the IIN that results must pass its check digit
+// (ErrInvalidIIN): keying digits one by one cannot make an invalid IIN final either.
 func Apply(r reading.Reading, finals map[string]string) (reading.Reading, error) {
+	return Settle(r, finals, nil)
+}
+
+// Settle is Apply that lets an IIN failing its check digit stand when registered says
+// the contest's register holds it (see Field.Registered).
+func Settle(r reading.Reading, finals map[string]string, registered func(iin string) bool) (reading.Reading, error) {
+	all := map[string]string{}
+	touchesIIN := false
+	for field, v := range finals {
+		kind, _, err := ParseField(field)
+		if err != nil {
+			return r, err
+		}
+		if kind != "page" {
+			all[field] = v
+		} else if v != "ok" {
+			c, err := PageCorrections(v)
+			if err != nil {
+				return r, err
+			}
+			for f, cv := range c {
+				all[f] = cv
+			}
+		}
+	}
+	for _, f := range r.Review {
+		if kind, _, err := ParseField(f); err == nil && kind == "iin" {
+			touchesIIN = true
+		}
+	}
+	out, err := apply(r, all)
+	if err != nil {
+		return r, err
+	}
+	for f := range all {
+		if kind, _, _ := ParseField(f); kind == "iin" {
+			touchesIIN = true
+		}
+	}
+	if touchesIIN {
+		if err := validIIN(out.IIN); err != nil && !registeredIIN(err, out.IIN, registered) {
+			return r, err
+		}
+	}
+	return out, nil
+}
+
+func apply(r reading.Reading, finals map[string]string) (reading.Reading, error) {
 	out := r
 	out.Answers = append([]string(nil), r.Answers...)
 	iin := []byte(r.IIN)
+	// The whole IIN first, so that a digit decided on its own (an older queue's item)
+	// still lands on top of it.
+	if v, ok := finals["iin"]; ok {
+		iin = []byte(v)
+	}
 	for field, v := range finals {
 		kind, n, err := ParseField(field)
 		if err != nil {
 			return r, err
+		}
+		if kind == "iin" && n == 0 {
+			continue
 		}
 		switch kind {
 		case "q":
@@ -293,9 +418,107 @@ func Apply(r reading.Reading, finals map[string]string) (reading.Reading, error)
 			out.Variant = v
 		}
 	}
-	out.IIN = string(iin)
+	if len(iin) > 0 {
+		out.IIN = string(iin)
+	}
 	out.Status = reading.StatusOK
 	out.Review = []string{}
 	out.Error = ""
 	return out, nil
+}
+
+// PageCorrections parses the value of a page-level review: the fields a person changed,
+// as "q3=C;q7=;variant=2" (a blank answer is an empty value). "ok" — nothing to change —
+// is not a correction list.
+func PageCorrections(v string) (map[string]string, error) {
+	out := map[string]string{}
+	if v == "" {
+		return nil, fmt.Errorf("%w: a page review takes ok or the corrected fields", ErrBadValue)
+	}
+	for _, part := range strings.Split(v, ";") {
+		f, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("%w: %q is not field=value", ErrBadValue, part)
+		}
+		kind, _, err := ParseField(f)
+		if err != nil || kind == "page" || kind == "qr" {
+			return nil, fmt.Errorf("%w: a page review cannot correct %q", ErrBadValue, f)
+		}
+		if _, dup := out[f]; dup {
+			return nil, fmt.Errorf("%w: %s corrected twice", ErrBadValue, f)
+		}
+		out[f] = val
+	}
+	if PageValue(out) != v {
+		return nil, fmt.Errorf("%w: write the corrections in the contract's order (%s)", ErrBadValue, PageValue(out))
+	}
+	return out, nil
+}
+
+// PageValue writes page corrections in one canonical form (the contract's field order),
+// so that two reviewers who made the same corrections keyed the same value.
+func PageValue(c map[string]string) string {
+	if len(c) == 0 {
+		return "ok"
+	}
+	fields := make([]string, 0, len(c))
+	for f := range c {
+		fields = append(fields, f)
+	}
+	rank := func(f string) (int, int) {
+		kind, n, _ := ParseField(f)
+		switch kind {
+		case "variant":
+			return 0, 0
+		case "iin":
+			return 1, n
+		}
+		return 2, n
+	}
+	sortFields(fields, rank)
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f + "=" + c[f]
+	}
+	return strings.Join(parts, ";")
+}
+
+func sortFields(fields []string, rank func(string) (int, int)) {
+	for i := 1; i < len(fields); i++ {
+		for j := i; j > 0; j-- {
+			a1, a2 := rank(fields[j-1])
+			b1, b2 := rank(fields[j])
+			if a1 < b1 || (a1 == b1 && a2 <= b2) {
+				break
+			}
+			fields[j-1], fields[j] = fields[j], fields[j-1]
+		}
+	}
+}
+
+// Suggest lists the registered IINs a reviewer may mean when the sheet reads read
+// ("?" for an unread digit): those that differ from it in one read digit at most, or
+// by two neighbouring digits swapped, and pass the check digit. At most five, in the
+// register's order.
+func Suggest(read string, registered []string) []string {
+	var out []string
+	for _, r := range registered {
+		if len(r) != 12 || len(read) != 12 || !iin.Valid(r) {
+			continue
+		}
+		diff := []int{}
+		for i := 0; i < 12; i++ {
+			if read[i] != '?' && read[i] != r[i] {
+				diff = append(diff, i)
+			}
+		}
+		swapped := len(diff) == 2 && diff[1] == diff[0]+1 && read[diff[0]] == r[diff[1]] && read[diff[1]] == r[diff[0]]
+		if len(diff) <= 1 || swapped {
+			out = append(out, r)
+			if len(out) == 5 {
+				break
+			}
+		}
+	}
+	return out
 }

@@ -9,13 +9,11 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/calibration"
-	"tarazy/omr/form"
 	"tarazy/review"
 	"tarazy/server/web"
 	"tarazy/store"
@@ -41,7 +39,6 @@ func newShell() (*web.Shell, error) {
 	if err != nil {
 		return nil, err
 	}
-	sh.AddLabels(pageLabels)
 	if err := sh.AddPages(pageTemplates, "templates/*.html"); err != nil {
 		return nil, fmt.Errorf("server pages: %w", err)
 	}
@@ -177,103 +174,6 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.web.Render(w, r, http.StatusOK, s.page(r, "home", "home.title", homeData{Links: extra, Rows: links}))
-}
-
-// reviewField is one field under review as the page shows it.
-type reviewField struct {
-	reviewItemView
-	Kind    string   // q, iin, variant, qr
-	Keys    []string // the values a reviewer can key, in order
-	Current string   // the value the page starts from: yours, else the machine's
-	Label   string   // human name of the field, e.g. "question 3"
-	Settled bool
-}
-
-type reviewSheetPage struct {
-	Serial   string
-	Form     string
-	Version  int
-	ImageURL string
-	Fields   []reviewField
-}
-
-type reviewPageData struct {
-	Contest, School string
-	API             string
-	Chair           bool
-	Sheets          []reviewSheetPage
-	Open            int
-	More            string // serial to continue after, when the page is full
-}
-
-// reviewPageSize bounds one page of the queue: a reviewer works through it, then
-// loads the next.
-const reviewPageSize = 25
-
-func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
-	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
-	q, err := s.store.ReviewQueue(r.Context(), contest, school, r.URL.Query().Get("after"), reviewPageSize+1)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u := UserFrom(r.Context())
-	base := "/api/contests/" + contest + "/schools/" + school
-	d := reviewPageData{Contest: contest, School: school, API: base, Chair: u.Chair}
-	if len(q) > reviewPageSize {
-		d.More = q[reviewPageSize-1].Serial
-		q = q[:reviewPageSize]
-	}
-	for _, rs := range q {
-		sp := reviewSheetPage{Serial: rs.Serial, Form: rs.Form, Version: rs.Version}
-		if rs.Image != "" {
-			sp.ImageURL = base + "/blobs/" + rs.Image
-		}
-		f, _ := form.Get(rs.Form)
-		for _, it := range rs.Items {
-			v := s.itemView(base, u, it)
-			rf := reviewField{reviewItemView: v, Current: v.Machine, Settled: v.Outcome.State == review.Final}
-			if v.YourValue != nil {
-				rf.Current = *v.YourValue
-			}
-			rf.Kind, rf.Keys, rf.Label = fieldKeys(it.Field, f)
-			if !rf.Settled {
-				d.Open++
-			}
-			sp.Fields = append(sp.Fields, rf)
-		}
-		d.Sheets = append(d.Sheets, sp)
-	}
-	s.web.Render(w, r, http.StatusOK, s.page(r, "review", "review.title", d))
-}
-
-// fieldKeys tells the page which keys a field takes: option letters for a question
-// (several for a multi-mark), digits for an IIN digit, variant numbers for the variant.
-func fieldKeys(field string, f *form.Form) (kind string, keys []string, label string) {
-	kind, n, err := review.ParseField(field)
-	if err != nil {
-		return "other", nil, field
-	}
-	switch kind {
-	case "q":
-		keys = []string{"A", "B", "C", "D", "E"}
-		if f != nil {
-			keys = f.Options
-		}
-		return kind, keys, "q" + strconv.Itoa(n)
-	case "iin":
-		return kind, strings.Split("0123456789", ""), "iin" + strconv.Itoa(n)
-	case "variant":
-		variants := 4
-		if f != nil {
-			variants = f.Variants
-		}
-		for i := 1; i <= variants; i++ {
-			keys = append(keys, strconv.Itoa(i))
-		}
-		return kind, keys, "variant"
-	}
-	return kind, nil, field
 }
 
 type batchRow struct {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"tarazy/calibration"
+	"tarazy/i18n/i18ntest"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/store"
@@ -70,7 +71,7 @@ func TestPagesSendStrangersToTheLoginPage(t *testing.T) {
 		t.Fatalf("status %d, location %q", status, hdr.Get("Location"))
 	}
 	status, body, _ := get(t, e.browser(t, ""), e.URL+"/ui/login?next=/ui/contests/C1/schools/S1/review")
-	if status != 200 || !strings.Contains(body, `name="next" value="/ui/contests/C1/schools/S1/review"`) || !strings.Contains(body, "API токені") {
+	if status != 200 || !strings.Contains(body, `name="next" value="/ui/contests/C1/schools/S1/review"`) || !strings.Contains(body, "Кіру токені") {
 		t.Fatalf("login page %d:\n%s", status, body)
 	}
 }
@@ -110,8 +111,8 @@ func TestReviewPageShowsTheQueueInBothLanguages(t *testing.T) {
 			t.Fatalf("status %d\n%s", status, body)
 		}
 		for _, want := range []string{"Тексеру кезегі", `data-testid="item-000101-q3"`, `data-machine="B"`, `data-keys="A,B,C,D,E"`,
-			"unclear mark on B: a light mark", "40%",
-			"/api/contests/C1/schools/S1/blobs/", `data-testid="open-count">1<`} {
+			"B белгісі анық емес: әлсіз белгі", "40 %", "hall 2", "5-сынып", "1-бет",
+			"/api/contests/C1/schools/S1/review/000101/image?blob=", `data-testid="count-mine">1<`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("review page lacks %q", want)
 			}
@@ -120,9 +121,11 @@ func TestReviewPageShowsTheQueueInBothLanguages(t *testing.T) {
 			t.Errorf("no CSP: %q", hdr.Get("Content-Security-Policy"))
 		}
 		_, ru, _ := get(t, c, e.URL+"/ui/contests/C1/schools/S1/review?lang=ru")
-		if !strings.Contains(ru, "Очередь проверки") || !strings.Contains(ru, `lang="ru"`) {
+		if !strings.Contains(ru, "Очередь проверки") || !strings.Contains(ru, `lang="ru"`) || !strings.Contains(ru, "Неясная отметка B") {
 			t.Error("?lang=ru did not give the Russian page")
 		}
+		i18ntest.NoLatin(t, "the review screen in Kazakh", body)
+		i18ntest.NoLatin(t, "the review screen in Russian", ru)
 	})
 }
 
@@ -237,6 +240,9 @@ func TestEveryPageLabelHasBothLanguages(t *testing.T) {
 	}
 	// printf'd in review.html
 	keys := map[string]bool{"state.open": true, "state.disputed": true, "state.final": true, "wait.first": true, "wait.second": true, "wait.chair": true}
+	for _, tab := range []string{"mine", "others", "chair"} {
+		keys["review.tab."+tab], keys["review.empty."+tab] = true, true
+	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -60,6 +60,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
+		{Method: "GET", Pattern: schoolPath + "/review/counts", Access: SchoolWrite, Handler: s.reviewCounts},
+		{Method: "GET", Pattern: schoolPath + "/review/{serial}/image", Access: SchoolWrite, Handler: s.reviewImage},
 		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.auditLog},
 
 		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},
@@ -463,8 +465,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	u := UserFrom(r.Context())
 	d := review.Decision{Reviewer: u.Name, Value: strings.ToUpper(strings.TrimSpace(*req.Value)), Chair: req.AsChair}
-	if chi.URLParam(r, "field") == "qr" {
+	switch chi.URLParam(r, "field") {
+	case "qr":
 		d.Value = strings.ToLower(d.Value)
+	case "page":
+		d.Value = strings.TrimSpace(*req.Value) // "ok" or "q3=C;…", as written
 	}
 	res, err := s.store.RecordDecision(r.Context(), Actor(r.Context()), contest, school, chi.URLParam(r, "serial"), chi.URLParam(r, "field"), d, u.Chair)
 	if err != nil {

@@ -100,6 +100,8 @@ type Server struct {
 	web     *web.Shell
 	// homeLinks are other areas' entries on the home page.
 	homeLinks []HomeLink
+	// layout places fields on a form's sheet for the review screen (SetSheetLayout).
+	layout SheetLayout
 }
 
 // New builds a server. reg receives the metrics; gather is what /metrics serves (the

@@ -220,6 +220,43 @@ type ReviewSheet struct {
 	Image   string       `json:"image"`
 	Version int          `json:"version"`
 	Items   []ReviewItem `json:"items"`
+	// Scans are the page images this sheet was stored from (first scan, rescans that
+	// disagreed), oldest first: where to find the paper and the evidence of a conflict.
+	Scans []ReviewScan `json:"scans"`
+}
+
+// ReviewScan is one stored scan of a sheet under review.
+type ReviewScan struct {
+	Image   string            `json:"image"`
+	Batch   string            `json:"batch"`
+	File    string            `json:"file"`
+	Page    int               `json:"page"`
+	Version int               `json:"version"`
+	Reading reading.Reading   `json:"reading"`
+	Crops   map[string]string `json:"crops,omitempty"`
+}
+
+// Review queue tabs: what a field waits for, seen by one reviewer.
+const (
+	ReviewMine   = "mine"   // open, and this reviewer has not keyed it
+	ReviewOthers = "others" // open, keyed by this reviewer: waits for a second one
+	ReviewChair  = "chair"  // disputed: waits for the chair
+)
+
+// ReviewQuery selects part of a school's review queue for one reviewer.
+type ReviewQuery struct {
+	Reviewer string
+	Tab      string // ReviewMine, ReviewOthers, ReviewChair; "" for every unsettled sheet
+	After    string // serial to continue after
+	Limit    int
+	Serial   string // only this sheet, when set
+}
+
+// ReviewCounts are the unsettled fields of a school by tab, for one reviewer.
+type ReviewCounts struct {
+	Mine   int `json:"mine"`
+	Others int `json:"others"`
+	Chair  int `json:"chair"`
 }
 
 // DecisionResult is what recording a decision led to.
@@ -435,6 +472,11 @@ type Reviews interface {
 	// ReviewQueue lists sheets of a school with open or disputed fields, by serial,
 	// after the serial given.
 	ReviewQueue(ctx context.Context, contest, school, after string, limit int) ([]ReviewSheet, error)
+	// ReviewSheets lists sheets of a school with a field in the query's tab, by serial,
+	// each with all its unsettled fields and its scans.
+	ReviewSheets(ctx context.Context, contest, school string, q ReviewQuery) ([]ReviewSheet, error)
+	// ReviewCounts counts a school's unsettled fields by tab for one reviewer.
+	ReviewCounts(ctx context.Context, contest, school, reviewer string) (ReviewCounts, error)
 	// RecordDecision records one reviewer's value for one field (rule: package review).
 	// NotFound when the sheet has no such field under review; Conflict when the field
 	// is final, or disputed and the reviewer is not acting as chair; Invalid for a

@@ -54,16 +54,20 @@ const demoMarker = ".tarazy-demo"
 // decides ties and publishes the protocol. Every step goes through tarazy serve's API
 // on a loopback port, as a real deployment would.
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "demo", "demo [--out DIR] [--seed N]")
+	fs := newFlags(env, "demo", "demo [--out DIR] [--seed N] [--leave-review N]")
 	out := fs.String("out", "demo-out", "folder for the demo's output (emptied first if an earlier demo made it)")
 	seed := fs.Uint64("seed", demoSeed, "seed of the contest: the same seed gives the same candidates, scans and protocol")
+	leave := fs.Int("leave-review", 0, "leave this many fields under review for people to try the review screen (their sheets are not scored)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := prepareDemoDir(*out); err != nil {
 		return err
 	}
-	d := &demo{env: env, out: *out, seed: *seed, rng: rand.New(rand.NewPCG(*seed, 1)), start: time.Now()}
+	if *leave < 0 {
+		return usagef("--leave-review takes a number of fields, 0 or more")
+	}
+	d := &demo{env: env, out: *out, seed: *seed, rng: rand.New(rand.NewPCG(*seed, 1)), start: time.Now(), leave: *leave}
 	defer d.close()
 	steps := []struct {
 		title string
@@ -81,6 +85,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "\n== %d. %s\n", i+1, s.title)
 		if err := s.fn(ctx); err != nil {
 			return fmt.Errorf("demo step %d (%s): %w", i+1, s.title, err)
+		}
+		if d.leftOpen > 0 {
+			// Nothing is scored while a field waits for people: the demo stops here.
+			d.say("\nscoring waits for the %d open fields; settle them on the review screen:", d.leftOpen)
+			d.say("    bin/tarazy serve --data %s/data   then open http://127.0.0.1:8080/ui/ and sign in with a token from %s/tokens.txt", d.out, d.out)
+			return nil
 		}
 	}
 	d.summary()
@@ -108,11 +118,13 @@ func prepareDemoDir(out string) error {
 }
 
 type demo struct {
-	env   *Env
-	out   string
-	seed  uint64
-	rng   *rand.Rand
-	start time.Time
+	env      *Env
+	out      string
+	seed     uint64
+	leave    int // fields left under review for people to try the screen
+	leftOpen int
+	rng      *rand.Rand
+	start    time.Time
 
 	st     migratingStore
 	url    string
@@ -140,6 +152,7 @@ const (
 	demoChair    = "Бекова Алма"
 	demoReviewA  = "Сейітова Айгерім"
 	demoReviewB  = "Омаров Болат"
+	demoOffice   = "Кеңсе Жанар"
 	demoOperator = "Нұрланов Ерлан"
 )
 
@@ -175,6 +188,7 @@ func (d *demo) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	srv.SetSheetLayout(sheetLayout)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -191,6 +205,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		{Name: demoReviewA, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoReviewB, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoOperator, Role: store.RoleCommission, School: demoSchool},
+		{Name: demoOffice, Role: store.RoleOffice, School: demoSchool},
 	} {
 		id, secret, hash := server.NewToken()
 		if _, err := st.CreateToken(ctx, store.System, u, id, hash, nil); err != nil {
@@ -451,6 +466,7 @@ func (d *demo) review(ctx context.Context) error {
 	path := client.SchoolPath(demoContest, demoSchool) + "/review"
 	a, b := d.client(demoReviewA), d.client(demoReviewB)
 	shown := 0
+	left := map[string]bool{} // serial and field left open for people to try
 	for {
 		var q struct {
 			Sheets []reviewSheet `json:"sheets"`
@@ -467,7 +483,11 @@ func (d *demo) review(ctx context.Context) error {
 			}
 			d.reviewed.sheets++
 			for _, it := range sh.Items {
-				if it.Outcome.State == "final" {
+				if it.Outcome.State == "final" || left[sh.Serial+" "+it.Field] {
+					continue
+				}
+				if len(left) < d.leave {
+					left[sh.Serial+" "+it.Field] = true
 					continue
 				}
 				open++
@@ -513,6 +533,11 @@ func (d *demo) review(ctx context.Context) error {
 	}
 	d.say("%d fields on %d sheets settled: %d confirmed the machine's reading, %d corrections keyed by two reviewers",
 		d.reviewed.fields, d.reviewed.sheets, d.reviewed.confirmed, d.reviewed.corrected)
+	d.leftOpen = len(left)
+	if len(left) > 0 {
+		d.say("%d fields left under review for you to try (their sheets are not scored): see the end of this run for the review screen; tokens.txt holds a reviewer, the chair and the office",
+			len(left))
+	}
 	return nil
 }
 
@@ -524,6 +549,10 @@ func demoIntended(c *demoCandidate, tr synth.Truth, field string) (string, strin
 		return "ok", "the printed name and IIN match the bubbles"
 	case field == "variant":
 		return strconv.Itoa(c.Variant), "the variant from the seating list"
+	case field == "iin":
+		return c.IIN, "the IIN from the registration, as printed on the sheet"
+	case field == "page":
+		return "ok", "the page compared with the reading drawn over it"
 	case strings.HasPrefix(field, "iin"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(field, "iin"))
 		return c.IIN[n-1 : n], "the IIN from the registration, as printed on the sheet"

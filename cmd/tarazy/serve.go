@@ -87,6 +87,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	srv.SetSheetLayout(sheetLayout)
 	if err := serveIntake(env, srv, st); err != nil {
 		return err
 	}

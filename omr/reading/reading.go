@@ -40,6 +40,18 @@ type Reading struct {
 	Answers []string `json:"answers"`
 	Review  []string `json:"review"`
 	Error   string   `json:"error"`
+	// Align maps the sheet's millimetres to pixels of the stored page image, so that
+	// the review screen can outline a field on the page; nil when the reader found no
+	// page to align.
+	Align *Alignment `json:"align,omitempty"` // sheet mm → pixels of the stored page image
+}
+
+// Alignment is the homography the reader found between the printed sheet (millimetres
+// from its top-left corner) and the stored page image (pixels).
+type Alignment struct {
+	Width  int        `json:"width"`
+	Height int        `json:"height"`
+	H      [9]float64 `json:"h"` // row-major homography (x_mm,y_mm,1) → (x,y,w)
 }
 
 // Final reports whether the reading can be scored as it is.

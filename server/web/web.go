@@ -8,6 +8,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -15,6 +16,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"tarazy/i18n"
 )
 
 //go:embed templates
@@ -35,11 +39,20 @@ var Languages = []string{"kk", "ru"}
 // LangCookie remembers the reader's choice of language.
 const LangCookie = "tarazy_lang"
 
-// Lang picks the page language: ?lang=, then the cookie, then Kazakh.
+// Lang picks the page language: ?lang=, then the cookie, then the browser's first
+// preference among kk and ru, then Kazakh.
 func Lang(r *http.Request) string {
 	for _, v := range []string{r.URL.Query().Get("lang"), cookie(r, LangCookie)} {
 		for _, l := range Languages {
 			if v == l {
+				return l
+			}
+		}
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(part, ";")
+		for _, l := range Languages {
+			if i18n.Match(tag) == l {
 				return l
 			}
 		}
@@ -54,15 +67,16 @@ func cookie(r *http.Request, name string) string {
 	return ""
 }
 
-// Label is one text in both languages: Kazakh, then Russian.
+// Label is one text in both languages: Kazakh, then Russian. New texts go into the
+// catalog files of package i18n instead (DEVELOPERS.md, "Adding a message"); AddLabels
+// keeps the labels that still live with their package working.
 type Label [2]string
 
 // Shell renders pages in the shared layout.
 type Shell struct {
-	mu     sync.RWMutex
-	base   *template.Template // layout and shared partials; never executed, only cloned
-	pages  map[string]string  // page name → template source
-	labels map[string]Label
+	mu    sync.RWMutex
+	base  *template.Template // layout and shared partials; never executed, only cloned
+	pages map[string]string  // page name → template source
 }
 
 // New parses the layout and the shared labels.
@@ -71,24 +85,28 @@ func New() (*Shell, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web shell templates: %w", err)
 	}
-	s := &Shell{base: base, pages: map[string]string{}, labels: map[string]Label{}}
-	s.AddLabels(shellLabels)
+	s := &Shell{base: base, pages: map[string]string{}}
 	if err := s.AddPages(shellTemplates, "templates/pages/*.html"); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// AddLabels adds texts; a key added twice with different texts is a programming
-// error caught at start-up.
+// AddLabels adds texts to the i18n catalog (Kazakh and Russian; English readers get
+// the Russian). A key added twice with different texts is a programming error caught
+// at start-up.
 func (s *Shell) AddLabels(l map[string]Label) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, v := range l {
-		if old, ok := s.labels[k]; ok && old != v {
-			panic("web: label " + k + " defined twice")
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for i, lang := range Languages {
+			if err := i18n.Add(lang, k, l[k][i]); err != nil {
+				panic("web: label " + k + " defined twice: " + err.Error())
+			}
 		}
-		s.labels[k] = v
 	}
 }
 
@@ -188,57 +206,58 @@ func (s *Shell) clone(pageSrc, lang string) (*template.Template, error) {
 	return t.Parse(pageSrc)
 }
 
-// T returns a label in a language, or the key itself (visible, so a missing text is
-// noticed rather than silently blank).
-func (s *Shell) T(lang, key string) string {
-	s.mu.RLock()
-	l, ok := s.labels[key]
-	s.mu.RUnlock()
-	if !ok {
-		return key
+// T returns a message of the i18n catalog in a language, or the key itself (visible,
+// so a missing text is noticed rather than silently blank).
+func (s *Shell) T(lang, key string, args ...any) string { return i18n.T(lang, key, args...) }
+
+// funcs are the template functions of a language: t (a message, formatted with its
+// arguments), numbers, percentages and dates as the language writes them, and times in
+// Kazakhstan's zone.
+func (s *Shell) funcs(lang string) template.FuncMap {
+	p := i18n.For(lang)
+	return template.FuncMap{
+		"t": func(key string, args ...any) string { return p.T(key, args...) },
+		"both": func(key string) string {
+			return i18n.T("kk", key) + " / " + i18n.T("ru", key)
+		},
+		"pct":      p.Percent,
+		"num":      p.Number,
+		"dec":      p.Decimal,
+		"date":     p.Date,
+		"longdate": p.LongDate,
+		"clock":    p.Time,
+		"datetime": p.DateTime,
+		"ms":       func(seconds float64) float64 { return seconds * 1000 },
+		"langURL":  func(path, l string) string { return path + "?lang=" + l },
+		"json":     jsonText,
+		"list":     func(s ...string) []string { return s },
 	}
-	if lang == "ru" {
-		return l[1]
-	}
-	return l[0]
 }
 
-func (s *Shell) funcs(lang string) template.FuncMap {
-	return template.FuncMap{
-		"t": func(key string, args ...any) string {
-			if len(args) == 0 {
-				return s.T(lang, key)
-			}
-			return fmt.Sprintf(s.T(lang, key), args...)
-		},
-		"both": func(key string) string {
-			return s.T("kk", key) + " / " + s.T("ru", key)
-		},
-		"pct":     func(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) },
-		"ms":      func(seconds float64) float64 { return seconds * 1000 },
-		"langURL": func(path, l string) string { return path + "?lang=" + l },
+// jsonText is a value as JSON, for a data- attribute a page's script reads.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
 	}
+	return string(b)
 }
 
 // stubFuncs lets the shared templates parse before a language is known.
 func stubFuncs() template.FuncMap {
 	return template.FuncMap{
-		"t":       func(key string, args ...any) string { return key },
-		"both":    func(key string) string { return key },
-		"pct":     func(x float64) string { return "" },
-		"ms":      func(seconds float64) float64 { return 0 },
-		"langURL": func(path, l string) string { return path },
+		"t":        func(key string, args ...any) string { return key },
+		"both":     func(key string) string { return key },
+		"pct":      func(x float64) string { return "" },
+		"num":      func(n int) string { return "" },
+		"dec":      func(x float64, digits int) string { return "" },
+		"date":     func(t time.Time) string { return "" },
+		"longdate": func(t time.Time) string { return "" },
+		"clock":    func(t time.Time) string { return "" },
+		"datetime": func(t time.Time) string { return "" },
+		"ms":       func(seconds float64) float64 { return 0 },
+		"langURL":  func(path, l string) string { return path },
+		"json":     jsonText,
+		"list":     func(s ...string) []string { return s },
 	}
-}
-
-// LabelKeys lists every label key, for tests that check both languages are filled.
-func (s *Shell) LabelKeys() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	keys := make([]string, 0, len(s.labels))
-	for k := range s.labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

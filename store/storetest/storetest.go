@@ -108,6 +108,10 @@ func Run(t *testing.T, open Opener) {
 		{"ReviewCorrectionNeedsSecondReviewer", testReviewCorrection},
 		{"ReviewDisputeGoesToChair", testReviewDispute},
 		{"ReviewOtherSchoolSeesNothing", testReviewScope},
+		{"ReviewTabsForEachReviewer", testReviewTabs},
+		{"ReviewInvalidIINIsNeverFinal", testReviewInvalidIIN},
+		{"ReviewRegisteredIINFailingItsCheckDigit", testReviewRegisteredIIN},
+		{"ReviewWholePage", testReviewPage},
 		{"RankingsAreVersioned", testRankings},
 		{"RankingRejectsBadRows", testRankingInvalid},
 		{"NationalExportPages", testExport},
@@ -559,10 +563,13 @@ func testReviewConfirm(t *testing.T, s store.Store) {
 	if r, err := s.RecordDecision(ctx, alice, "C1", "S1", "000005", "q3", review.Decision{Reviewer: "aigerim", Value: "B"}, false); err != nil || r.SheetVersion != 0 || r.Item.Outcome.State != review.Final {
 		t.Fatalf("confirm q3 = %+v, %v", r, err)
 	}
-	digit := IIN(5)[11:]
-	r, err := s.RecordDecision(ctx, alice, "C1", "S1", "000005", "iin12", review.Decision{Reviewer: "aigerim", Value: digit}, false)
+	// The reader's doubt about one IIN digit is a review of the IIN as one number.
+	if items[1].Field != "iin" || items[1].Machine != IIN(5) || !items[1].HasMachine {
+		t.Fatalf("IIN under review = %+v", items[1])
+	}
+	r, err := s.RecordDecision(ctx, alice, "C1", "S1", "000005", "iin", review.Decision{Reviewer: "aigerim", Value: IIN(5)}, false)
 	if err != nil || r.SheetVersion != 2 {
-		t.Fatalf("confirm iin12 = %+v, %v", r, err)
+		t.Fatalf("confirm the IIN = %+v, %v", r, err)
 	}
 	sh, _ := s.Sheet(ctx, "C1", "000005")
 	if sh.State != store.SheetFinal || sh.Version != 2 || !sh.Reading.Final() || sh.Reading.IIN != IIN(5) {

@@ -231,9 +231,10 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 				sheets[serial] = sh
 				r.Outcome, r.Version = store.OutcomeStored, 1
 				versionRows = append(versionRows, []any{contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
-				for _, field := range rd.Review {
+				for _, field := range review.Fields(rd.Review) {
 					v, ok := review.Value(rd, field)
-					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, it.Reasons[field]})
+					ev := evidenceOf(it, field)
+					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", ev.confidence, ev.crop, string(review.Open), "", false, now, ev.reason})
 				}
 			case sh.school != school:
 				r.Outcome, r.Serial = store.OutcomeRejected, ""
@@ -273,7 +274,8 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 					ov, _ := review.Value(sh.reading, field)
 					openFields[serial][field] = true
 					why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
-					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, why})
+					ev := evidenceOf(it, field)
+					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), ev.confidence, ev.crop, string(review.Open), "", false, now, why})
 				}
 				sh.reading = nr
 			}
@@ -461,48 +463,6 @@ func (s *DB) BlobSchool(ctx context.Context, contest, sha string) (school string
 	return school, s.classify(err)
 }
 
-func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, limit int) (out []store.ReviewSheet, err error) {
-	defer store.Wrap(&err, "ReviewQueue(%s, %s)", contest, school)
-	if limit <= 0 || limit > 500 {
-		limit = 50
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.form, s.current_version, v.image_sha FROM sheets s
-		JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'review' AND s.serial > $3 ORDER BY s.serial LIMIT $4`, contest, school, after, limit)
-	if err != nil {
-		return nil, s.classify(err)
-	}
-	idx := map[string]int{}
-	for rows.Next() {
-		var rs store.ReviewSheet
-		if err := rows.Scan(&rs.Serial, &rs.Form, &rs.Version, &rs.Image); err != nil {
-			rows.Close()
-			return nil, s.classify(err)
-		}
-		idx[rs.Serial] = len(out)
-		out = append(out, rs)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, s.classify(err)
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	args := []any{contest}
-	for _, rs := range out {
-		args = append(args, rs.Serial)
-	}
-	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND NOT r.applied AND r.serial IN (`+placeholders(2, len(out))+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range items {
-		i := idx[it.Serial]
-		out[i].Items = append(out[i].Items, it)
-	}
-	return out, nil
-}
-
 // items loads review items with their decisions; where filters review_items r.
 func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason
@@ -590,11 +550,21 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 			return store.Errorf(store.NotFound, "field %s of sheet %s is not under review", field, serial)
 		}
 		f, _ := form.Get(formID)
-		if err := review.ValidValue(field, d.Value, f); err != nil {
+		reg := s.register(ctx, tx, contest)
+		if err := review.ValidValue(field, d.Value, f); err != nil && !(errors.Is(err, review.ErrInvalidIIN) && reg.accepts(d.Value)) {
+			if reg.err != nil {
+				return reg.err
+			}
 			return store.Errorf(store.Invalid, "%v", err)
 		}
 		d.At = s.now()
-		if err := review.Check(fieldOf(*it), d, isChair); err != nil {
+		rf := fieldOf(*it)
+		rf.Registered = reg.has
+		err = review.Check(rf, d, isChair)
+		if reg.err != nil {
+			return reg.err
+		}
+		if err != nil {
 			if errors.Is(err, review.ErrNoValue) || errors.Is(err, review.ErrBadValue) || errors.Is(err, review.ErrBadFormat) {
 				return store.Errorf(store.Invalid, "%v", err)
 			}
@@ -633,7 +603,13 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 		if err := json.Unmarshal([]byte(rdText), &cur); err != nil {
 			return err
 		}
-		next, err := review.Apply(cur, finals)
+		next, err := review.Settle(cur, finals, reg.has)
+		if reg.err != nil {
+			return reg.err
+		}
+		if errors.Is(err, review.ErrInvalidIIN) {
+			return store.Errorf(store.Invalid, "%v", err)
+		}
 		if err != nil {
 			return err
 		}
