@@ -71,6 +71,9 @@ document.addEventListener("DOMContentLoaded", function () {
 
   function focusItem(item) {
     if (!item) return;
+    // A tab in the background gets no focusin until it is brought forward, but its
+    // keys still arrive: the item the screen shows as current is the one they act on.
+    current = item;
     item.focus({ preventScroll: false });
   }
 
