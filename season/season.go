@@ -117,6 +117,16 @@ type Season struct {
 // MarshalText writes dates as ISO text in JSON.
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// UnmarshalText reads the ISO form, 2027-04-01.
+func (d *Date) UnmarshalText(b []byte) error {
+	t, err := time.Parse("2006-01-02", string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a date such as 2027-04-01", b)
+	}
+	*d = Date{t.Year(), t.Month(), t.Day()}
+	return nil
+}
+
 type span struct {
 	From MonthDay `yaml:"from"`
 	To   MonthDay `yaml:"to"`

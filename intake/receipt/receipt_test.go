@@ -87,6 +87,26 @@ func fixtures(t *testing.T) map[string]*intake.Application {
 	s.Child.IIN = "130517600026"
 	s.At = time.Date(2026, 3, 3, 10, 0, 0, 0, almaty)
 	w := submit("contest-withdrawn", s)
+
+	// §18 sub. 5, §38: the diploma claimed but its copy not brought.
+	s = base("contest-registration", time.Date(2026, 4, 14, 10, 0, 0, 0, almaty))
+	s.At = time.Date(2026, 3, 10, 10, 0, 0, 0, almaty) // entered on 14 April: backdated
+	s.Child = intake.Person{Name: "Ерлан Болатұлы Сәрсенов", IIN: "130517500011"}
+	s.Candidate = &intake.Candidate{Grade: 7, Language: "ru", Email: "erlan@example.kz", Olympiad: true}
+	s.Documents = []intake.Presented{{ID: "application"}, {ID: "birth_certificate"}, {ID: "school_certificate"}, {ID: "photos"}}
+	submit("contest-without-diploma", s)
+
+	// §16, §19: late, refused by a person's decision.
+	s.At = time.Date(2026, 4, 3, 10, 0, 0, 0, almaty)
+	s.Child = intake.Person{Name: "Дана Маратқызы Ахметова", IIN: "130517600036"}
+	s.Decision = &intake.Decision{Accept: false, Reason: "құжаттар 3 сәуірде әкелінді, себебі көрсетілмеді / документы принесены 3 апреля без уважительной причины"}
+	submit("contest-late-refused", s)
+
+	// A term running into 2027, whose calendar is still provisional.
+	s = base("duplicates", time.Date(2026, 12, 21, 10, 0, 0, 0, almaty))
+	s.Conditions = []string{"lost"}
+	s.Documents = []intake.Presented{{ID: "application"}, {ID: "identity"}}
+	submit("duplicates-provisional", s)
 	if out["contest-withdrawn"], err = d.SetStatus(ctx, w.Number, intake.Change{To: intake.Withdrawn, Staff: "Гүлнар Сейітқызы",
 		Reason: "ата-анасының 5 наурыздағы өтініші / заявление родителей от 5 марта", At: time.Date(2026, 3, 5, 11, 0, 0, 0, almaty)}); err != nil {
 		t.Fatal(err)
@@ -112,11 +132,14 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// school is the school as the store knows it: its name, not the catalogue's sample.
+var school = receipt.School{Code: "S1", NameKK: "Алматы қаласындағы Абай атындағы мамандандырылған лицей", NameRU: "Специализированный лицей имени Абая города Алматы"}
+
 func TestTextReceipts(t *testing.T) {
 	cat, _ := intake.LoadCatalogue(nil)
 	for name, a := range fixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			txt, err := receipt.Text(cat, a)
+			txt, err := receipt.Text(cat, school, a)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,11 +155,11 @@ func TestPDFReceiptIsTwoPagesOfInk(t *testing.T) {
 	cat, _ := intake.LoadCatalogue(nil)
 	a := fixtures(t)["admission-refused-at-intake"]
 	var buf bytes.Buffer
-	if err := receipt.PDF(&buf, cat, a); err != nil {
+	if err := receipt.PDF(&buf, cat, school, a); err != nil {
 		t.Fatal(err)
 	}
 	var again bytes.Buffer
-	if err := receipt.PDF(&again, cat, a); err != nil {
+	if err := receipt.PDF(&again, cat, school, a); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
