@@ -381,3 +381,15 @@ func TestOldPlainWarningsStillRead(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// Item 13: a complaint's term counted into 2027 says so too (Law art. 25 p. 2).
+func TestComplaintDueInProvisionalYearSaysSo_LawArt25(t *testing.T) {
+	c, err := newDesk(t).FileComplaint(context.Background(), intake.ComplaintInput{Body: "provider", Complainant: intake.Person{Name: "Әсел"},
+		Subject: "кезек", At: at("2026-12-28T10:00"), Staff: "Гүлнар"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Due != d("2027-01-06") || !slices.Equal(c.DueProvisional, []int{2027}) || c.Note == nil || !strings.Contains(c.Note.KK, "болжалды") {
+		t.Errorf("complaint due %s provisional %v note %+v", c.Due, c.DueProvisional, c.Note)
+	}
+}
