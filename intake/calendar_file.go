@@ -57,10 +57,11 @@ func parseCalendarFile(name string, data []byte) (*calendarFile, error) {
 		return nil, err
 	}
 	c := &checker{file: name, lines: idx}
-	if f.Covers != nil && (len(f.Covers) != 2 || f.Covers[0] > f.Covers[1] || f.Covers[0] < 2000 || f.Covers[1] > lastYear) {
+	coversOK := len(f.Covers) == 2 && f.Covers[0] <= f.Covers[1] && f.Covers[0] >= 2000 && f.Covers[1] <= lastYear
+	if f.Covers != nil && !coversOK {
 		c.errf("covers", "covers must be [first year, last year], such as [2024, 2026]; newer files list confirmed years instead: confirmed: [2024, 2025, 2026]")
 	}
-	if f.Covers != nil {
+	if coversOK {
 		for y := f.Covers[0]; y <= f.Covers[1] && y-f.Covers[0] < 200; y++ {
 			f.Confirmed = append(f.Confirmed, y)
 		}

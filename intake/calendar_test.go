@@ -346,6 +346,7 @@ func TestMalformedCalendarIsRejectedWithLine(t *testing.T) {
 		{"Empty", "", "bad.yaml: the file is empty"},
 		{"OldCoversFormWithoutKurbanAit", "covers: [2027, 2027]\n", "no date for [kurban-ait in 2027]"},
 		{"ConfirmedNotAYear", "confirmed: [20277]\n", "bad.yaml:1: confirmed: 20277 is not a year"},
+		{"EmptyCovers_FoundByFuzzing", "covers: []\n", "bad.yaml:1: covers must be [first year, last year]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
