@@ -218,6 +218,12 @@ func runIntakeShow(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stdout, ", due %s", r.Due)
 		}
 		fmt.Fprintln(env.Stdout)
+		if r.Backdated {
+			fmt.Fprintf(env.Stdout, "entered %s (backdated)\n", r.EnteredAt.In(d.Catalogue.Location()).Format("2006-01-02 15:04"))
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(env.Stdout, "warning: %s\n", w)
+		}
 		if r.Refusal != nil {
 			fmt.Fprintf(env.Stdout, "refusal: grounds %v missing %v expired %v %s\n", r.Refusal.Grounds, r.Refusal.Missing, r.Refusal.Expired, r.Refusal.Reason)
 		}

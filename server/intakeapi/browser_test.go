@@ -181,8 +181,9 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	if errText := browsertest.Text(t, ctx, `[data-testid="error"]`); !strings.Contains(errText, "пункту 19") {
 		t.Errorf("error shown for a late registration: %q", errText)
 	}
-	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("override").hidden`)); err != nil || !hidden {
-		t.Errorf("the IIN override box shows for a late registration: %v %v", hidden, err)
+	// hidden must hide: the page's CSS sets display on labels (issue 14).
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("override")).display`)); err != nil || shown != "none" {
+		t.Errorf("the IIN override box shows for a late registration: display %q, %v", shown, err)
 	}
 	run(t, ctx, "refuse it with the reason",
 		chromedp.Click(css(`[data-testid="decision-refuse"]`)),
