@@ -235,8 +235,8 @@ func (d *Desk) Submit(ctx context.Context, s Submission) (*Application, error) {
 		if dec.Accept {
 			a.Discretion = decided
 			a.Warnings = append(a.Warnings, msg("accepted_by_decision",
-				Text{"§19 бойынша шешіммен қабылданды (%s): %s.",
-					"Принято по решению согласно п. 19 (%s): %s."}, s.Staff, decided.Reason))
+				Text{"Үлгілік қағидалардың 19-тармағы бойынша шешіммен қабылданды (%s): %s.",
+					"Принято по решению согласно пункту 19 Типовых правил (%s): %s."}, s.Staff, decided.Reason))
 			ref.Grounds = nil
 		} else {
 			ref.Discretion, ref.Reason, ref.Staff = true, decided.Reason, s.Staff
