@@ -79,6 +79,9 @@ type Candidate struct {
 	Olympiad bool     `json:"olympiad"`
 	Diplomas []string `json:"diplomas,omitempty"`
 	MynBala  bool     `json:"myn_bala"` // winner of "Мың бала" (§25), grade 7 only
+	// OlympiadNoDiploma: a diploma was claimed but its copy not presented, so the
+	// child is registered without the §38 priority (§18 sub. 5); Olympiad is false.
+	OlympiadNoDiploma bool `json:"olympiad_no_diploma,omitempty"`
 	// IINOverride is the staff's reason for accepting an IIN whose check digit fails.
 	IINOverride string `json:"iin_override,omitempty"`
 	// Contest is the contest's id in the store (such as "2026"), whose candidate base
@@ -96,6 +99,29 @@ type Refusal struct {
 	Reason   string   `json:"reason,omitempty"`  // the staff's words
 	On       Date     `json:"on"`
 	Staff    string   `json:"staff,omitempty"` // who decided a refusal after review
+	// Window is the acceptance window the application came outside of, with its rule,
+	// so a receipt printed again later names the same dates.
+	Window *Span `json:"window,omitempty"`
+	// Discretion: the rules say these grounds MAY refuse (§19), and a person decided
+	// to (Staff, Reason); otherwise the refusal follows from the law by itself.
+	Discretion bool `json:"discretion,omitempty"`
+}
+
+// Span is a window of days, both included, with the rule that sets it (§9-2, §16).
+type Span struct {
+	From Date   `json:"from"`
+	To   Date   `json:"to"`
+	Rule string `json:"rule"`
+}
+
+// Decision is a person's decision where the rules leave one (§19: a late or
+// incomplete contest application MAY be refused): accept or refuse, and why.
+type Decision struct {
+	Accept  bool     `json:"accept"`
+	Reason  string   `json:"reason"`
+	Staff   string   `json:"staff,omitempty"`
+	On      Date     `json:"on,omitzero"`
+	Grounds []string `json:"grounds,omitempty"` // what was decided on: outside_window, incomplete, expired
 }
 
 // Withdrawal records that the applicant withdrew the application, and why.
@@ -120,6 +146,13 @@ type Application struct {
 	RegisteredAt time.Time `json:"registered_at"`
 	Due          Date      `json:"due,omitzero"`    // zero when the catalogue gives no term
 	DueAt        time.Time `json:"due_at,omitzero"` // for terms in minutes
+	// DueProvisional lists the years the due date was counted in whose working-day
+	// calendar is still provisional (Calendar.ProvisionalYear): the date may move.
+	DueProvisional []int `json:"due_provisional,omitempty"`
+	// EnteredAt is when the desk recorded the application; Backdated marks one entered
+	// on a later day than it says it came in (SubmittedAt), which the audit keeps.
+	EnteredAt time.Time `json:"entered_at,omitzero"`
+	Backdated bool      `json:"backdated,omitempty"`
 
 	Applicant  Person      `json:"applicant"`
 	Child      Person      `json:"child,omitzero"` // whom the service is for
@@ -131,9 +164,12 @@ type Application struct {
 	Candidate  *Candidate  `json:"candidate,omitempty"`
 	Refusal    *Refusal    `json:"refusal,omitempty"`
 	Withdrawal *Withdrawal `json:"withdrawal,omitempty"`
-	Result     string      `json:"result,omitempty"`
-	Warnings   []string    `json:"warnings,omitempty"`
-	Note       string      `json:"note,omitempty"`
+	// Discretion is the person's decision to accept an application the rules let the
+	// school refuse (§19); a decision to refuse is in Refusal.
+	Discretion *Decision `json:"discretion,omitempty"`
+	Result     string    `json:"result,omitempty"`
+	Warnings   []Message `json:"warnings,omitempty"`
+	Note       string    `json:"note,omitempty"`
 
 	// UniqueKey, when set, must be held by no other application: the same IIN
 	// twice in one contest. Cleared when the application is refused or withdrawn.
@@ -215,7 +251,21 @@ type Repository interface {
 
 	// Audit lists the entries of one subject in the order they were recorded.
 	Audit(ctx context.Context, subject string) ([]AuditEntry, error)
+
+	// RecordDarynSending stores a sending of the candidate base (§20), giving it the
+	// next Seq of its contest at the school, with the audit entry (Subject set to
+	// s.Subject()), at once. ErrNotFound when the contest does not exist (stores that
+	// know contests).
+	RecordDarynSending(ctx context.Context, s *DarynSending, e AuditEntry) error
+	// DarynSendings lists the school's recorded sendings, oldest record first.
+	DarynSendings(ctx context.Context) ([]DarynSending, error)
 }
+
+// The candidate base freezes once the contest is under way: a store that knows the
+// contest's answer sheets answers CreateApplication and UpdateApplication with a
+// *FrozenError when the change would add, remove or change a candidate of a grade
+// whose sheets at the school are already ingested (issue 12: a withdrawal or a
+// backdated registration must not change results computed from the base).
 
 // FormatNumber is how a store turns a series and a sequence into a receipt number.
 func FormatNumber(series string, seq int) string { return fmt.Sprintf("%s-%05d", series, seq) }

@@ -4,14 +4,19 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 )
 
-// ErrNotCovered means a date falls in a year the calendar has no data for. Counting a
-// term there would guess Kurban Ait and the year's transfers of days off, so tarazy
-// refuses instead: add the year to the calendar file.
-var ErrNotCovered = errors.New("the working-day calendar has no data for this year")
+// ErrNotCovered means a date falls in a year the calendar cannot count: before the
+// first year its holiday rules describe (the holiday law changed before then, and that
+// history is not in the data), or after 2100.
+var ErrNotCovered = errors.New("the working-day calendar has no rules for this year")
+
+// lastYear bounds the years the calendar computes: a term counted past it is a typo.
+const lastYear = 2100
 
 // DayKind says why a day is not a working day.
 type DayKind string
@@ -58,12 +63,26 @@ func (h Hours) check() error {
 	return nil
 }
 
-// Calendar knows which days are working days in Kazakhstan over the years it covers.
-// It is immutable once loaded and safe for concurrent use.
+// Calendar knows which days are working days in Kazakhstan from the first year its
+// rules describe on. The fixed holidays and the weekend carry-over come from the law
+// and are computed for any year; the movable holiday (Kurban Ait) and the year's
+// transfer orders are data. A year whose movable dates and transfers are entered and
+// marked confirmed is final; any later year is computed from the law alone and is
+// provisional (Provisional says why), and every term that reaches it says so.
+//
+// It is safe for concurrent use: years are computed when first asked, under a lock.
 type Calendar struct {
-	first, last int
-	off         map[Date]DayOff
-	working     map[Date]DayOff // weekend days made working days by a transfer
+	first     int
+	confirmed map[int]bool
+	holidays  []holidayRule
+	dated     []datedHoliday // not cancelled
+	datedIDs  []string       // every movable holiday the data names, sorted
+	transfers []transferRule // not cancelled
+
+	mu       sync.Mutex
+	computed map[int]bool
+	off      map[Date]DayOff
+	working  map[Date]DayOff // weekend days made working days by a transfer
 }
 
 //go:embed data/calendar.yaml
@@ -93,21 +112,63 @@ func LoadCalendar(overrides ...DataFile) (*Calendar, error) {
 		if err != nil {
 			return nil, err
 		}
-		base, err = base.merge(o.Name, f)
-		if err != nil {
-			return nil, err
-		}
+		base = base.merge(f)
 	}
 	return base.build()
 }
 
-// Covers is the first and last year the calendar has data for.
-func (c *Calendar) Covers() (first, last int) { return c.first, c.last }
+// First is the first year the calendar counts.
+func (c *Calendar) First() int { return c.first }
+
+// Confirmed lists the confirmed years in order.
+func (c *Calendar) Confirmed() []int {
+	var out []int
+	for y := range c.confirmed {
+		out = append(out, y)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Provisional says why a year's days off are not final: the year is not marked
+// confirmed, so its transfer orders may be missing, and Movable names the movable
+// holidays (kurban-ait) whose date the data does not give. Terms in such a year are
+// counted on the law's fixed holidays alone.
+type Provisional struct {
+	Year    int      `json:"year"`
+	Movable []string `json:"movable,omitempty"`
+}
+
+// ProvisionalYear reports whether year y is provisional, and why.
+func (c *Calendar) ProvisionalYear(y int) (Provisional, bool) {
+	if c.confirmed[y] {
+		return Provisional{}, false
+	}
+	p := Provisional{Year: y}
+	for _, id := range c.datedIDs {
+		if !slices.ContainsFunc(c.dated, func(h datedHoliday) bool { return h.ID == id && h.Date.Year == y }) {
+			p.Movable = append(p.Movable, id)
+		}
+	}
+	return p, true
+}
+
+// ProvisionalYears lists the provisional years from a's year to b's, in order: the
+// years a term counted from a to b depends on.
+func (c *Calendar) ProvisionalYears(a, b Date) []int {
+	var out []int
+	for y := a.Year; y <= b.Year; y++ {
+		if _, ok := c.ProvisionalYear(y); ok {
+			out = append(out, y)
+		}
+	}
+	return out
+}
 
 func (c *Calendar) covered(d Date) error {
-	if d.Year < c.first || d.Year > c.last {
-		return fmt.Errorf("%s: %w (it covers %d–%d); add %d to the calendar file with that year's Kurban Ait date and transfer orders",
-			d, ErrNotCovered, c.first, c.last, d.Year)
+	if d.Year < c.first || d.Year > lastYear {
+		return fmt.Errorf("%s: %w (it counts %d–%d); a date outside that is a typo, or the holiday law of that year must be added to the calendar file",
+			d, ErrNotCovered, c.first, lastYear)
 	}
 	return nil
 }
@@ -123,6 +184,9 @@ func (c *Calendar) Day(d Date) (DayOff, bool, error) {
 	if err := c.covered(d); err != nil {
 		return DayOff{}, false, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ensure(d.Year)
 	if _, ok := c.working[d]; ok {
 		return DayOff{}, false, nil
 	}
@@ -138,6 +202,12 @@ func (c *Calendar) Day(d Date) (DayOff, bool, error) {
 // WorkingWeekend reports whether d is a Saturday or Sunday made a working day by a
 // transfer order, and which order.
 func (c *Calendar) WorkingWeekend(d Date) (DayOff, bool) {
+	if c.covered(d) != nil {
+		return DayOff{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ensure(d.Year)
 	o, ok := c.working[d]
 	return o, ok
 }
@@ -196,6 +266,9 @@ func (c *Calendar) DaysOff(year int) ([]DayOff, error) {
 	if err := c.covered(Date{Year: year, Month: 1, Day: 1}); err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ensure(year)
 	var out []DayOff
 	for d, o := range c.off {
 		if d.Year == year {

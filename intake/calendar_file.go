@@ -2,12 +2,19 @@ package intake
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
 
 // calendarFile is the shape of data/calendar.yaml and of override files.
 type calendarFile struct {
+	// From is the first year the holiday rules describe.
+	From int `yaml:"from"`
+	// Confirmed lists the years whose movable holidays and transfer orders are
+	// entered as published.
+	Confirmed []int `yaml:"confirmed"`
+	// Covers is the older form of Confirmed, [first, last] (files written before 2027).
 	Covers    []int          `yaml:"covers"`
 	Holidays  []holidayRule  `yaml:"holidays"`
 	Dated     []datedHoliday `yaml:"dated"`
@@ -43,14 +50,6 @@ type transferRule struct {
 	Cancel  bool   `yaml:"cancel"`
 }
 
-// calendarData is the merged content of the built-in file and the overrides.
-type calendarData struct {
-	first, last int
-	holidays    []holidayRule
-	dated       []datedHoliday
-	transfers   []transferRule
-}
-
 func parseCalendarFile(name string, data []byte) (*calendarFile, error) {
 	var f calendarFile
 	idx, err := decodeFile(name, data, &f)
@@ -58,8 +57,23 @@ func parseCalendarFile(name string, data []byte) (*calendarFile, error) {
 		return nil, err
 	}
 	c := &checker{file: name, lines: idx}
-	if f.Covers != nil && (len(f.Covers) != 2 || f.Covers[0] > f.Covers[1] || f.Covers[0] < 2000 || f.Covers[1] > 2100) {
-		c.errf("covers", "covers must be [first year, last year], such as [2024, 2026]")
+	coversOK := len(f.Covers) == 2 && f.Covers[0] <= f.Covers[1] && f.Covers[0] >= 2000 && f.Covers[1] <= lastYear
+	if f.Covers != nil && !coversOK {
+		c.errf("covers", "covers must be [first year, last year], such as [2024, 2026]; newer files list confirmed years instead: confirmed: [2024, 2025, 2026]")
+	}
+	if coversOK {
+		for y := f.Covers[0]; y <= f.Covers[1] && y-f.Covers[0] < 200; y++ {
+			f.Confirmed = append(f.Confirmed, y)
+		}
+		f.Covers = nil
+	}
+	if f.From != 0 && (f.From < 2000 || f.From > lastYear) {
+		c.errf("from", "from: %d is not a year the calendar can count (2000–%d)", f.From, lastYear)
+	}
+	for i, y := range f.Confirmed {
+		if y < 2000 || y > lastYear {
+			c.errf(fmt.Sprintf("confirmed[%d]", i), "confirmed: %d is not a year (2000–%d)", y, lastYear)
+		}
 	}
 	for i, h := range f.Holidays {
 		p := fmt.Sprintf("holidays[%d]", i)
@@ -108,16 +122,12 @@ func parseCalendarFile(name string, data []byte) (*calendarFile, error) {
 	return &f, c.err()
 }
 
-func (base *calendarFile) merge(name string, o *calendarFile) (*calendarFile, error) {
+func (base *calendarFile) merge(o *calendarFile) *calendarFile {
 	m := *base
-	if o.Covers != nil {
-		first, last := min(base.Covers[0], o.Covers[0]), max(base.Covers[1], o.Covers[1])
-		if o.Covers[0] > base.Covers[1]+1 || o.Covers[1] < base.Covers[0]-1 {
-			return nil, FileErrors{{File: name, Reason: fmt.Sprintf("covers %d–%d leaves a gap after %d–%d; every year in between needs its data too",
-				o.Covers[0], o.Covers[1], base.Covers[0], base.Covers[1])}}
-		}
-		m.Covers = []int{first, last}
+	if o.From != 0 && (m.From == 0 || o.From < m.From) {
+		m.From = o.From
 	}
+	m.Confirmed = append(slices.Clone(base.Confirmed), o.Confirmed...)
 	// A rule for the same month and day replaces the earlier one whole.
 	m.Holidays = nil
 	for _, h := range base.Holidays {
@@ -142,7 +152,7 @@ func (base *calendarFile) merge(name string, o *calendarFile) (*calendarFile, er
 		}
 	}
 	m.Transfers = append(m.Transfers, o.Transfers...)
-	return &m, nil
+	return &m
 }
 
 func hasRule[T any](rules []T, match func(T) bool) bool {
@@ -155,61 +165,96 @@ func hasRule[T any](rules []T, match func(T) bool) bool {
 }
 
 func (f *calendarFile) build() (*Calendar, error) {
-	if len(f.Covers) != 2 {
-		return nil, fmt.Errorf("calendar: no years covered")
+	if f.From == 0 {
+		return nil, fmt.Errorf("calendar: from: the first year its holiday rules describe is missing")
 	}
-	c := &Calendar{first: f.Covers[0], last: f.Covers[1], off: map[Date]DayOff{}, working: map[Date]DayOff{}}
-	type hol struct {
-		DayOff
-		carry bool
-	}
-	var hols []hol
-	for y := c.first; y <= c.last; y++ {
-		for _, r := range f.Holidays {
-			if r.Cancel || (r.From != 0 && y < r.From) || (r.Until != 0 && y > r.Until) {
-				continue
-			}
-			d := r.Date.In(y)
-			if d.AddDays(0) != d { // 29 February in a common year
-				continue
-			}
-			hols = append(hols, hol{DayOff{Date: d, Kind: Holiday, NameKK: r.NameKK, NameRU: r.NameRU, Source: r.Source}, r.Carry == nil || *r.Carry})
-		}
-	}
-	// Every year covered must say when its movable holidays fall, or a term in that
-	// year would silently ignore them.
+	c := &Calendar{first: f.From, confirmed: map[int]bool{}, holidays: f.Holidays,
+		computed: map[int]bool{}, off: map[Date]DayOff{}, working: map[Date]DayOff{}}
 	ids := map[string]map[int]bool{}
 	for _, r := range f.Dated {
 		if ids[r.ID] == nil {
 			ids[r.ID] = map[int]bool{}
+			c.datedIDs = append(c.datedIDs, r.ID)
 		}
-		ids[r.ID][r.Date.Year] = true
-		if r.Cancel || r.Date.Year < c.first || r.Date.Year > c.last {
-			continue
+		if !r.Cancel {
+			ids[r.ID][r.Date.Year] = true
+			c.dated = append(c.dated, r)
 		}
-		hols = append(hols, hol{DayOff{Date: r.Date, Kind: Holiday, NameKK: r.NameKK, NameRU: r.NameRU, Source: r.Source}, r.Carry == nil || *r.Carry})
 	}
+	sort.Strings(c.datedIDs)
+	for _, t := range f.Transfers {
+		if !t.Cancel {
+			c.transfers = append(c.transfers, t)
+		}
+	}
+	// A confirmed year must say when its movable holidays fall, or a term in it would
+	// silently ignore them while claiming to be final.
 	var missing []string
-	for id, years := range ids {
-		for y := c.first; y <= c.last; y++ {
-			if !years[y] {
+	for _, y := range f.Confirmed {
+		if y < c.first {
+			return nil, fmt.Errorf("calendar: %d is confirmed but the rules start in %d (from:)", y, c.first)
+		}
+		c.confirmed[y] = true
+		for _, id := range c.datedIDs {
+			if !ids[id][y] {
 				missing = append(missing, fmt.Sprintf("%s in %d", id, y))
 			}
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fmt.Errorf("calendar: no date for %v; add it (dated:, with the date announced for that year) or shorten covers", missing)
+		missing = slices.Compact(missing)
+		return nil, fmt.Errorf("calendar: no date for %v; add it (dated:, with the date announced for that year), or leave the year out of confirmed: so it stays provisional", missing)
+	}
+	// Compute the confirmed years now, so a contradiction in them stops the start.
+	for y := range c.confirmed {
+		c.ensure(y)
+	}
+	return c, nil
+}
+
+// ensure computes year y (and the year before, whose carried days may reach into y)
+// if not done yet. The caller holds c.mu, or owns c alone.
+func (c *Calendar) ensure(y int) {
+	for yy := max(y-1, c.first); yy <= y; yy++ {
+		if !c.computed[yy] {
+			c.computed[yy] = true
+			c.computeYear(yy)
+		}
+	}
+}
+
+// computeYear adds year y's holidays, transfers and carried days to the maps.
+func (c *Calendar) computeYear(y int) {
+	type hol struct {
+		DayOff
+		carry bool
+	}
+	var hols []hol
+	for _, r := range c.holidays {
+		if r.Cancel || (r.From != 0 && y < r.From) || (r.Until != 0 && y > r.Until) {
+			continue
+		}
+		d := r.Date.In(y)
+		if d.AddDays(0) != d { // 29 February in a common year
+			continue
+		}
+		hols = append(hols, hol{DayOff{Date: d, Kind: Holiday, NameKK: r.NameKK, NameRU: r.NameRU, Source: r.Source}, r.Carry == nil || *r.Carry})
+	}
+	for _, r := range c.dated {
+		if r.Date.Year == y {
+			hols = append(hols, hol{DayOff{Date: r.Date, Kind: Holiday, NameKK: r.NameKK, NameRU: r.NameRU, Source: r.Source}, r.Carry == nil || *r.Carry})
+		}
 	}
 	sort.SliceStable(hols, func(i, j int) bool { return hols[i].Date.Before(hols[j].Date) })
 	for _, h := range hols {
-		if prev, ok := c.off[h.Date]; ok {
+		if prev, ok := c.off[h.Date]; ok && prev.Kind == Holiday {
 			h.NameKK, h.NameRU = prev.NameKK+"; "+h.NameKK, prev.NameRU+"; "+h.NameRU
 		}
 		c.off[h.Date] = h.DayOff
 	}
-	for _, t := range f.Transfers {
-		if t.Cancel {
+	for _, t := range c.transfers {
+		if t.Working.Year != y && t.Off.Year != y {
 			continue
 		}
 		c.working[t.Working] = DayOff{Date: t.Working, Kind: Transfer, NameKK: "жұмыс күні (ауыстырылған)", NameRU: "рабочий день (перенос)", Source: t.Act, For: t.Off}
@@ -244,5 +289,4 @@ func (f *calendarFile) build() (*Calendar, error) {
 		c.off[d] = DayOff{Date: d, Kind: Carried, NameKK: h.NameKK, NameRU: h.NameRU,
 			Source: "Law \"On holidays\", Labour Code art. 84: a holiday on a day off moves to the next working day", For: h.Date}
 	}
-	return c, nil
 }

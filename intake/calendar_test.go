@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,14 +167,96 @@ func TestDeadline(t *testing.T) {
 	}
 }
 
-func TestDeadlineOutsideCoveredYearsIsRefused(t *testing.T) {
+// 2027 before its Kurban Ait date and transfer order are published: the fixed holidays
+// and the carry-over are the law's and are computed (Labour Code art. 84, Law "On
+// holidays"), so this list is worked out by hand from the rule, not read from the data:
+// 1 Jan Fri; 2 Jan Sat → Mon 4 Jan; 7 Jan Thu; 8 Mar Mon; 15 Mar Mon (Constitution Day
+// from 2027); Nauryz Sun 21 – Tue 23 Mar, the Sunday → Wed 24 Mar; 1 May Sat → Mon 3
+// May; 7 May Fri; 9 May Sun → Mon 10 May; 6 Jul Tue; 25 Oct Mon; 16 Dec Thu.
+func TestYear2027IsComputedFromTheLawAndProvisional_LabourCodeArt84(t *testing.T) {
 	c := mustCalendar(t)
-	_, _, err := c.Deadline(at("2026-12-28T10:00"), office, 5)
-	if !errors.Is(err, intake.ErrNotCovered) {
-		t.Fatalf("a term running into 2027 = %v, want ErrNotCovered", err)
+	want := []string{"2027-01-01", "2027-01-04", "2027-01-07", "2027-03-08", "2027-03-15", "2027-03-22",
+		"2027-03-23", "2027-03-24", "2027-05-03", "2027-05-07", "2027-05-10", "2027-07-06", "2027-10-25", "2027-12-16"}
+	var got []string
+	for day := intake.MakeDate(2027, 1, 1); day.Year == 2027; day = day.AddDays(1) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		ok, err := c.IsWorkingDay(day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			got = append(got, day.String())
+		}
 	}
-	if !strings.Contains(err.Error(), "add 2027") {
-		t.Errorf("error does not say what to do: %v", err)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("weekdays off in 2027 (-want +got):\n%s", diff)
+	}
+	p, ok := c.ProvisionalYear(2027)
+	if !ok || !slices.Equal(p.Movable, []string{"kurban-ait"}) {
+		t.Errorf("2027 provisional = %+v, %v; want provisional for want of the Kurban Ait date", p, ok)
+	}
+	if _, ok := c.ProvisionalYear(2026); ok {
+		t.Error("2026 is confirmed")
+	}
+	if !slices.Equal(c.Confirmed(), []int{2024, 2025, 2026}) {
+		t.Errorf("confirmed years %v", c.Confirmed())
+	}
+}
+
+// A term running into 2027 is counted, and says which years it rests on provisionally.
+func TestDeadlineIntoAProvisionalYearIsCountedAndMarked(t *testing.T) {
+	c := mustCalendar(t)
+	reg, due, err := c.Deadline(at("2026-12-28T10:00"), office, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 29, 30, 31 December, then 1 January 2027 (Fri, a holiday), Mon 4 January (the
+	// Saturday 2 January's day off), 5 and 6 January.
+	if reg.Date != d("2026-12-28") || due != d("2027-01-06") {
+		t.Errorf("registered %s due %s, want 2026-12-28 and 2027-01-06", reg.Date, due)
+	}
+	if got := c.ProvisionalYears(reg.Date, due); !slices.Equal(got, []int{2027}) {
+		t.Errorf("provisional years %v, want [2027]", got)
+	}
+	if got := c.ProvisionalYears(d("2026-03-01"), d("2026-04-01")); len(got) != 0 {
+		t.Errorf("a term inside 2026 is provisional in %v", got)
+	}
+	for _, day := range []string{"2023-12-29", "2101-01-03"} {
+		if _, err := c.IsWorkingDay(d(day)); !errors.Is(err, intake.ErrNotCovered) {
+			t.Errorf("%s: %v, want ErrNotCovered (outside the years the rules describe)", day, err)
+		}
+	}
+}
+
+// Confirming 2027 once its dates are published is one line in an override file (with
+// the Kurban Ait date the Spiritual Administration announces); a confirmed year
+// without that date is refused at start rather than counted silently without it.
+func TestConfirmingAYearIsOneDataLine_LabourCodeArt84(t *testing.T) {
+	c := mustCalendar(t, intake.DataFile{Name: "2027.yaml", Data: []byte(`
+confirmed: [2027]
+dated:
+  - {id: kurban-ait, date: 2027-05-17, carry: false, name_kk: "Құрбан айт", name_ru: "Курбан айт"}
+`)})
+	if p, ok := c.ProvisionalYear(2027); ok {
+		t.Errorf("2027 still provisional: %+v", p)
+	}
+	if ok, _ := c.IsWorkingDay(d("2027-05-17")); ok {
+		t.Error("the Kurban Ait date of the override is not a day off")
+	}
+	_, err := intake.LoadCalendar(intake.DataFile{Name: "bad.yaml", Data: []byte("confirmed: [2027]\n")})
+	if err == nil || !strings.Contains(err.Error(), "kurban-ait in 2027") {
+		t.Errorf("a confirmed year without Kurban Ait: %v", err)
+	}
+	// An announced Kurban Ait alone does not confirm the year: the transfer order may
+	// still come.
+	c = mustCalendar(t, intake.DataFile{Name: "ait.yaml", Data: []byte(`
+dated:
+  - {id: kurban-ait, date: 2027-05-17, carry: false, name_kk: "Құрбан айт", name_ru: "Курбан айт"}
+`)})
+	if p, ok := c.ProvisionalYear(2027); !ok || len(p.Movable) != 0 {
+		t.Errorf("2027 with its Kurban Ait but no confirmation = %+v, %v; want provisional, nothing movable missing", p, ok)
 	}
 }
 
@@ -261,8 +344,9 @@ func TestMalformedCalendarIsRejectedWithLine(t *testing.T) {
 		{"BadMonthDay", "holidays:\n  - {date: \"13-01\", name_kk: x}\n", "bad.yaml:2: \"13-01\" is not a real month and day"},
 		{"NotYAML", "covers: [2024\n", "bad.yaml:"},
 		{"Empty", "", "bad.yaml: the file is empty"},
-		{"GapInYears", "covers: [2029, 2029]\n", "leaves a gap"},
-		{"YearWithoutKurbanAit", "covers: [2027, 2027]\n", "no date for [kurban-ait in 2027]"},
+		{"OldCoversFormWithoutKurbanAit", "covers: [2027, 2027]\n", "no date for [kurban-ait in 2027]"},
+		{"ConfirmedNotAYear", "confirmed: [20277]\n", "bad.yaml:1: confirmed: 20277 is not a year"},
+		{"EmptyCovers_FoundByFuzzing", "covers: []\n", "bad.yaml:1: covers must be [first year, last year]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,8 +56,12 @@ type Document struct {
 	OneOf string `yaml:"one_of,omitempty" json:"one_of,omitempty"`
 	// ValidityDays, when set, makes a document expired that many days after its
 	// issue date. The seed sets none; a school may.
-	ValidityDays int    `yaml:"validity_days,omitempty" json:"validity_days,omitempty"`
-	Source       string `yaml:"source,omitempty" json:"source,omitempty"`
+	ValidityDays int `yaml:"validity_days,omitempty" json:"validity_days,omitempty"`
+	// Priority marks the proof of a priority rather than a required document: without
+	// it the applicant goes on without the priority (§18 sub. 5 and §38: the olympiad
+	// diploma copy), never refused as incomplete.
+	Priority bool   `yaml:"priority,omitempty" json:"priority,omitempty"`
+	Source   string `yaml:"source,omitempty" json:"source,omitempty"`
 }
 
 // Name in the language asked for.
@@ -84,7 +88,9 @@ type Window struct {
 	// EmergencyTo is the later end allowed when restrictive measures or an emergency
 	// are in force (§9-2 second paragraph: 20 August); staff must say why.
 	EmergencyTo MonthDay `yaml:"emergency_to,omitempty" json:"emergency_to,omitzero"`
-	Source      string   `yaml:"source" json:"source"`
+	// Rule is the paragraph that sets the window, printed on a refusal ("§9-2").
+	Rule   string `yaml:"rule" json:"rule"`
+	Source string `yaml:"source" json:"source"`
 }
 
 // Contains reports whether d is inside the window of its year.
@@ -128,9 +134,42 @@ type Service struct {
 	Window         *Window            `yaml:"window,omitempty" json:"window,omitempty"`
 	Order          *NotificationOrder `yaml:"notification_order,omitempty" json:"notification_order,omitempty"`
 	// Contest marks the specialized-school contest registration (§16–19), whose
-	// accepted applications become the contest's candidates.
+	// accepted applications become the contest's candidates. Its acceptance window
+	// comes from the season data (§16), not from Window.
 	Contest bool `yaml:"contest,omitempty" json:"contest,omitempty"`
-	Notes   Text `yaml:"notes,omitempty" json:"notes,omitzero"`
+	// FirstGrade holds the first-grade rules of §9, §9-4 and §9-6 for the service
+	// that admits to school.
+	FirstGrade *FirstGrade `yaml:"first_grade,omitempty" json:"first_grade,omitempty"`
+	// Appeal says where a decision of this service is appealed, printed on refusals;
+	// empty means the catalogue's (the Law's).
+	Appeal Text `yaml:"appeal,omitempty" json:"appeal,omitzero"`
+	// RefusalNote is printed on every refusal of this service (admission: §8).
+	RefusalNote Text `yaml:"refusal_note,omitempty" json:"refusal_note,omitzero"`
+	Notes       Text `yaml:"notes,omitempty" json:"notes,omitzero"`
+}
+
+// FirstGrade is the first-grade admission of §9–§9-6: who is admitted (six-year-olds
+// and those turning six in the calendar year), when the child is admitted from, and
+// when the order may be issued.
+type FirstGrade struct {
+	Grade int `yaml:"grade" json:"grade"`
+	// Age is the age §9 admits: children of that age, or reaching it in the year.
+	Age int `yaml:"age" json:"age"`
+	// AdmittedFrom is the day the child is admitted from (§9-4, §9-6: 1 September),
+	// printed on the receipt and the due date of the application.
+	AdmittedFrom MonthDay `yaml:"admitted_from" json:"admitted_from"`
+	// OrderAfter: the admission order is issued after this day (§9-6: 25 August).
+	OrderAfter MonthDay `yaml:"order_after" json:"order_after"`
+	Source     string   `yaml:"source" json:"source"`
+}
+
+// Appeal is where a decision of s is appealed: the service's own text, or the
+// catalogue's.
+func (c *Catalogue) AppealFor(s *Service) Text {
+	if s.Appeal != (Text{}) {
+		return s.Appeal
+	}
+	return c.Appeal
 }
 
 // Name in the language asked for.
@@ -165,8 +204,11 @@ type Catalogue struct {
 	// itself, open to every service besides its own.
 	LawGrounds []Named      `yaml:"law_grounds" json:"law_grounds"`
 	Complaints []ReviewBody `yaml:"complaint_bodies" json:"complaint_bodies"`
-	Services   []*Service   `yaml:"services" json:"services"`
-	loc        *time.Location
+	// Appeal is where a decision is appealed unless a service says otherwise (Law
+	// art. 25, art. 4 p. 1 sub. 3 and 6), printed on refusals.
+	Appeal   Text       `yaml:"appeal" json:"appeal"`
+	Services []*Service `yaml:"services" json:"services"`
+	loc      *time.Location
 }
 
 // Intake refusal ground ids the code relies on.
@@ -315,6 +357,9 @@ func (c *Catalogue) check(ch *checker) {
 		}
 	}
 	uniqueIDs(ch, "law_grounds", c.LawGrounds)
+	if c.Appeal.KK == "" || c.Appeal.RU == "" {
+		ch.errf("appeal", "appeal needs kk and ru: where a refusal is appealed (printed on refusal receipts)")
+	}
 	bodies := map[string]bool{}
 	for i, b := range c.Complaints {
 		p := fmt.Sprintf("complaint_bodies[%d]", i)
@@ -412,6 +457,18 @@ func (c *Catalogue) check(ch *checker) {
 		}
 		if s.Contest {
 			contests++
+			if s.Window != nil {
+				ch.errf(p+".window", "service %s: the contest's registration window comes from the season data (§16; `tarazy intake season`), not from the catalogue; remove window here", s.ID)
+			}
+		}
+		if w := s.Window; w != nil && strings.TrimSpace(w.Rule) == "" {
+			ch.errf(p+".window", "service %s: window needs rule, the paragraph that sets it (such as \"§9-2\"), for the refusal receipt", s.ID)
+		}
+		if fg := s.FirstGrade; fg != nil && (fg.Grade < 1 || fg.Age < 1 || fg.AdmittedFrom == (MonthDay{}) || fg.OrderAfter == (MonthDay{})) {
+			ch.errf(p+".first_grade", "service %s: first_grade needs grade, age, admitted_from and order_after", s.ID)
+		}
+		if (s.Appeal.KK == "") != (s.Appeal.RU == "") || (s.RefusalNote.KK == "") != (s.RefusalNote.RU == "") {
+			ch.errf(p, "service %s: appeal and refusal_note need both kk and ru", s.ID)
 		}
 	}
 	if contests > 1 {

@@ -95,7 +95,7 @@ func TestEveryServiceInTheCatalogue(t *testing.T) {
 	cases := map[string]want{
 		"preschool-admission":  {noTerm: true},
 		"best-teacher":         {noTerm: true},
-		"school-admission":     {due: "2026-04-15"},
+		"school-admission":     {due: "2026-09-01"}, // first grade: admitted from 1 September (§9-4, §9-6)
 		"duplicates":           {due: "2026-05-06"},
 		"home-schooling":       {noTerm: true},
 		"meals":                {noTerm: true},
@@ -130,7 +130,7 @@ func TestEveryServiceInTheCatalogue(t *testing.T) {
 				}
 				switch {
 				case w.noTerm:
-					if !a.Due.IsZero() || !slices.ContainsFunc(a.Warnings, func(s string) bool { return strings.Contains(s, "no term") }) {
+					if !a.Due.IsZero() || !slices.ContainsFunc(a.Warnings, func(m intake.Message) bool { return m.Code == "no_term" }) {
 						t.Errorf("service without a term: due %s, warnings %q", a.Due, a.Warnings)
 					}
 				case a.Due.String() != w.due:
@@ -142,11 +142,19 @@ func TestEveryServiceInTheCatalogue(t *testing.T) {
 
 				sub.Documents = nil
 				a, err = desk.Submit(context.Background(), sub)
+				if s.Contest {
+					// §19: an incomplete contest set MAY be refused; a person decides.
+					if !errors.Is(err, intake.ErrDecisionNeeded) {
+						t.Fatalf("incomplete contest set without a decision: %v, want ErrDecisionNeeded", err)
+					}
+					sub.Decision = &intake.Decision{Reason: "құжаттар жоқ"}
+					a, err = desk.Submit(context.Background(), sub)
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !s.HasChecklist() {
-					if a.Status != intake.Registered || !slices.ContainsFunc(a.Warnings, func(s string) bool { return strings.Contains(s, "lists no documents") }) {
+					if a.Status != intake.Registered || !slices.ContainsFunc(a.Warnings, func(m intake.Message) bool { return m.Code == "no_checklist" }) {
 						t.Errorf("empty checklist: status %s, warnings %q", a.Status, a.Warnings)
 					}
 					return
@@ -185,7 +193,9 @@ func TestMalformedCatalogueIsRejectedWithLine(t *testing.T) {
 		{"BadClock", "lunch_to: \"14:30\",\n", "lunch_to: \"25:30\",\n", lineOf("lunch_to: \"14:30\",\n"), "\"25:30\" is not a time of day"},
 		{"LunchOutsideHours", "lunch_from: \"13:00\", lunch_to: \"14:30\",\n", "lunch_from: \"19:00\", lunch_to: \"19:30\",\n", lineOf("office_hours: {open"), "lunch 19:00–19:30 is not inside office hours"},
 		{"UnknownChannel", "channels: [office, school_website]", "channels: [office, website]", lineOf("channels: [office, school_website]"), "unknown channel \"website\""},
-		{"BadWindow", "window: {from: \"03-01\"", "window: {from: \"02-30\"", lineOf("window: {from: \"03-01\""), "\"02-30\" is not a real month and day"},
+		{"BadWindow", "window: {from: \"04-01\"", "window: {from: \"02-30\"", lineOf("window: {from: \"04-01\""), "\"02-30\" is not a real month and day"},
+		{"ContestWindowInTheCatalogue_Para16", "    contest: true\n", "    contest: true\n    window: {from: \"03-01\", to: \"04-01\", rule: \"§16\"}\n", lineOf("    contest: true\n") + 1, "comes from the season data"},
+		{"WindowWithoutRule", "emergency_to: \"08-20\", rule: \"§9-2\",", "emergency_to: \"08-20\",", lineOf("emergency_to: \"08-20\", rule"), "window needs rule"},
 		{"TermInBothUnits", "      minutes: 30\n", "      minutes: 30\n      working_days: 1\n", lineOf("      minutes: 30\n"), "either in working_days or in minutes"},
 		{"NotYAML", "services:\n", "services: [\n", 0, "school.yaml:"},
 	}

@@ -63,6 +63,7 @@ func (d *Desk) FileComplaint(ctx context.Context, in ComplaintInput) (*Complaint
 		Staff:       in.Staff,
 		Updated:     d.now(),
 	}
+	d.markProvisional(c, DateOf(in.At))
 	e := AuditEntry{At: d.now(), Staff: in.Staff, Action: "complaint", To: string(ComplaintOpen),
 		Detail: fmt.Sprintf("to %s, due %s (%d working days, %s)", body.ID, due, body.WorkingDays, body.Source)}
 	if err := d.Repo.CreateComplaint(ctx, c, e); err != nil {
@@ -106,6 +107,7 @@ func (d *Desk) ExtendComplaint(ctx context.Context, number string, days int, rea
 		e := AuditEntry{Action: "extend", From: c.Due.String(), To: newDue.String(),
 			Detail: fmt.Sprintf("+%d working days: %s; notify the complainant by %s", days, reason, notice)}
 		c.Due = newDue
+		d.markProvisional(c, c.Registered)
 		return e, nil
 	})
 }
@@ -182,5 +184,20 @@ func (d *Desk) updateComplaint(ctx context.Context, number, staff string, change
 			return nil, fmt.Errorf("update complaint %s: %w", number, err)
 		}
 		return c, nil
+	}
+}
+
+// markProvisional notes on a complaint the provisional calendar years its due date
+// was counted in (item 13: every deadline in such a year says so).
+func (d *Desk) markProvisional(c *Complaint, from Date) {
+	c.DueProvisional, c.Note = d.Calendar.ProvisionalYears(from, c.Due), nil
+	var ps []Provisional
+	for _, y := range c.DueProvisional {
+		p, _ := d.Calendar.ProvisionalYear(y)
+		ps = append(ps, p)
+	}
+	if len(ps) > 0 {
+		m := ProvisionalMessage(ps)
+		c.Note = &m
 	}
 }

@@ -15,6 +15,8 @@ import (
 	_ "time/tzdata" // the office's zone (Asia/Almaty) even on a machine without tzdata
 
 	"tarazy/intake"
+	"tarazy/intake/receipt"
+	"tarazy/season"
 	"tarazy/store"
 )
 
@@ -73,6 +75,7 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 type intakeOpts struct {
 	catalogue string
 	calendars listFlag
+	seasons   listFlag
 	db        *dbFlags // nil for commands that keep no records
 	school    string
 	staff     string
@@ -86,6 +89,10 @@ func addIntakeFlags(fs *flag.FlagSet, withData bool) *intakeOpts {
 		o.calendars = strings.Split(env, string(os.PathListSeparator))
 	}
 	fs.Var(&o.calendars, "calendar", "calendar override file, applied over the built-in calendar; repeatable (env TARAZY_CALENDAR, ':'-separated)")
+	if env := os.Getenv("TARAZY_SEASON"); env != "" {
+		o.seasons = strings.Split(env, string(os.PathListSeparator))
+	}
+	fs.Var(&o.seasons, "season", "contest dates override file (§16, §20, §27), applied over the built-in dates; repeatable (env TARAZY_SEASON, ':'-separated)")
 	if withData {
 		o.db = addDBFlags(fs)
 		fs.StringVar(&o.school, "school", os.Getenv("TARAZY_SCHOOL"), "the school whose register this is, by its code (env TARAZY_SCHOOL; default: the one school in the store)")
@@ -127,6 +134,18 @@ func (o *intakeOpts) loadCalendar() (*intake.Calendar, error) {
 	return intake.LoadCalendar(files...)
 }
 
+func (o *intakeOpts) loadSeasons() (*season.Book, error) {
+	var files []season.File
+	for _, name := range o.seasons {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("season: %w", err)
+		}
+		files = append(files, season.File{Name: name, Data: data})
+	}
+	return season.Load(files...)
+}
+
 // intakeStore is a store that keeps the intake desk's registers, one per school
 // (store/sqlite and store/postgres).
 type intakeStore interface {
@@ -146,7 +165,11 @@ func (o *intakeOpts) desk(ctx context.Context, env *Env) (*intake.Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &intake.Desk{Catalogue: cat, Calendar: cal}
+	seasons, err := o.loadSeasons()
+	if err != nil {
+		return nil, err
+	}
+	d := &intake.Desk{Catalogue: cat, Calendar: cal, Seasons: seasons}
 	if o.db == nil {
 		return d, nil
 	}
@@ -197,6 +220,16 @@ func (o *intakeOpts) pickSchool(ctx context.Context) (string, error) {
 		codes = append(codes[:10], "…")
 	}
 	return "", usagef("the store has %d schools: say whose register this is with --school CODE (or TARAZY_SCHOOL): %s", len(schools), strings.Join(codes, ", "))
+}
+
+// issuer is this school as the store knows it: receipts carry its name, not the
+// catalogue's sample provider.
+func (o *intakeOpts) issuer(ctx context.Context) (receipt.School, error) {
+	sc, err := o.st.School(ctx, o.school)
+	if err != nil {
+		return receipt.School{}, err
+	}
+	return receipt.School{Code: sc.Code, NameKK: sc.NameKK, NameRU: sc.NameRU}, nil
 }
 
 // close closes the store desk opened, if it did.
@@ -293,9 +326,9 @@ func parsePositional(fs *flag.FlagSet, args []string, n int, what string) ([]str
 	return pos, nil
 }
 
-func printWarnings(w io.Writer, ws []string) {
-	for _, s := range ws {
-		fmt.Fprintln(w, "warning:", s)
+func printWarnings(w io.Writer, ws []intake.Message) {
+	for _, m := range ws {
+		fmt.Fprintln(w, "ескерту / предупреждение:", m)
 	}
 }
 
@@ -308,6 +341,8 @@ func explain(err error) error {
 		return fmt.Errorf("%w; nothing was changed: run the command again", err)
 	case errors.Is(err, intake.ErrIINChecksum):
 		return fmt.Errorf("%w (give the reason with --iin-override \"...\")", err)
+	case errors.Is(err, intake.ErrDecisionNeeded):
+		return fmt.Errorf("%w\n(--decide accept|refuse --decision-reason \"...\")", err)
 	case errors.Is(err, intake.ErrNotFound):
 		return fmt.Errorf("%w; `tarazy intake list` shows the numbers", err)
 	}

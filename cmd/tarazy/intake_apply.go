@@ -117,11 +117,15 @@ func runIntakeApply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return explain(err)
 	}
-	return printOutcome(env, d.Catalogue, a, ls, *pdfPath)
+	school, err := o.issuer(ctx)
+	if err != nil {
+		return err
+	}
+	return printOutcome(env, d.Catalogue, school, a, ls, *pdfPath)
 }
 
 // printOutcome says in one line what happened, then prints the receipt.
-func printOutcome(env *Env, cat *intake.Catalogue, a *intake.Application, ls []string, pdfPath string) error {
+func printOutcome(env *Env, cat *intake.Catalogue, school receipt.School, a *intake.Application, ls []string, pdfPath string) error {
 	svc, err := cat.Service(a.Service)
 	if err != nil {
 		return err
@@ -148,7 +152,7 @@ func printOutcome(env *Env, cat *intake.Catalogue, a *intake.Application, ls []s
 		fmt.Fprintf(env.Stdout, "%s %s, registered %s, %s\n\n", strings.ToUpper(string(a.Status)), a.Number, a.Registered, due)
 	}
 	printWarnings(env.Stderr, a.Warnings)
-	txt, err := receipt.Text(cat, a, ls...)
+	txt, err := receipt.Text(cat, school, a, ls...)
 	if err != nil {
 		return err
 	}
@@ -158,7 +162,7 @@ func printOutcome(env *Env, cat *intake.Catalogue, a *intake.Application, ls []s
 		if err != nil {
 			return err
 		}
-		if err := receipt.PDF(f, cat, a, ls...); err != nil {
+		if err := receipt.PDF(f, cat, school, a, ls...); err != nil {
 			f.Close()
 			return err
 		}
@@ -214,6 +218,12 @@ func runIntakeShow(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stdout, ", due %s", r.Due)
 		}
 		fmt.Fprintln(env.Stdout)
+		if r.Backdated {
+			fmt.Fprintf(env.Stdout, "entered %s (backdated)\n", r.EnteredAt.In(d.Catalogue.Location()).Format("2006-01-02 15:04"))
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(env.Stdout, "warning: %s\n", w)
+		}
 		if r.Refusal != nil {
 			fmt.Fprintf(env.Stdout, "refusal: grounds %v missing %v expired %v %s\n", r.Refusal.Grounds, r.Refusal.Missing, r.Refusal.Expired, r.Refusal.Reason)
 		}
@@ -331,18 +341,22 @@ func runIntakeReceipt(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return explain(err)
 	}
+	school, err := o.issuer(ctx)
+	if err != nil {
+		return err
+	}
 	if *pdfPath != "" {
 		f, err := os.Create(*pdfPath)
 		if err != nil {
 			return err
 		}
-		if err := receipt.PDF(f, d.Catalogue, a, ls...); err != nil {
+		if err := receipt.PDF(f, d.Catalogue, school, a, ls...); err != nil {
 			f.Close()
 			return err
 		}
 		return f.Close()
 	}
-	txt, err := receipt.Text(d.Catalogue, a, ls...)
+	txt, err := receipt.Text(d.Catalogue, school, a, ls...)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,8 +193,7 @@ func runIntakeCalendar(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		first, last := cal.Covers()
-		fmt.Fprintf(env.Stdout, "%s: ok, the calendar covers %d–%d\n", *check, first, last)
+		fmt.Fprintf(env.Stdout, "%s: ok, the calendar counts from %d; confirmed %s\n", *check, cal.First(), yearList(cal.Confirmed()))
 		return nil
 	}
 	cal, err := o.loadCalendar()
@@ -207,6 +207,10 @@ func runIntakeCalendar(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if p, ok := cal.ProvisionalYear(*year); ok {
+		// Said in both languages: the office reads it.
+		fmt.Fprintf(env.Stdout, "%d: БОЛЖАЛДЫ / ПРЕДВАРИТЕЛЬНЫЙ — %s\n", *year, provisionalText(p))
+	}
 	for _, day := range days {
 		line := fmt.Sprintf("%s %-9s %-8s %s", day.Date, day.Date.Weekday(), day.Kind, day.NameRU)
 		switch {
@@ -218,4 +222,18 @@ func runIntakeCalendar(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, line)
 	}
 	return nil
+}
+
+func yearList(ys []int) string {
+	out := make([]string, len(ys))
+	for i, y := range ys {
+		out[i] = strconv.Itoa(y)
+	}
+	return strings.Join(out, ", ")
+}
+
+// provisionalText says in Kazakh and Russian why a year's calendar is provisional.
+func provisionalText(p intake.Provisional) string {
+	m := intake.ProvisionalMessage([]intake.Provisional{p})
+	return m.KK + " / " + m.RU
 }

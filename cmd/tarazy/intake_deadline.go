@@ -52,6 +52,14 @@ func runIntakeDeadline(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, reg.Date)
 	fmt.Fprintln(env.Stdout, due)
+	var ps []intake.Provisional
+	for _, y := range d.Calendar.ProvisionalYears(intake.DateOf(t), due) {
+		p, _ := d.Calendar.ProvisionalYear(y)
+		ps = append(ps, p)
+	}
+	if len(ps) > 0 {
+		fmt.Fprintln(env.Stderr, intake.ProvisionalMessage(ps))
+	}
 	if *explainFlag {
 		fmt.Fprintf(env.Stderr, "office hours %s–%s, lunch %s–%s\n", hours.Open, hours.Close, hours.LunchFrom, hours.LunchTo)
 		if reg.Moved != "" {

@@ -60,8 +60,12 @@ func runIntakeFirstGrade(ctx context.Context, env *Env, args []string) error {
 		}
 		return w.Close()
 	}
+	school, err := o.issuer(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "%s\nБірінші сыныпқа қабылдау туралы хабарламалар кезегі / Очередность уведомлений о зачислении в 1 класс, %d\n",
-		d.Catalogue.Provider.NameKK, *year)
+		school.NameKK, *year)
 	fmt.Fprintf(w, "order: %d from the service territory, then %d from outside, in registration order, repeating (%s)\n\n", order.Territory, order.Outside, order.Source)
 	fmt.Fprintf(w, "%5s %5s  %-9s %-15s %-17s %-11s %s\n", "place", "cycle", "group", "number", "registered", "status", "child (applicant)")
 	for _, r := range rows {

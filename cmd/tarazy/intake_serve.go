@@ -11,7 +11,8 @@ import (
 
 // serveIntake adds the intake desk's API and pages to the server. The catalogue and
 // the calendar come from TARAZY_CATALOGUE and TARAZY_CALENDAR, as for `tarazy
-// intake`; a malformed file stops the server at start with its line and reason.
+// intake`, and the contest dates from TARAZY_SEASON; a malformed file stops the server
+// at start with its line and reason.
 func serveIntake(env *Env, srv *server.Server, st migratingStore) error {
 	o := &intakeOpts{catalogue: os.Getenv("TARAZY_CATALOGUE")}
 	if v := os.Getenv("TARAZY_CALENDAR"); v != "" {
@@ -25,19 +26,25 @@ func serveIntake(env *Env, srv *server.Server, st migratingStore) error {
 	if err != nil {
 		return fmt.Errorf("intake desk: %w", err)
 	}
+	if v := os.Getenv("TARAZY_SEASON"); v != "" {
+		o.seasons = strings.Split(v, string(os.PathListSeparator))
+	}
+	seasons, err := o.loadSeasons()
+	if err != nil {
+		return fmt.Errorf("intake desk: %w", err)
+	}
 	is, ok := st.(intakeStore)
 	if !ok {
 		return fmt.Errorf("intake desk: the %s store keeps no intake register", st.Backend())
 	}
-	if _, err := intakeapi.Register(srv, is, cat, cal); err != nil {
+	if _, err := intakeapi.Register(srv, is, cat, cal, intakeapi.WithSeasons(seasons)); err != nil {
 		return err
 	}
 	source := "built-in"
 	if o.catalogue != "" {
 		source = o.catalogue
 	}
-	first, last := cal.Covers()
-	fmt.Fprintf(env.Stderr, "intake desk: catalogue %s, calendar %d–%d%s\n", source, first, last, calendarFiles(o.calendars))
+	fmt.Fprintf(env.Stderr, "intake desk: catalogue %s, calendar from %d, confirmed %s%s\n", source, cal.First(), yearList(cal.Confirmed()), calendarFiles(o.calendars))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +14,12 @@ func init() {
 	registerIntake(&intakeCommand{
 		name:    "setup",
 		summary: "add this school (and the year's contest) to the store, for a school running the desk on its own machine",
-		usage:   "intake setup --school CODE [--region NAME] [--contest ID --year YEAR [--contest-name NAME]]",
+		usage:   "intake setup --school CODE --name-kk NAME --name-ru NAME [--region NAME] [--contest ID --year YEAR [--contest-name NAME]]",
 		run:     runIntakeSetup,
 	})
 }
 
-// runIntakeSetup adds the school the catalogue describes to the store, and the contest
+// runIntakeSetup adds the school to the store with its names, and the contest
 // of a year when asked. On the national database the Daryn centre loads both (PUT
 // /api/schools, POST /api/contests); a school that runs the desk alone on the embedded
 // store has no one else to do it. Running it again changes nothing.
@@ -26,6 +27,8 @@ func runIntakeSetup(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "intake setup", intakeCommands["setup"].usage)
 	o := addIntakeFlags(fs, true)
 	region := fs.String("region", "", "the school's region")
+	nameKK := fs.String("name-kk", "", "the school's name in Kazakh, as its receipts print it")
+	nameRU := fs.String("name-ru", "", "the school's name in Russian, as its receipts print it")
 	contestID := fs.String("contest", "", "also create this contest (such as 2026), so contest registrations have a candidate base")
 	year := fs.Int("year", 0, "the contest's year (with --contest)")
 	contestName := fs.String("contest-name", "", "the contest's name (default: \"Конкурс YEAR\")")
@@ -51,9 +54,22 @@ func runIntakeSetup(ctx context.Context, env *Env, args []string) error {
 	}
 	defer st.Close()
 	by := store.Actor{Name: o.staff, Role: store.RoleAdmin}
-	sc := store.School{Code: o.school, NameKK: cat.Provider.NameKK, NameRU: cat.Provider.NameRU, Region: *region}
-	if old, err := st.School(ctx, o.school); err == nil && *region == "" {
-		sc.Region = old.Region
+	sc := store.School{Code: o.school, NameKK: strings.TrimSpace(*nameKK), NameRU: strings.TrimSpace(*nameRU), Region: *region}
+	old, err := st.School(ctx, o.school)
+	switch {
+	case err == nil:
+		sc.NameKK, sc.NameRU = cmp.Or(sc.NameKK, old.NameKK), cmp.Or(sc.NameRU, old.NameRU)
+		sc.Region = cmp.Or(sc.Region, old.Region)
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	case sc.NameKK == "" && sc.NameRU == "" && o.catalogue != "":
+		// The school's own catalogue names it.
+		sc.NameKK, sc.NameRU = cat.Provider.NameKK, cat.Provider.NameRU
+	}
+	if sc.NameKK == "" || sc.NameRU == "" {
+		// The built-in catalogue's provider is the seed's sample school: receipts would
+		// print another school's name.
+		return usagef("give the school's names with --name-kk and --name-ru: its receipts print them (the built-in catalogue's provider, %q, is only the seed's example)", cat.Provider.NameKK)
 	}
 	if err := st.PutSchools(ctx, by, []store.School{sc}); err != nil {
 		return err

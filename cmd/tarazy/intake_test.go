@@ -75,13 +75,21 @@ func itoa(n int) string {
 	return s
 }
 
+// The school's names as the store keeps them; receipts must print these, never the
+// catalogue's sample provider.
+const (
+	schoolKK = "Абай атындағы №1 мамандандырылған лицей"
+	schoolRU = "Специализированный лицей №1 имени Абая"
+)
+
 // setupSchool makes a fresh embedded store with the school 001 and the 2026 contest,
 // as a school running the desk on its own machine does once.
 func setupSchool(t *testing.T) string {
 	t.Helper()
 	data := t.TempDir()
-	code, out, stderr := run(t, "intake", "setup", "--data", data, "--school", "001", "--contest", "2026", "--year", "2026", "--staff", "admin")
-	if code != 0 || !strings.Contains(out, "school 001: Тимирязев") || !strings.Contains(out, "contest 2026: Конкурс 2026, 2026") {
+	code, out, stderr := run(t, "intake", "setup", "--data", data, "--school", "001", "--contest", "2026", "--year", "2026", "--staff", "admin",
+		"--name-kk", schoolKK, "--name-ru", schoolRU)
+	if code != 0 || !strings.Contains(out, "school 001: "+schoolKK) || !strings.Contains(out, "contest 2026: Конкурс 2026, 2026") {
 		t.Fatalf("setup: exit %d\n%s\n%s", code, out, stderr)
 	}
 	return data
@@ -149,15 +157,20 @@ func TestIntakeContestRegistrationAndExport(t *testing.T) {
 	if code, _, stderr := reg("Ахметов Ерлан", "130517500017"); code != 1 || !strings.Contains(stderr, "--iin-override") {
 		t.Fatalf("check digit failing: %d %s", code, stderr)
 	}
-	if code, out, stderr := reg("Ахметов Ерлан", "130517500017", "--iin-override", "as on the birth certificate"); code != 0 || !strings.Contains(stderr, "IIN check digit fails; accepted by жауапты тұлға") {
+	if code, out, stderr := reg("Ахметов Ерлан", "130517500017", "--iin-override", "as on the birth certificate"); code != 0 || !strings.Contains(stderr, "ЖСН бақылау саны сәйкес келмейді; жауапты тұлға қабылдады") {
 		t.Fatalf("override: %d %s %s", code, out, stderr)
 	}
 	if code, _, stderr := reg("Сейт Дана", "130230600016"); code != 1 || !strings.Contains(stderr, "real date of birth") {
 		t.Fatalf("30 February: %d %s", code, stderr)
 	}
+	// §19: late MAY be refused; a person decides, with the reason.
 	late := []string{"--at", "2026-04-02T09:30"}
-	if code, out, _ := reg("Кеш Қалды", "130909600017", late...); code != 0 || !strings.HasPrefix(out, "REFUSED AT INTAKE") {
-		t.Fatalf("late: %d %s", code, out)
+	if code, _, stderr := reg("Кеш Қалды", "130909600017", late...); code != 1 || !strings.Contains(stderr, "19-тармағы") || !strings.Contains(stderr, "--decide accept|refuse") {
+		t.Fatalf("late without a decision: %d %s", code, stderr)
+	}
+	late = append(late, "--decide", "refuse", "--decision-reason", "себепсіз кешікті / опоздание без причины")
+	if code, out, _ := reg("Кеш Қалды", "130909600017", late...); code != 0 || !strings.HasPrefix(out, "REFUSED AT INTAKE") || !strings.Contains(out, "19-тармағы") {
+		t.Fatalf("late, refused by decision: %d %s", code, out)
 	}
 	// The accepted registrations are the contest's candidates in the store, which the
 	// ranking reads; a withdrawn one leaves the base.
@@ -173,8 +186,14 @@ func TestIntakeContestRegistrationAndExport(t *testing.T) {
 	if got := storeCandidates(t, data); got != "130517500017 130517600016" {
 		t.Errorf("candidates in the store after the withdrawal: %s", got)
 	}
+	// §20: the base is sent after acceptance closes and by 3 April; the sending is
+	// recorded with what was in the base, and warned about when early.
+	code, stdout, stderr := run(t, "intake", "daryn-sent", "--data", data, "--year", "2026", "--at", "2026-04-01T12:00", "--note", "портал")
+	if code != 0 || !strings.HasPrefix(stdout, "DRN-2026-1: the base of contest 2026 (2 candidates") || !strings.Contains(stderr, "қабылдау аяқталғанға дейін") {
+		t.Fatalf("daryn-sent before acceptance closed: %d %s %s", code, stdout, stderr)
+	}
 	out := filepath.Join(t.TempDir(), "daryn")
-	code, stdout, stderr := run(t, "intake", "contest-export", "--data", data, "--year", "2026", "--out", out)
+	code, stdout, stderr = run(t, "intake", "contest-export", "--data", data, "--year", "2026", "--out", out)
 	if code != 0 || !strings.HasPrefix(stdout, "2 candidates of 2026 at school 001") {
 		t.Fatalf("export: %d %s %s", code, stdout, stderr)
 	}
@@ -228,7 +247,10 @@ func TestIntakeNeedsItsSchool(t *testing.T) {
 		t.Errorf("a store without schools: exit %d, %q", code, stderr)
 	}
 	data := setupSchool(t)
-	if code, _, stderr := run(t, "intake", "setup", "--data", data, "--school", "002"); code != 0 {
+	if code, _, stderr := run(t, "intake", "setup", "--data", data, "--school", "002"); code != 2 || !strings.Contains(stderr, "--name-kk") {
+		t.Errorf("a new school without its names: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "intake", "setup", "--data", data, "--school", "002", "--name-kk", "№2 лицей", "--name-ru", "Лицей №2"); code != 0 {
 		t.Fatalf("second school: %s", stderr)
 	}
 	if code, _, stderr := run(t, "intake", "list", "--data", data); code != 2 || !strings.Contains(stderr, "--school CODE") || !strings.Contains(stderr, "001, 002") {
@@ -330,5 +352,40 @@ func TestServeRefusesAMalformedCatalogue(t *testing.T) {
 	code, out, stderr := run(t, "serve", "--data", dir, "--addr", "127.0.0.1:0")
 	if code != 1 || out != "" || !strings.Contains(stderr, cat+":") || !strings.Contains(stderr, `service transfer: code "trf"`) {
 		t.Errorf("serve with a malformed catalogue: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// Item 13: the 2027 season. Its dates come from the season data; its working-day
+// calendar is computed from the law and marked provisional until the Kurban Ait date
+// and the transfer order are entered, and every deadline in it says so.
+func TestIntake2027SeasonIsProvisional_Para16_LabourCodeArt84(t *testing.T) {
+	code, out, stderr := run(t, "intake", "season", "--year", "2027")
+	for _, want := range []string{"registration  2027-03-01 – 2027-04-01  §16", "daryn_base    by 2027-04-03", "contest       2027-04-15 – 2027-04-30  §27",
+		"calendar 2027: БОЛЖАЛДЫ / ПРЕДВАРИТЕЛЬНЫЙ", "Құрбан айттың күні"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("intake season --year 2027 lacks %q: %d\n%s%s", want, code, out, stderr)
+		}
+	}
+	code, out, stderr = run(t, "intake", "deadline", "--from", "2026-12-28T10:00", "--working-days", "5")
+	if code != 0 || out != "2026-12-28\n2027-01-06\n" || !strings.Contains(stderr, "Мерзім болжалды") || !strings.Contains(stderr, "Срок предварительный") {
+		t.Errorf("a deadline into 2027: %d %q %q", code, out, stderr)
+	}
+	data := setupSchool(t)
+	t.Setenv("TARAZY_STAFF", "Гүлнар")
+	code, out, stderr = run(t, "intake", "apply", "--data", data, "--service", "duplicates", "--applicant", "Бекзат Оспанов",
+		"--condition", "lost", "--doc", "application", "--doc", "identity", "--at", "2026-12-21T10:00")
+	if code != 0 || !strings.Contains(out, "due 2027-01-14") || !strings.Contains(out, "Мерзім болжалды: 2027") || !strings.Contains(out, "Срок предварительный") {
+		t.Errorf("a receipt due in 2027: %d\n%s\n%s", code, out, stderr)
+	}
+	// The receipt names the school from the store, never the catalogue's sample.
+	if !strings.Contains(out, schoolKK) || !strings.Contains(out, schoolRU) || strings.Contains(out, "Тимирязев") {
+		t.Errorf("the receipt does not name this school:\n%s", out)
+	}
+	// Confirming 2027 is one line in an override file.
+	over := filepath.Join(t.TempDir(), "2027.yaml")
+	os.WriteFile(over, []byte("confirmed: [2027]\ndated:\n  - {id: kurban-ait, date: 2027-05-17, carry: false, name_kk: \"Құрбан айт\", name_ru: \"Курбан айт\"}\n"), 0o644)
+	code, out, stderr = run(t, "intake", "deadline", "--calendar", over, "--from", "2026-12-28T10:00", "--working-days", "5")
+	if code != 0 || stderr != "" {
+		t.Errorf("2027 confirmed: %d %q %q", code, out, stderr)
 	}
 }

@@ -232,6 +232,35 @@ func RunRepositoryContract(t *testing.T, open func(t *testing.T) intake.Reposito
 		}
 	})
 
+	t.Run("DarynSendingsNumberedPerContest", func(t *testing.T) {
+		r := open(t)
+		var got []string
+		for i, contest := range []string{"C1", "C1"} {
+			s := &intake.DarynSending{Contest: contest, Year: 2026, SentAt: at.Add(time.Duration(i) * time.Hour), Candidates: 40 + i,
+				SHA256: strings.Repeat("a", 64), Note: "портал", Staff: "clerk", RecordedAt: at.Add(2 * time.Hour), By: intake.MakeDate(2026, 4, 3), Rule: "§20",
+				Window:   &intake.Span{From: intake.MakeDate(2026, 3, 1), To: intake.MakeDate(2026, 4, 1), Rule: "§16"},
+				Warnings: []intake.Message{{Code: "daryn_sent_late", KK: "кеш", RU: "поздно"}}}
+			if err := r.RecordDarynSending(ctx, s, entry("daryn_sent")); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s.Subject())
+		}
+		if fmt.Sprint(got) != "[DRN-C1-1 DRN-C1-2]" {
+			t.Fatalf("sendings %v, want DRN-C1-1, DRN-C1-2", got)
+		}
+		list, err := r.DarynSendings(ctx)
+		if err != nil || len(list) != 2 || list[1].Candidates != 41 || list[0].Warnings[0].RU != "поздно" || list[0].Window.Rule != "§16" {
+			t.Fatalf("DarynSendings = %+v, %v", list, err)
+		}
+		if !list[1].SentAt.Equal(at.Add(time.Hour)) || list[1].By != intake.MakeDate(2026, 4, 3) {
+			t.Errorf("sending read back as %+v", list[1])
+		}
+		audit, err := r.Audit(ctx, "DRN-C1-2")
+		if err != nil || len(audit) != 1 || audit[0].Action != "daryn_sent" {
+			t.Errorf("audit of the sending = %+v, %v", audit, err)
+		}
+	})
+
 	t.Run("RecordSurvivesWhole", func(t *testing.T) {
 		r := open(t)
 		a := newApp("CON-2026", "contest-registration/2026/130517600016")
@@ -244,7 +273,11 @@ func RunRepositoryContract(t *testing.T, open func(t *testing.T) intake.Reposito
 		a.Conditions = []string{"olympiad"}
 		a.Candidate = &intake.Candidate{School: "S1", Grade: 7, Language: "kk", Email: "a@example.kz", Olympiad: true,
 			Diplomas: []string{"математика, II орын"}, MynBala: true, IINOverride: "", Contest: "C1"}
-		a.Warnings = []string{"a warning"}
+		a.Warnings = []intake.Message{{Code: "backdated", KK: "кейінгі күнмен", RU: "задним числом"}}
+		a.DueProvisional = []int{2027}
+		a.EnteredAt, a.Backdated = at.Add(30*time.Hour), true
+		a.Candidate.OlympiadNoDiploma = true
+		a.Discretion = &intake.Decision{Accept: true, Reason: "почта кешікті", Staff: "clerk", On: intake.MakeDate(2026, 4, 3), Grounds: []string{"outside_window"}}
 		a.Note = "бір ескерту"
 		if err := r.CreateApplication(ctx, a, entry("submit")); err != nil {
 			t.Fatal(err)

@@ -19,6 +19,44 @@ type State struct {
 	Applications []*intake.Application `json:"applications"`
 	Complaints   []*intake.Complaint   `json:"complaints"`
 	Audit        []intake.AuditEntry   `json:"audit"`
+	Sendings     []intake.DarynSending `json:"sendings"`
+	// Frozen holds the grades whose answer sheets count as ingested, by contest ("" for
+	// a registration whose contest the store has not settled): the SQL store learns
+	// it from its sheets, tests set it with Store.Freeze.
+	Frozen map[string][]int `json:"frozen,omitempty"`
+}
+
+// frozen is the FrozenError for a change that moves a candidate in or out of the
+// base, or changes one, in a frozen grade.
+func (s *State) frozen(before, after *intake.Application) error {
+	// row is what the candidate base holds of a registration.
+	type row struct {
+		contest, iin, name, language string
+		grade                        int
+		olympiad, mynBala            bool
+	}
+	cand := func(a *intake.Application) *row {
+		if a == nil || a.Candidate == nil || !a.Status.Accepted() {
+			return nil
+		}
+		c := a.Candidate
+		return &row{c.Contest, a.Child.IIN, a.Child.Name, c.Language, c.Grade, c.Olympiad, c.MynBala}
+	}
+	b, a := cand(before), cand(after)
+	if b == nil && a == nil || b != nil && a != nil && *b == *a {
+		return nil
+	}
+	for _, r := range []*row{b, a} {
+		if r == nil {
+			continue
+		}
+		for _, g := range s.Frozen[r.contest] {
+			if g == r.grade {
+				return &intake.FrozenError{Contest: r.contest, Grade: g}
+			}
+		}
+	}
+	return nil
 }
 
 // clone deep-copies through JSON, so no caller shares memory with the store.
@@ -63,6 +101,9 @@ func (s *State) CreateApplication(a *intake.Application, e intake.AuditEntry) er
 	if held := s.keyHeld(a.UniqueKey, ""); held != nil {
 		return fmt.Errorf("%s is held by %s: %w", a.UniqueKey, held.Number, intake.ErrDuplicate)
 	}
+	if err := s.frozen(nil, a); err != nil {
+		return err
+	}
 	seq := 0
 	for _, x := range s.Applications {
 		if x.Series == a.Series && x.Seq > seq {
@@ -98,6 +139,9 @@ func (s *State) UpdateApplication(a *intake.Application, e intake.AuditEntry) er
 	}
 	if held := s.keyHeld(a.UniqueKey, a.Number); held != nil {
 		return fmt.Errorf("%s is held by %s: %w", a.UniqueKey, held.Number, intake.ErrDuplicate)
+	}
+	if err := s.frozen(s.Applications[i], a); err != nil {
+		return err
 	}
 	a.Version++
 	s.Applications[i] = clone(a)
@@ -196,6 +240,21 @@ func (s *State) AuditOf(subject string) []intake.AuditEntry {
 	return out
 }
 
+// RecordDarynSending implements intake.Repository.
+func (s *State) RecordDarynSending(d *intake.DarynSending, e intake.AuditEntry) error {
+	seq := 0
+	for _, x := range s.Sendings {
+		if x.Contest == d.Contest && x.Seq > seq {
+			seq = x.Seq
+		}
+	}
+	d.Seq = seq + 1
+	s.Sendings = append(s.Sendings, *clone(d))
+	e.Subject = d.Subject()
+	s.Audit = append(s.Audit, e)
+	return nil
+}
+
 // Store is an in-memory intake.Repository, safe for concurrent use.
 type Store struct {
 	mu sync.Mutex
@@ -255,4 +314,29 @@ func (m *Store) Complaints(ctx context.Context) (out []*intake.Complaint, err er
 func (m *Store) Audit(ctx context.Context, subject string) (out []intake.AuditEntry, err error) {
 	err = m.do(ctx, func(s *State) error { out = s.AuditOf(subject); return nil })
 	return out, err
+}
+
+func (m *Store) RecordDarynSending(ctx context.Context, d *intake.DarynSending, e intake.AuditEntry) error {
+	return m.do(ctx, func(s *State) error { return s.RecordDarynSending(d, e) })
+}
+
+func (m *Store) DarynSendings(ctx context.Context) (out []intake.DarynSending, err error) {
+	err = m.do(ctx, func(s *State) error {
+		for _, d := range s.Sendings {
+			out = append(out, *clone(&d))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Freeze makes the store refuse changes to candidates of grade in contest, as the SQL
+// store does once that grade's answer sheets are ingested.
+func (m *Store) Freeze(contest string, grade int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st.Frozen == nil {
+		m.st.Frozen = map[string][]int{}
+	}
+	m.st.Frozen[contest] = append(m.st.Frozen[contest], grade)
 }

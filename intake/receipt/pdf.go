@@ -14,7 +14,7 @@ import (
 // PDF writes the receipt as an A4 PDF, one page per language (Kazakh, then Russian by
 // default), with DejaVu embedded for the Kazakh letters. The document's dates are the
 // receipt's registration time, so the same receipt always gives the same bytes.
-func PDF(w io.Writer, cat *intake.Catalogue, a *intake.Application, langs ...string) error {
+func PDF(w io.Writer, cat *intake.Catalogue, school School, a *intake.Application, langs ...string) error {
 	if len(langs) == 0 {
 		langs = Languages
 	}
@@ -37,10 +37,10 @@ func PDF(w io.Writer, cat *intake.Catalogue, a *intake.Application, langs ...str
 	pdf.AddUTF8FontFromBytes("dejavu", "", regular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", bold)
 	pdf.SetTitle(a.Number, true)
-	pdf.SetMargins(20, 18, 20)
-	pdf.SetAutoPageBreak(true, 18)
+	pdf.SetMargins(20, 15, 20)
+	pdf.SetAutoPageBreak(true, 15)
 	for _, lang := range langs {
-		ls, err := build(cat, a, lang)
+		ls, err := build(cat, school, a, lang)
 		if err != nil {
 			return err
 		}
@@ -58,23 +58,23 @@ func PDF(w io.Writer, cat *intake.Catalogue, a *intake.Application, langs ...str
 					pdf.Ln(4)
 				}
 			case l.label == "":
-				pdf.Ln(2)
-				pdf.SetFont("dejavu", "", 9)
-				pdf.MultiCell(0, 4.6, l.value, "", "J", false)
+				pdf.Ln(1.5)
+				pdf.SetFont("dejavu", "", 8.5)
+				pdf.MultiCell(0, 4.1, l.value, "", "J", false)
 			default:
-				pdf.SetFont("dejavu", "B", 10)
-				pdf.MultiCell(0, 5.5, l.label+":", "", "L", false)
-				pdf.SetFont("dejavu", "", 10)
+				pdf.SetFont("dejavu", "B", 9.5)
+				pdf.MultiCell(0, 5, l.label+":", "", "L", false)
+				pdf.SetFont("dejavu", "", 9.5)
 				if len(l.list) > 0 {
 					for j, it := range l.list {
 						pdf.SetX(26)
-						pdf.MultiCell(0, 5.2, fmt.Sprintf("%d. %s", j+1, it), "", "L", false)
+						pdf.MultiCell(0, 4.7, fmt.Sprintf("%d. %s", j+1, it), "", "L", false)
 					}
 				} else {
 					pdf.SetX(26)
-					pdf.MultiCell(0, 5.2, l.value, "", "L", false)
+					pdf.MultiCell(0, 4.7, l.value, "", "L", false)
 				}
-				pdf.Ln(1)
+				pdf.Ln(0.8)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ package receipt
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"tarazy/intake"
@@ -68,8 +69,15 @@ var words = map[string]map[string]string{
 		"expired":        "Қолданылу мерзімі өткен құжаттар",
 		"reason":         "Бас тарту себептері",
 		"intake.basis":   "Негіз: \"Мемлекеттік көрсетілетін қызметтер туралы\" Заңның 19-бабы және 20-бабының 2-тармағы – құжаттар топтамасы толық ұсынылмаған және (немесе) қолданылу мерзімі өткен құжаттар ұсынылған жағдайда өтінішті қабылдаудан бас тартылады.",
+		"window.basis":   "Негіз: Үлгілік қағидалардың %s-тармағы – құжаттар %s – %s аралығында қабылданады.",
+		"p19.basis":      "Негіз: Үлгілік қағидалардың 19-тармағы – конкурсқа қатысу туралы өтінішті белгіленген мерзімнен кеш беру немесе құжаттар топтамасын толық ұсынбау құжаттарды қабылдаудан бас тарту үшін негіз бола алады. Бас тарту туралы шешімді %s қабылдады.",
+		"decided":        "Шешім (Үлгілік қағидалардың 19-тармағы)",
+		"decided.accept": "%s қабылдауға шешім қабылдады: %s",
+		"nodiploma":      "Олимпиада дипломының көшірмесі ұсынылмады: үміткер 38-тармақтағы басымдықсыз тіркелді (Үлгілік қағидалардың 18-тармағының 5) тармақшасы).",
+		"firstgrade":     "Бала %s күнінен бастап білім беру ұйымына қабылданады; бірінші сыныпқа қабылдау туралы бұйрық %s күнінен кейін шығарылады (Үлгілік қағидалардың 9-4, 9-6-тармақтары).",
+		"admission":      "Қабылдау",
+		"entered":        "Жүйеге енгізілді",
 		"reapply":        "Бас тарту себептері жойылғаннан кейін қайта жүгінуге болады (\"Мемлекеттік көрсетілетін қызметтер туралы\" Заңның 19-1-бабының 3-тармағы).",
-		"complain":       "Шешімге, әрекетке (әрекетсіздікке) көрсетілетін қызметті берушінің басшысына немесе мемлекеттік қызметтер көрсету сапасын бағалау және бақылау жөніндегі уәкілетті органға шағым берілуі мүмкін (Үлгілік қағидалардың 47-тармағы); нәтижемен келіспеген жағдайда – сотқа (48-тармақ).",
 		"staff":          "Қызметкер",
 		"signature":      "Қолы: ____________________",
 		"applicant.sign": "Көрсетілетін қызметті алушы: ____________________",
@@ -107,8 +115,15 @@ var words = map[string]map[string]string{
 		"expired":        "Документы с истекшим сроком действия",
 		"reason":         "Причины отказа",
 		"intake.basis":   "Основание: статья 19 и пункт 2 статьи 20 Закона \"О государственных услугах\" – при представлении неполного пакета документов и (или) документов с истекшим сроком действия в приеме заявления отказывается.",
+		"window.basis":   "Основание: пункт %s Типовых правил – документы принимаются в период %s – %s.",
+		"p19.basis":      "Основание: пункт 19 Типовых правил – подача заявления на участие в конкурсе позже установленного срока или представление неполного пакета документов может быть основанием для отказа в приеме документов. Решение об отказе принял(а) %s.",
+		"decided":        "Решение (пункт 19 Типовых правил)",
+		"decided.accept": "%s принял(а) решение принять: %s",
+		"nodiploma":      "Копия диплома олимпиады не представлена: претендент зарегистрирован без преимущества по пункту 38 (подпункт 5) пункта 18 Типовых правил).",
+		"firstgrade":     "Ребенок принимается в организацию образования с %s; приказ о зачислении в первый класс издается после %s (пункты 9-4, 9-6 Типовых правил).",
+		"admission":      "Зачисление",
+		"entered":        "Внесено в систему",
 		"reapply":        "После устранения причин отказа можно обратиться повторно (пункт 3 статьи 19-1 Закона \"О государственных услугах\").",
-		"complain":       "Решение, действие (бездействие) можно обжаловать руководителю услугодателя или в уполномоченный орган по оценке и контролю за качеством оказания государственных услуг (пункт 47 Типовых правил); при несогласии с результатом – в суд (пункт 48).",
 		"staff":          "Сотрудник",
 		"signature":      "Подпись: ____________________",
 		"applicant.sign": "Услугополучатель: ____________________",
@@ -122,8 +137,29 @@ var words = map[string]map[string]string{
 	},
 }
 
+// School is the school that issues the receipt, as the store knows it: receipts name
+// the school that registered the application, never the catalogue's sample provider.
+type School struct {
+	Code   string
+	NameKK string
+	NameRU string
+}
+
+func (sc School) name(lang string) (string, error) {
+	if n := (intake.Text{KK: sc.NameKK, RU: sc.NameRU}).In(lang); n != "" {
+		return n, nil
+	}
+	if sc.Code != "" {
+		return sc.Code, nil
+	}
+	return "", fmt.Errorf("the receipt needs the school's name (the school in the store has none)")
+}
+
+// rulePar turns "§9-2" into the paragraph number the sentences print ("9-2").
+func rulePar(rule string) string { return strings.TrimSpace(strings.TrimPrefix(rule, "§")) }
+
 // build lays a receipt out in one language.
-func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, error) {
+func build(cat *intake.Catalogue, school School, a *intake.Application, lang string) ([]line, error) {
 	w, ok := words[lang]
 	if !ok {
 		return nil, fmt.Errorf("receipt language %q: kk or ru", lang)
@@ -132,9 +168,12 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 	if err != nil {
 		return nil, err
 	}
+	provider, err := school.name(lang)
+	if err != nil {
+		return nil, err
+	}
 	kind := KindOf(a)
 	title := map[Kind]string{Acceptance: w["accept.title"], IntakeRefusal: w["intake.title"], ReasonedRefusal: w["refused.title"]}[kind]
-	provider := intake.Text{KK: cat.Provider.NameKK, RU: cat.Provider.NameRU}.In(lang)
 	ls := []line{
 		{title: true, value: provider},
 		{title: true, value: title},
@@ -165,6 +204,9 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 		ls = append(ls, line{label: w["channel"], value: ch.Name(lang)})
 	}
 	ls = append(ls, line{label: w["received"], value: a.SubmittedAt.Format("2006-01-02 15:04")})
+	if a.Backdated {
+		ls = append(ls, line{label: w["entered"], value: a.EnteredAt.In(cat.Location()).Format("2006-01-02 15:04")})
+	}
 	reg := a.Registered.String()
 	if a.Registered != intake.DateOf(a.SubmittedAt) {
 		reg += " (" + w["moved"] + ")"
@@ -178,14 +220,30 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 	switch kind {
 	case Acceptance:
 		ls = append(ls, line{label: w["documents"], list: docs, value: orNone(docs, w)})
-		due := w["noterm"]
-		switch {
-		case svc.Term.Minutes > 0:
-			due = fmt.Sprintf("%s (%d %s)", a.DueAt.Format("2006-01-02 15:04"), svc.Term.Minutes, w["minutes"])
-		case !a.Due.IsZero():
-			due = fmt.Sprintf("%s (%d %s)", a.Due, svc.Term.WorkingDays, w["wd"])
+		if fg := svc.FirstGrade; fg != nil && a.Grade == fg.Grade {
+			y := a.Registered.Year
+			ls = append(ls, line{label: w["admission"], value: fmt.Sprintf(w["firstgrade"], fg.AdmittedFrom.In(y), fg.OrderAfter.In(y))})
+		} else {
+			due := w["noterm"]
+			switch {
+			case svc.Term.Minutes > 0:
+				due = fmt.Sprintf("%s (%d %s)", a.DueAt.Format("2006-01-02 15:04"), svc.Term.Minutes, w["minutes"])
+			case !a.Due.IsZero():
+				due = fmt.Sprintf("%s (%d %s)", a.Due, svc.Term.WorkingDays, w["wd"])
+			}
+			ls = append(ls, line{label: w["due"], value: due})
+			for _, m := range a.Warnings {
+				if m.Code == "calendar_provisional" {
+					ls = append(ls, line{value: m.In(lang)})
+				}
+			}
 		}
-		ls = append(ls, line{label: w["due"], value: due})
+		if c := a.Candidate; c != nil && c.OlympiadNoDiploma {
+			ls = append(ls, line{value: w["nodiploma"]})
+		}
+		if d := a.Discretion; d != nil {
+			ls = append(ls, line{label: w["decided"], value: fmt.Sprintf(w["decided.accept"], d.Staff, d.Reason)})
+		}
 		switch {
 		case a.Withdrawal != nil:
 			ls = append(ls, line{label: w["withdrawn"], value: a.Withdrawal.On.String() + ": " + a.Withdrawal.Reason})
@@ -197,8 +255,9 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 			}
 		}
 	case IntakeRefusal, ReasonedRefusal:
+		ref := a.Refusal
 		var grounds []string
-		for _, g := range a.Refusal.Grounds {
+		for _, g := range ref.Grounds {
 			n, ok := cat.Ground(svc, g)
 			if !ok {
 				n = cat.IntakeGround(g)
@@ -206,19 +265,28 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 			grounds = append(grounds, n.Name(lang))
 		}
 		ls = append(ls, line{label: w["grounds"], list: grounds})
-		if m := svc.DocumentNames(a.Refusal.Missing, lang); len(m) > 0 {
+		if m := svc.DocumentNames(ref.Missing, lang); len(m) > 0 {
 			ls = append(ls, line{label: w["missing"], list: m})
 		}
-		if e := svc.DocumentNames(a.Refusal.Expired, lang); len(e) > 0 {
+		if e := svc.DocumentNames(ref.Expired, lang); len(e) > 0 {
 			ls = append(ls, line{label: w["expired"], list: e})
 		}
-		if a.Refusal.Reason != "" {
-			ls = append(ls, line{label: w["reason"], value: a.Refusal.Reason})
+		if ref.Reason != "" {
+			ls = append(ls, line{label: w["reason"], value: ref.Reason})
 		}
 		if kind == IntakeRefusal {
-			ls = append(ls, line{label: w["documents"], list: docs, value: orNone(docs, w)}, line{value: w["intake.basis"]})
+			ls = append(ls, line{label: w["documents"], list: docs, value: orNone(docs, w)})
+			ls = append(ls, basis(w, ref)...)
 		}
-		ls = append(ls, line{value: w["reapply"]}, line{value: w["complain"]})
+		if !svc.Contest {
+			// Law art. 19-1 p. 3 is about the public services; a contest registration
+			// refused for lateness cannot "remove the cause".
+			ls = append(ls, line{value: w["reapply"]})
+		}
+		if n := svc.RefusalNote.In(lang); n != "" {
+			ls = append(ls, line{value: n})
+		}
+		ls = append(ls, line{value: cat.AppealFor(svc).In(lang)})
 	}
 	staff := a.Staff
 	if kind == ReasonedRefusal && a.Refusal.Staff != "" {
@@ -226,6 +294,25 @@ func build(cat *intake.Catalogue, a *intake.Application, lang string) ([]line, e
 	}
 	ls = append(ls, line{label: w["staff"], value: staff + "    " + w["signature"]}, line{value: w["applicant.sign"]})
 	return ls, nil
+}
+
+// basis cites the rule behind each ground of a refusal at intake: lateness the window's
+// paragraph (§9-2, §16), an incomplete or expired set the Law (art. 19, art. 20 p. 2)
+// — or, where the rules only say it MAY refuse (§19, the contest), §19 and the person
+// who decided.
+func basis(w map[string]string, ref *intake.Refusal) []line {
+	var out []line
+	if ref.Window != nil && slices.Contains(ref.Grounds, intake.GroundOutsideWindow) {
+		out = append(out, line{value: fmt.Sprintf(w["window.basis"], rulePar(ref.Window.Rule), ref.Window.From, ref.Window.To)})
+	}
+	documents := slices.Contains(ref.Grounds, intake.GroundIncomplete) || slices.Contains(ref.Grounds, intake.GroundExpired)
+	switch {
+	case ref.Discretion:
+		out = append(out, line{value: fmt.Sprintf(w["p19.basis"], ref.Staff)})
+	case documents:
+		out = append(out, line{value: w["intake.basis"]})
+	}
+	return out
 }
 
 func orNone(list []string, w map[string]string) string {
@@ -236,7 +323,7 @@ func orNone(list []string, w map[string]string) string {
 }
 
 // Text writes the receipt as plain text, one language after the other.
-func Text(cat *intake.Catalogue, a *intake.Application, langs ...string) (string, error) {
+func Text(cat *intake.Catalogue, school School, a *intake.Application, langs ...string) (string, error) {
 	if len(langs) == 0 {
 		langs = Languages
 	}
@@ -245,7 +332,7 @@ func Text(cat *intake.Catalogue, a *intake.Application, langs ...string) (string
 		if i > 0 {
 			b.WriteString("\n" + strings.Repeat("-", 72) + "\n\n")
 		}
-		ls, err := build(cat, a, lang)
+		ls, err := build(cat, school, a, lang)
 		if err != nil {
 			return "", err
 		}

@@ -17,7 +17,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/intake"
+	"tarazy/season"
 	"tarazy/server"
+	"tarazy/server/web"
 	"tarazy/store"
 )
 
@@ -26,7 +28,9 @@ type API struct {
 	st  Registers
 	cat *intake.Catalogue
 	cal *intake.Calendar
-	srv *server.Server
+	// seasons are the contest years' dates (§16, §20); nil: the built-in data.
+	seasons *season.Book
+	srv     *server.Server
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 }
@@ -36,8 +40,17 @@ type API struct {
 type Registers interface {
 	Intake(by store.Actor, school string) intake.Repository
 	store.Contests
+	// School names the school on its receipts; ListSchools lets an administrator choose.
+	School(ctx context.Context, code string) (store.School, error)
 	ListSchools(ctx context.Context) ([]store.School, error)
 }
+
+// Option changes how Register sets the desk up.
+type Option func(*API)
+
+// WithSeasons gives the contest years' dates (the season data with its override
+// files); without it the desk uses the built-in data.
+func WithSeasons(b *season.Book) Option { return func(a *API) { a.seasons = b } }
 
 // Prefix is where the desk's API lives; {school} is the school's code.
 const Prefix = "/api/schools/{school}/intake"
@@ -48,8 +61,11 @@ const PagePrefix = "/ui/schools/{school}/intake"
 // Register adds the desk's routes and pages to srv. The catalogue and the calendar
 // are loaded (and checked) by the caller, so a malformed file stops the server at
 // start.
-func Register(srv *server.Server, st Registers, cat *intake.Catalogue, cal *intake.Calendar) (*API, error) {
+func Register(srv *server.Server, st Registers, cat *intake.Catalogue, cal *intake.Calendar, opts ...Option) (*API, error) {
 	a := &API{st: st, cat: cat, cal: cal, srv: srv, Now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
 	if err := a.addPages(); err != nil {
 		return nil, err
 	}
@@ -81,6 +97,10 @@ func (a *API) routes() []server.Route {
 		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.answerComplaint},
 		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.overdue},
 		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.export},
+		{Method: "GET", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.listDarynSendings},
+		{Method: "POST", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.recordDarynSending},
+		{Method: "GET", Pattern: p + "/season", Access: office, Handler: a.season},
+		{Method: "GET", Pattern: p + "/calendar", Access: office, Handler: a.calendar},
 	}
 	return append(rts, a.pageRoutes()...)
 }
@@ -91,7 +111,7 @@ func (a *API) desk(r *http.Request) *intake.Desk {
 	u := server.UserFrom(r.Context())
 	school := chi.URLParam(r, "school")
 	by := store.Actor{Name: u.Name, Role: u.Role, School: school}
-	return &intake.Desk{Catalogue: a.cat, Calendar: a.cal, Repo: a.st.Intake(by, school), Now: a.Now}
+	return &intake.Desk{Catalogue: a.cat, Calendar: a.cal, Seasons: a.seasons, Repo: a.st.Intake(by, school), Now: a.Now}
 }
 
 func (a *API) staff(r *http.Request) string { return server.UserFrom(r.Context()).Name }
@@ -108,26 +128,46 @@ const CodeIINChecksum = "iin_checksum"
 // decision by a person.
 const StatusIINChecksum = http.StatusUnprocessableEntity
 
-// storeError is the one table from the desk's errors to the server's error codes; the
-// store's own errors (unavailable, not found…) keep theirs.
+// CodeDecisionNeeded is the error code of a contest application the rules let the
+// school refuse but do not make it (§19: late or incomplete): the client asks the
+// staff to decide and sends {"decision": {"accept": true|false, "reason": "…"}}.
+const CodeDecisionNeeded = "decision_needed"
+
+// codeOf is the one table from the desk's errors to the server's error codes.
+func codeOf(err error) store.Code {
+	switch {
+	case errors.Is(err, intake.ErrNotFound):
+		return store.NotFound
+	case errors.Is(err, intake.ErrDuplicate), errors.Is(err, intake.ErrConflict), errors.Is(err, intake.ErrTransition), errors.Is(err, intake.ErrFrozen):
+		return store.Conflict
+	case errors.Is(err, intake.ErrInvalid), errors.Is(err, intake.ErrNotCovered), errors.Is(err, intake.ErrInvalidFile), errors.Is(err, season.ErrNoSeason):
+		return store.Invalid
+	}
+	return store.Internal
+}
+
+// storeError maps the desk's errors to the server's error codes; the store's own
+// errors (unavailable, not found…) keep theirs.
 func storeError(err error) error {
 	var se *store.Error
 	if err == nil || errors.As(err, &se) {
 		return err
 	}
-	code := store.Internal
-	switch {
-	case errors.Is(err, intake.ErrNotFound):
-		code = store.NotFound
-	case errors.Is(err, intake.ErrDuplicate), errors.Is(err, intake.ErrConflict), errors.Is(err, intake.ErrTransition):
-		code = store.Conflict
-	case errors.Is(err, intake.ErrInvalid), errors.Is(err, intake.ErrNotCovered), errors.Is(err, intake.ErrInvalidFile):
-		code = store.Invalid
-	}
+	code := codeOf(err)
 	if code == store.Internal {
 		return err
 	}
 	return &store.Error{Code: code, Message: err.Error(), Err: err}
+}
+
+// say puts a message the desk gave in Kazakh and Russian into the request's language.
+func say(r *http.Request, err error) error {
+	var me *intake.MessageError
+	var se *store.Error
+	if !errors.As(err, &me) || errors.As(err, &se) {
+		return err
+	}
+	return &store.Error{Code: codeOf(me.Err), Message: me.In(web.Lang(r)), Err: err}
 }
 
 // fail answers an error in the server's one shape.
@@ -139,7 +179,18 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, StatusIINChecksum, body)
 		return
 	}
-	a.srv.Error(w, r, storeError(err))
+	if errors.Is(err, intake.ErrDecisionNeeded) {
+		var body server.ErrorBody
+		var me *intake.MessageError
+		body.Error.Code = CodeDecisionNeeded
+		body.Error.Message = err.Error()
+		if errors.As(err, &me) {
+			body.Error.Message = me.In(web.Lang(r))
+		}
+		writeJSON(w, StatusIINChecksum, body)
+		return
+	}
+	a.srv.Error(w, r, storeError(say(r, err)))
 }
 
 // failField answers an error about something the request body names (a service, an

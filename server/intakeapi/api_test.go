@@ -31,12 +31,18 @@ type view struct {
 }
 
 func admission(child string, territory bool, docs ...string) string {
+	return admissionGrade(child, 1, territory, docs...)
+}
+
+// admissionGrade is an admission to another grade than the first: its term is one
+// working day, where the first grade waits for 1 September (§9-4, §9-6).
+func admissionGrade(child string, grade int, territory bool, docs ...string) string {
 	var ds []string
 	for _, d := range docs {
 		ds = append(ds, `{"id":"`+d+`"}`)
 	}
 	return fmt.Sprintf(`{"service":"school-admission","at":"2026-04-14T10:00","applicant":{"name":"Нұрлан Әбдіқадыров","phone":"+7 701 000 00 00"},
-		"child":{"name":%q},"grade":1,"territory":%v,"documents":[%s]}`, child, territory, strings.Join(ds, ","))
+		"child":{"name":%q},"grade":%d,"territory":%v,"documents":[%s]}`, child, grade, territory, strings.Join(ds, ","))
 }
 
 func registration(n int, extra string) string {
@@ -66,7 +72,7 @@ func TestSubmitReceiptAndStatus(t *testing.T) {
 		}
 
 		var a view
-		e.must(t, 201, "Гүлнар", "POST", base+"/applications", admission("Әлия", true, complete...), &a)
+		e.must(t, 201, "Гүлнар", "POST", base+"/applications", admissionGrade("Әлия", 2, true, complete...), &a)
 		if a.Status != intake.Registered || a.Number != "ADM-2026-00002" || a.Due.String() != "2026-04-15" ||
 			!cmp.Equal(a.Next, []intake.Status{intake.InProgress, intake.Issued, intake.Refused, intake.Withdrawn}) ||
 			a.Receipts["pdf"] != base+"/applications/ADM-2026-00002/receipt.pdf" {
@@ -114,10 +120,16 @@ func TestContestRegistration(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		var a view
-		e.must(t, 201, "Гүлнар", "POST", base+"/applications", registration(1, `,"olympiad":true,"diplomas":["математика, II орын"]`), &a)
-		if a.Status != intake.Rejected || !cmp.Equal(a.Refusal.Missing, []string{"olympiad_diploma"}) {
+		// §18 sub. 5, §38: a diploma claimed without its copy registers the child
+		// without the priority, never refused (then withdrawn, to keep the base below).
+		e.must(t, 201, "Гүлнар", "POST", base+"/applications", registration(9, `,"olympiad":true,"diplomas":["математика, II орын"]`), &a)
+		if a.Status != intake.Registered || a.Candidate.Olympiad || !a.Candidate.OlympiadNoDiploma {
 			t.Fatalf("an olympiad claim without the diploma copy = %+v", a)
 		}
+		if cs, _ := e.Store.Candidates(ctx, "C1", "S1"); len(cs) != 1 || cs[0].Olympiad {
+			t.Errorf("the candidate without the copy is in the base with the priority: %+v", cs)
+		}
+		e.must(t, 200, "Гүлнар", "POST", base+"/applications/CON-2026-00001/status", `{"to":"withdrawn","reason":"тест"}`, nil)
 		reg := strings.Replace(registration(1, `,"olympiad":true,"diplomas":["математика, II орын"],"myn_bala":true`), `{"id":"photos"}`, `{"id":"photos"},{"id":"olympiad_diploma"}`, 1)
 		e.must(t, 201, "Гүлнар", "POST", base+"/applications", reg, &a)
 		if a.Status != intake.Registered || a.Candidate.Contest != "C1" || a.Candidate.School != "S1" {
@@ -212,7 +224,7 @@ func TestListFilters(t *testing.T) {
 	// Registered 1, 6 and 9 April (due the next working day), the first then issued;
 	// a fourth refused on the spot.
 	for _, at := range []string{"2026-04-01T10:00", "2026-04-06T10:00", "2026-04-09T10:00"} {
-		body := strings.Replace(admission("X", true, complete...), "2026-04-14T10:00", at, 1)
+		body := strings.Replace(admissionGrade("X", 2, true, complete...), "2026-04-14T10:00", at, 1)
 		e.must(t, 201, "Гүлнар", "POST", base+"/applications", body, nil)
 	}
 	e.must(t, 201, "Гүлнар", "POST", base+"/applications", admission("Y", true, "application"), nil)
@@ -328,8 +340,14 @@ func TestDeadlineAndCatalogue(t *testing.T) {
 	if d.Registered.String() != "2026-04-15" || d.Moved == "" {
 		t.Errorf("after the duplicates desk closed at 18:00: %+v", d)
 	}
-	if status, body, _ := e.call(t, "Гүлнар", "GET", base+"/deadline?from=2030-01-10T10:00&working_days=5", ""); status != 400 || !strings.Contains(body, "2030") {
-		t.Errorf("a year the calendar does not cover: %d %s", status, body)
+	// A year whose calendar is not confirmed is counted from the law and says so.
+	d = intakeapi.DeadlineView{}
+	e.must(t, 200, "Гүлнар", "GET", base+"/deadline?from=2030-01-10T10:00&working_days=5", "", &d)
+	if d.Due.String() != "2030-01-17" || len(d.Provisional) != 1 || d.Provisional[0].Year != 2030 || d.Note == nil || !strings.Contains(d.Note.RU, "предварительный") {
+		t.Errorf("a provisional year: %+v", d)
+	}
+	if status, body, _ := e.call(t, "Гүлнар", "GET", base+"/deadline?from=2023-01-10T10:00&working_days=5", ""); status != 400 || !strings.Contains(body, "2023") {
+		t.Errorf("a year before the calendar's rules: %d %s", status, body)
 	}
 	var cat intake.Catalogue
 	e.must(t, 200, "Гүлнар", "GET", base+"/services", "", &cat)

@@ -52,6 +52,11 @@ type DeadlineView struct {
 	Due          intake.Date `json:"due"`
 	// Moved says why registration moved from the moment the application came in.
 	Moved string `json:"moved,omitempty"`
+	// Provisional lists the years the term was counted in whose calendar is not
+	// confirmed yet (the movable holidays missing), and Note says so in both
+	// languages: the due date may move when they are.
+	Provisional []intake.Provisional `json:"provisional,omitempty"`
+	Note        *intake.Message      `json:"note,omitempty"`
 }
 
 func (a *API) deadline(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +85,16 @@ func (a *API) deadline(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, DeadlineView{Registered: reg.Date, RegisteredAt: reg.At.Format("2006-01-02T15:04:05Z07:00"), Due: due, Moved: reg.Moved})
+	v := DeadlineView{Registered: reg.Date, RegisteredAt: reg.At.Format("2006-01-02T15:04:05Z07:00"), Due: due, Moved: reg.Moved}
+	for _, y := range a.cal.ProvisionalYears(intake.DateOf(from), due) {
+		p, _ := a.cal.ProvisionalYear(y)
+		v.Provisional = append(v.Provisional, p)
+	}
+	if len(v.Provisional) > 0 {
+		m := intake.ProvisionalMessage(v.Provisional)
+		v.Note = &m
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // ListView is one page of the register.
@@ -178,6 +192,9 @@ type SubmitRequest struct {
 	Emergency  string             `json:"emergency,omitempty"`
 	Note       string             `json:"note,omitempty"`
 	Candidate  *intake.Candidate  `json:"candidate,omitempty"`
+	// Decision is the staff's decision on a late or incomplete contest application
+	// (§19), asked for by a 422 decision_needed answer.
+	Decision *intake.Decision `json:"decision,omitempty"`
 }
 
 // Submit registers an application; the answer is the application, accepted with its
@@ -202,7 +219,7 @@ func (a *API) Submit(r *http.Request, req SubmitRequest) (*intake.Application, e
 		Service: req.Service, Channel: req.Channel, At: at, Staff: a.staff(r),
 		Applicant: req.Applicant, Child: req.Child, Grade: req.Grade, Territory: req.Territory,
 		Conditions: req.Conditions, Documents: req.Documents, Emergency: req.Emergency, Note: req.Note,
-		Candidate: req.Candidate,
+		Candidate: req.Candidate, Decision: req.Decision,
 	})
 }
 
@@ -264,6 +281,15 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.view(r, app))
 }
 
+// school is the path's school as the store knows it, for its receipts.
+func (a *API) school(r *http.Request) (receipt.School, error) {
+	sc, err := a.st.School(r.Context(), chi.URLParam(r, "school"))
+	if err != nil {
+		return receipt.School{}, err
+	}
+	return receipt.School{Code: sc.Code, NameKK: sc.NameKK, NameRU: sc.NameRU}, nil
+}
+
 // langs reads ?lang=kk|ru|both (default both: Kazakh, then Russian).
 func langs(r *http.Request) ([]string, error) {
 	switch l := r.URL.Query().Get("lang"); l {
@@ -294,8 +320,13 @@ func (a *API) receipt(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	school, err := a.school(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	if format == "txt" {
-		txt, err := receipt.Text(a.cat, app, ls...)
+		txt, err := receipt.Text(a.cat, school, app, ls...)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -305,7 +336,7 @@ func (a *API) receipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := receipt.PDF(&buf, a.cat, app, ls...); err != nil {
+	if err := receipt.PDF(&buf, a.cat, school, app, ls...); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -48,6 +48,23 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		t.Errorf("service heading %q", got)
 	}
 
+	// An applicant IIN of five digits is refused at the field, and nothing is sent.
+	run(t, ctx, "a five-digit applicant IIN",
+		chromedp.WaitVisible(css(`[data-testid="checklist"]`)),
+		ready(),
+		chromedp.SendKeys(css(`input[name="applicant.name"]`), "Нұрлан Әбдіқадыров"),
+		chromedp.SendKeys(css(`[data-testid="applicant-iin"]`), "12345"),
+		chromedp.Click(css(`[data-testid="submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="applicant-iin-error"]`)),
+	)
+	if msg := browsertest.Text(t, ctx, `[data-testid="applicant-iin-error"]`); !strings.Contains(msg, "12 цифр") {
+		t.Errorf("inline IIN error %q", msg)
+	}
+	if list := e.must(t, 200, "Гүлнар", "GET", base+"/applications", "", nil); strings.Contains(list, "ADM-") {
+		t.Fatalf("an application was sent with the IIN 12345: %s", list)
+	}
+	run(t, ctx, "form again", chromedp.Navigate(e.URL+ui+"/new?service=school-admission"))
+
 	fill := func(child string, docs ...string) {
 		t.Helper()
 		actions := []chromedp.Action[chromedp.Void]{
@@ -79,22 +96,28 @@ func TestBrowserReceiptFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	pdfURL := href.Value
-	if !strings.Contains(outcome, "тіркелді") || !strings.Contains(receiptText, "№ ADM-2026-00002") || !strings.Contains(receiptText, "2026-04-15") {
+	// First grade (§9-4, §9-6): the receipt says the child is admitted from 1 September.
+	if !strings.Contains(outcome, "тіркелді") || !strings.Contains(receiptText, "№ ADM-2026-00002") || !strings.Contains(receiptText, "2026-09-01 күнінен бастап") {
 		t.Fatalf("receipt page: %q\n%s", outcome, receiptText)
 	}
 	if status, pdf, _ := e.call(t, "Гүлнар", "GET", pdfURL, ""); status != 200 || !strings.HasPrefix(pdf, "%PDF") {
 		t.Errorf("the page's PDF link %s: %d", pdfURL, status)
 	}
 
-	run(t, ctx, "issue it",
+	// The first-grade order comes after 25 August (§9-6): issuing it on 14 April is
+	// refused with the reason, and the application stays as it was.
+	run(t, ctx, "issue it in April",
 		ready(),
 		chromedp.SetValue(css(`#intake-status select[name="to"]`), "issued"),
 		chromedp.SendKeys(css(`#intake-status input[name="result"]`), "бұйрық № 7"),
 		chromedp.Click(css(`[data-testid="change"]`)),
-		chromedp.WaitVisible(css(`[data-testid="final"]`)),
+		chromedp.WaitVisible(css(`[data-testid="error"]:not(:empty)`)),
 	)
-	if status := browsertest.Text(t, ctx, `[data-testid="status"]`); status != "берілді" {
-		t.Errorf("status after issuing: %q", status)
+	if msg := browsertest.Text(t, ctx, `[data-testid="error"]`); !strings.Contains(msg, "9-6-тармағы") || !strings.Contains(msg, "2026-08-26") {
+		t.Errorf("issuing in April: %q", msg)
+	}
+	if status := browsertest.Text(t, ctx, `[data-testid="status"]`); status != "тіркелді" {
+		t.Errorf("status after the refused change: %q", status)
 	}
 	run(t, ctx, "a refusal at intake is final",
 		chromedp.Navigate(e.URL+ui+"/applications/ADM-2026-00001"),
@@ -135,5 +158,40 @@ func TestBrowserReceiptFlow(t *testing.T) {
 	cs, err := e.Store.Candidates(context.Background(), "C1", "S1")
 	if err != nil || len(cs) != 1 || cs[0].IIN != bad || cs[0].Name != "Омарова Айша" {
 		t.Errorf("candidate base after the page's registration: %+v %v", cs, err)
+	}
+
+	// §19: a late registration waits for the staff's decision; the page asks for it.
+	run(t, ctx, "late contest registration",
+		chromedp.Navigate(e.URL+ui+"/new?service=contest-registration&lang=ru"),
+		chromedp.WaitVisible(css(`[data-testid="checklist"]`)),
+		ready(),
+		chromedp.SetValue(css(`input[name="at"]`), "2026-04-03T10:00"),
+		chromedp.SendKeys(css(`input[name="applicant.name"]`), "Серік Омаров"),
+		chromedp.SendKeys(css(`input[name="child.name"]`), "Омаров Ерлан"),
+		chromedp.SendKeys(css(`input[name="child.iin"]`), storetest.IIN(5)),
+		chromedp.SetValue(css(`select[name="candidate.grade"]`), "7"),
+		chromedp.SendKeys(css(`input[name="candidate.email"]`), "erlan@example.kz"),
+		chromedp.Click(css(`[data-testid="doc-application"]`)),
+		chromedp.Click(css(`[data-testid="doc-birth_certificate"]`)),
+		chromedp.Click(css(`[data-testid="doc-school_certificate"]`)),
+		chromedp.Click(css(`[data-testid="doc-photos"]`)),
+		chromedp.Click(css(`[data-testid="submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="decision"]`)),
+	)
+	if errText := browsertest.Text(t, ctx, `[data-testid="error"]`); !strings.Contains(errText, "пункту 19") {
+		t.Errorf("error shown for a late registration: %q", errText)
+	}
+	// hidden must hide: the page's CSS sets display on labels (issue 14).
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("override")).display`)); err != nil || shown != "none" {
+		t.Errorf("the IIN override box shows for a late registration: display %q, %v", shown, err)
+	}
+	run(t, ctx, "refuse it with the reason",
+		chromedp.Click(css(`[data-testid="decision-refuse"]`)),
+		chromedp.SendKeys(css(`[data-testid="decision-reason"]`), "опоздание без уважительной причины"),
+		chromedp.Click(css(`[data-testid="submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="outcome"]`)),
+	)
+	if receiptText := browsertest.Text(t, ctx, `[data-testid="receipt"]`); !strings.Contains(receiptText, "пункт 19 Типовых правил") || !strings.Contains(receiptText, "опоздание без уважительной причины") {
+		t.Errorf("refusal receipt of the late registration:\n%s", receiptText)
 	}
 }

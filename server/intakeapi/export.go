@@ -51,6 +51,15 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) exportFiles(r *http.Request) ([]daryn.File, error) {
+	rows, err := a.exportRows(r)
+	if err != nil {
+		return nil, err
+	}
+	return daryn.Files(rows)
+}
+
+// exportRows is the path's contest's base at the path's school, as it stands.
+func (a *API) exportRows(r *http.Request) ([]daryn.Row, error) {
 	contest, err := a.st.Contest(r.Context(), chi.URLParam(r, "contest"))
 	if err != nil {
 		return nil, err
@@ -66,5 +75,5 @@ func (a *API) exportFiles(r *http.Request) ([]daryn.File, error) {
 	apps = slices.DeleteFunc(apps, func(app *intake.Application) bool {
 		return app.Candidate == nil || app.Candidate.Contest != contest.ID
 	})
-	return daryn.Files(daryn.Candidates(apps))
+	return daryn.Candidates(apps), nil
 }

@@ -137,7 +137,7 @@ func (a *API) statusLabel(sh *web.Shell, lang string, s intake.Status) string {
 type listRow struct {
 	Number, URL, Service, Status, StatusLabel, Who string
 	Registered, Due                                string
-	Overdue                                        bool
+	Overdue, Backdated, Provisional                bool
 }
 
 type listData struct {
@@ -160,7 +160,7 @@ func (a *API) listPage(w http.ResponseWriter, r *http.Request) {
 	}
 	apps, err := a.desk(r).Repo.Applications(r.Context(), f)
 	if err != nil {
-		a.srv.Error(w, r, storeError(err))
+		a.srv.Error(w, r, storeError(say(r, err)))
 		return
 	}
 	d := listData{Services: a.serviceOptions(lang, f.Service), Open: f.Open, Overdue: !f.OverdueOn.IsZero(), Year: q.Get("year"),
@@ -182,7 +182,8 @@ func (a *API) listPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Rows = append(d.Rows, listRow{Number: app.Number, URL: pageBase(school) + "/applications/" + url.PathEscape(app.Number),
 			Service: name, Status: string(app.Status), StatusLabel: a.statusLabel(sh, lang, app.Status), Who: who,
-			Registered: app.Registered.String(), Due: dueText(app), Overdue: app.OverdueOn(today)})
+			Registered: app.Registered.String(), Due: dueText(app), Overdue: app.OverdueOn(today),
+			Backdated: app.Backdated, Provisional: len(app.DueProvisional) > 0})
 	}
 	if len(apps) == f.Limit {
 		next := url.Values{}
@@ -236,7 +237,7 @@ func (a *API) newPage(w http.ResponseWriter, r *http.Request) {
 	if id != "" {
 		svc, err := a.cat.Service(id)
 		if err != nil {
-			a.srv.Error(w, r, storeError(err))
+			a.srv.Error(w, r, storeError(say(r, err)))
 			return
 		}
 		d.Service = a.serviceForm(sh, lang, svc)
@@ -254,6 +255,11 @@ func (a *API) serviceForm(sh *web.Shell, lang string, svc *intake.Service) *serv
 		f.Term = fmt.Sprintf("%d %s", svc.Term.WorkingDays, sh.T(lang, "intake.workingdays"))
 	default:
 		f.Term = sh.T(lang, "intake.noterm")
+	}
+	if svc.Contest {
+		if se, err := a.seasonOf(a.today().Year); err == nil {
+			f.Window = fmt.Sprintf("%s – %s (%s, %s)", se.Registration.From, se.Registration.To, se.Registration.Rule, sh.T(lang, "intake.new.season"))
+		}
 	}
 	if w := svc.Window; w != nil {
 		f.Window = fmt.Sprintf("%s – %s", w.From, w.To)
@@ -295,6 +301,8 @@ type auditRow struct {
 
 type appData struct {
 	App                  *intake.Application
+	Warnings             []string // in the page's language
+	EnteredAt            string   // when the desk recorded it, for a backdated one
 	API, PageBase        string
 	Service              string
 	StatusLabel          string
@@ -317,20 +325,25 @@ func (a *API) applicationPage(w http.ResponseWriter, r *http.Request) {
 	number := chi.URLParam(r, "number")
 	app, err := d.Repo.Application(r.Context(), number)
 	if err != nil {
-		a.srv.Error(w, r, storeError(err))
+		a.srv.Error(w, r, storeError(say(r, err)))
 		return
 	}
 	svc, err := a.cat.Service(app.Service)
 	if err != nil {
-		a.srv.Error(w, r, storeError(err))
+		a.srv.Error(w, r, storeError(say(r, err)))
 		return
 	}
 	audit, err := d.Repo.Audit(r.Context(), number)
 	if err != nil {
+		a.srv.Error(w, r, storeError(say(r, err)))
+		return
+	}
+	issuer, err := a.school(r)
+	if err != nil {
 		a.srv.Error(w, r, storeError(err))
 		return
 	}
-	txt, err := receipt.Text(a.cat, app, lang)
+	txt, err := receipt.Text(a.cat, issuer, app, lang)
 	if err != nil {
 		a.srv.Error(w, r, err)
 		return
@@ -338,6 +351,12 @@ func (a *API) applicationPage(w http.ResponseWriter, r *http.Request) {
 	api := apiBase(school) + "/applications/" + url.PathEscape(app.Number)
 	v := appData{App: app, API: api, PageBase: pageBase(school), Service: svc.Name(lang), StatusLabel: a.statusLabel(sh, lang, app.Status),
 		Overdue: app.OverdueOn(a.today()), Just: r.URL.Query().Get("new") == "1", Receipt: txt, Due: dueText(app)}
+	for _, m := range app.Warnings {
+		v.Warnings = append(v.Warnings, m.In(lang))
+	}
+	if app.Backdated {
+		v.EnteredAt = app.EnteredAt.In(a.cat.Location()).Format("2006-01-02 15:04")
+	}
 	for _, l := range []string{"kk", "ru", "both"} {
 		v.PDF = append(v.PDF, option{Value: api + "/receipt.pdf?lang=" + l, Label: sh.T(lang, "intake.pdf."+l)})
 	}
@@ -384,7 +403,7 @@ type orderData struct {
 func (a *API) firstGradePage(w http.ResponseWriter, r *http.Request) {
 	v, err := a.firstGradeOrder(r)
 	if err != nil {
-		a.srv.Error(w, r, storeError(err))
+		a.srv.Error(w, r, storeError(say(r, err)))
 		return
 	}
 	school := chi.URLParam(r, "school")

@@ -10,8 +10,9 @@ const ui = "/ui/schools/S1/intake"
 
 func TestPagesSpeakBothLanguages(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		e.must(t, 201, "Гүлнар", "POST", base+"/applications", strings.Replace(admission("Әлия", true, complete...), "2026-04-14", "2026-04-09", 1), nil)
+		e.must(t, 201, "Гүлнар", "POST", base+"/applications", strings.Replace(admissionGrade("Әлия", 2, true, complete...), "2026-04-14", "2026-04-09", 1), nil)
 		e.must(t, 201, "Гүлнар", "POST", base+"/applications", admission("Дана", false, "application"), nil)
+		e.must(t, 201, "Гүлнар", "POST", base+"/applications", admission("Айсұлу", true, complete...), nil)
 		c := e.browser(t, "Гүлнар")
 		cases := []struct {
 			name, path string
@@ -23,13 +24,15 @@ func TestPagesSpeakBothLanguages(t *testing.T) {
 			{"NewChoose", ui + "/new?lang=ru", []string{"Новое заявление", "Выберите услугу", "DUP — "}},
 			{"NewChecklist", ui + "/new?service=school-admission&lang=ru", []string{`data-service="school-admission"`, "справка о состоянии здоровья", "Проживает на территории обслуживания школы",
 				`data-testid="doc-pmpc"`, "только если", `value="2026-04-14T12:00"`}},
-			{"NewContest", ui + "/new?service=contest-registration&lang=kk", []string{`data-contest="true"`, "Конкурсқа үміткер (§17)", `name="candidate.email"`, "&#34;Мың бала&#34; жеңімпазы"}},
+			{"NewContest", ui + "/new?service=contest-registration&lang=kk", []string{`data-contest="true"`, "Конкурсқа үміткер (§17)", `name="candidate.email"`, "&#34;Мың бала&#34; жеңімпазы",
+				"2026-03-01 – 2026-04-01 (§16, конкурс маусымының деректерінен)", `id="decision" class="override" hidden`, "Шешім (Үлгілік қағидалардың 19-тармағы)", `data-testid="applicant-iin-error" hidden`}},
 			{"NewWithoutChecklist", ui + "/new?service=meals&lang=ru", []string{`data-testid="nochecklist"`, "полнота не проверяется"}},
 			{"AcceptedApplication", ui + "/applications/ADM-2026-00001?new=1&lang=ru", []string{"Заявление зарегистрировано: выдайте расписку.", "Расписка о приеме документов",
 				"receipt.pdf?lang=ru", "receipt.pdf?lang=kk", `data-testid="change"`, "Журнал изменений", "просрочено"}},
 			{"RefusedApplication", ui + "/applications/ADM-2026-00002?new=1&lang=kk", []string{"Құжаттарды қабылдаудан бас тартылды: бас тарту туралы қолхатты беріңіз.",
 				"Құжаттарды қабылдаудан бас тарту туралы қолхат", `data-testid="missing"`, "денсаулық", `data-testid="final"`}},
-			{"FirstGrade", ui + "/first-grade?year=2026&lang=ru", []string{"Очерёдность уведомлений", "3 с территории обслуживания, затем 1 извне", "Әлия", "Члены комиссии"}},
+			{"FirstGrade", ui + "/first-grade?year=2026&lang=ru", []string{"Очерёдность уведомлений", "3 с территории обслуживания, затем 1 извне", "Айсұлу", "Члены комиссии"}},
+			{"FirstGradeApplication", ui + "/applications/ADM-2026-00003?lang=ru", []string{"Ребенок принимается в организацию образования с 2026-09-01", "2026-09-01"}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +56,10 @@ func RunIntake(t *testing.T, open IntakeOpener) {
 		{"StatusChangeAuditedWithBeforeAndAfter", testIntakeAudit},
 		{"ConcurrentNumbersHaveNoGaps", testIntakeConcurrentNumbers},
 		{"ConcurrentSameIINStoredOnce", testIntakeConcurrentIIN},
+		{"WithdrawalAfterSheetsIsRefused_Issue12", testIntakeFrozenWithdrawal},
+		{"RegistrationAfterSheetsIsRefused_Issue12", testIntakeFrozenRegistration},
+		{"BackdatedRegistrationIsFlagged_Issue12", testIntakeBackdated},
+		{"DarynSendingRecorded_Para20", testIntakeDarynSending},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,9 +134,11 @@ func testIntakeCandidate(t *testing.T, s IntakeStore) {
 		log[0].School != "S1" || log[0].Subject != a.Number || !strings.Contains(log[0].After, IIN(1)) {
 		t.Errorf("audit of the new candidate = %+v, %v", log, err)
 	}
-	// Late (§19): refused at intake with its receipt, and not a candidate.
+	// Late (§19): a person's decision to refuse gives a refusal at intake with its
+	// receipt, and no candidate.
 	late := ContestSubmission(2, "S1", 2)
 	late.At = time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC)
+	late.Decision = &intake.Decision{Reason: "кеш келді / пришли поздно"}
 	r, err := d.Submit(ctx, late)
 	if err != nil {
 		t.Fatal(err)
@@ -474,5 +481,125 @@ func testIntakeConcurrentIIN(t *testing.T, s IntakeStore) {
 		if a.Number != want {
 			t.Errorf("next registration at %s = %s, want %s", school, a.Number, want)
 		}
+	}
+}
+
+// grade5 is a complete grade-5 registration of candidate IIN(n) (odd n: no "Мың бала").
+func grade5(n int, school string, day int) intake.Submission {
+	sub := ContestSubmission(n, school, day)
+	sub.Candidate.Grade, sub.Candidate.MynBala = 5, false
+	return sub
+}
+
+// Once answer sheets of a grade are ingested at a school, the results are computed from
+// its candidate base: a withdrawal or a refusal there must not delete a candidate
+// (issue 12). Today's main deleted it.
+func testIntakeFrozenWithdrawal(t *testing.T, s IntakeStore) {
+	d := Desk(t, s, "Гүлнар", "S1")
+	a, err := d.Submit(ctx, grade5(1, "S1", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seven, err := d.Submit(ctx, ContestSubmission(3, "S1", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, "S1", Item(Reading("000001", 1), "img1")) // a grade-5 sheet
+	for _, to := range []intake.Status{intake.Withdrawn, intake.Refused} {
+		_, err = d.SetStatus(ctx, a.Number, intake.Change{To: to, Staff: "Гүлнар", Ground: "unreliable", Reason: "ата-анасының өтініші"})
+		if !errors.Is(err, intake.ErrFrozen) {
+			t.Fatalf("%s after the grade's sheets are ingested = %v, want ErrFrozen", to, err)
+		}
+		var me *intake.MessageError
+		if !errors.As(err, &me) || me.Code != "candidate_base_frozen" || !strings.Contains(me.KK, "жауап парақтары") || !strings.Contains(me.RU, "листы ответов") {
+			t.Errorf("the refusal does not say in Kazakh and Russian what happened: %v", err)
+		}
+	}
+	if got, _ := d.Repo.Application(ctx, a.Number); got.Status != intake.Registered {
+		t.Errorf("the registration became %s", got.Status)
+	}
+	if got := candidates(t, s, "S1"); len(got) != 2 {
+		t.Errorf("base after the refused withdrawal = %+v, want both candidates", got)
+	}
+	// A change that leaves the base alone still goes through, and another grade
+	// (no sheets yet) is not frozen.
+	if _, err := d.SetStatus(ctx, a.Number, intake.Change{To: intake.InProgress, Staff: "Гүлнар"}); err != nil {
+		t.Errorf("in_progress after the sheets: %v", err)
+	}
+	if _, err := d.SetStatus(ctx, seven.Number, intake.Change{To: intake.Withdrawn, Staff: "Гүлнар", Reason: "ата-анасының өтініші"}); err != nil {
+		t.Errorf("withdrawing a grade-7 candidate with no grade-7 sheets: %v", err)
+	}
+}
+
+func testIntakeFrozenRegistration(t *testing.T, s IntakeStore) {
+	ingest(t, s, "S1", Item(Reading("000001", 1), "img1")) // a grade-5 sheet at S1
+	d := Desk(t, s, "Гүлнар", "S1")
+	_, err := d.Submit(ctx, grade5(5, "S1", 20)) // backdated into March
+	if !errors.Is(err, intake.ErrFrozen) {
+		t.Fatalf("a registration after the grade's sheets = %v, want ErrFrozen", err)
+	}
+	list, _ := d.Repo.Applications(ctx, intake.Filter{})
+	if len(list) != 0 || len(candidates(t, s, "S1")) != 0 {
+		t.Errorf("stored %d applications, %d candidates; want none", len(list), len(candidates(t, s, "S1")))
+	}
+	// Another school's base is its own.
+	if _, err := Desk(t, s, "Әсел", "S2").Submit(ctx, grade5(5, "S2", 20)); err != nil {
+		t.Errorf("S2 has no sheets: %v", err)
+	}
+}
+
+// A registration entered on a later day than it says it came in is kept, flagged and
+// audited: today's main stored it silently.
+func testIntakeBackdated(t *testing.T, s IntakeStore) {
+	d := Desk(t, s, "Гүлнар", "S1") // the desk's clock: 14 April 2026
+	a, err := d.Submit(ctx, ContestSubmission(1, "S1", 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := d.Repo.Application(ctx, a.Number)
+	if !got.Backdated || got.EnteredAt.IsZero() {
+		t.Fatalf("backdated %v, entered %s", got.Backdated, got.EnteredAt)
+	}
+	if !slices.ContainsFunc(got.Warnings, func(m intake.Message) bool { return m.Code == "backdated_closed_window" }) {
+		t.Errorf("no warning that it went into a closed window: %+v", got.Warnings)
+	}
+	audit, _ := d.Repo.Audit(ctx, a.Number)
+	if len(audit) != 1 || !strings.Contains(audit[0].Detail, "backdated: came in 2026-03-30 10:00, entered 2026-04-14") {
+		t.Errorf("audit %+v", audit)
+	}
+}
+
+func testIntakeDarynSending(t *testing.T, s IntakeStore) {
+	d := Desk(t, s, "Гүлнар", "S1")
+	if _, err := d.Submit(ctx, ContestSubmission(1, "S1", 2)); err != nil {
+		t.Fatal(err)
+	}
+	almaty := time.FixedZone("Asia/Almaty", 5*3600)
+	sent, err := d.RecordDarynSending(ctx, intake.DarynSendingInput{Contest: "C1", Year: 2026, SentAt: time.Date(2026, 4, 4, 10, 0, 0, 0, almaty),
+		Candidates: 1, SHA256: strings.Repeat("b", 64), Note: "портал", Staff: "Гүлнар"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Seq != 1 || len(sent.Warnings) != 1 || sent.Warnings[0].Code != "daryn_sent_late" {
+		t.Errorf("sent on 4 April: %+v", sent)
+	}
+	list, err := d.Repo.DarynSendings(ctx)
+	if err != nil || len(list) != 1 || !list[0].SentAt.Equal(sent.SentAt) {
+		t.Fatalf("DarynSendings = %+v, %v", list, err)
+	}
+	log, _ := s.AuditLog(ctx, store.AuditFilter{Action: "candidates.sent_to_daryn"})
+	if len(log) != 1 || log[0].Contest != "C1" {
+		t.Errorf("the contest's audit log has %+v", log)
+	}
+	if _, err := d.RecordDarynSending(ctx, intake.DarynSendingInput{Contest: "C9", Year: 2026, SentAt: sent.SentAt, Staff: "Гүлнар"}); store.ErrorCode(err) != store.NotFound {
+		t.Errorf("an unknown contest: %v", err)
+	}
+	// A registration entered after the sending says the base sent lacks it.
+	a, err := d.Submit(ctx, ContestSubmission(3, "S1", 31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(a.Warnings, func(m intake.Message) bool { return m.Code == "registered_after_daryn_sending" }) {
+		t.Errorf("no warning that the base sent lacks the new candidate: %+v", a.Warnings)
 	}
 }

@@ -36,7 +36,25 @@ function showError(form, msg) {
   p.textContent = msg;
 }
 
+// An IIN is 12 digits: a shorter or longer one ("12345") is refused at the field,
+// before anything is sent; the server refuses it too.
+function checkIINs(form) {
+  let ok = true;
+  form.querySelectorAll("input[data-iin]").forEach(function (input) {
+    const v = input.value.trim();
+    const bad = v !== "" && !/^[0-9]{12}$/.test(v);
+    const note = input.parentElement.querySelector(".field-error");
+    if (note) note.hidden = !bad;
+    input.setAttribute("aria-invalid", bad ? "true" : "false");
+    if (bad) ok = false;
+  });
+  return ok;
+}
+
 function newApplication(form) {
+  form.querySelectorAll("input[data-iin]").forEach(function (input) {
+    input.addEventListener("change", function () { checkIINs(form); });
+  });
   const channel = form.elements.namedItem("channel");
   function showDocs() {
     form.querySelectorAll("tr.doc").forEach(function (row) {
@@ -51,6 +69,11 @@ function newApplication(form) {
 
   form.addEventListener("submit", async function (ev) {
     ev.preventDefault();
+    if (!checkIINs(form)) {
+      const first = form.querySelector("input[aria-invalid=true]");
+      if (first) first.focus();
+      return;
+    }
     const button = form.querySelector("button[type=submit]");
     const label = button.textContent;
     button.disabled = true;
@@ -90,6 +113,11 @@ function newApplication(form) {
         diplomas: val(form, "candidate.diplomas").split("\n").map(function (s) { return s.trim(); }).filter(Boolean),
         iin_override: val(form, "candidate.iin_override"),
       };
+      const box = document.getElementById("decision");
+      const choice = form.querySelector("input[name=decision]:checked");
+      if (box && !box.hidden && choice) {
+        body.decision = { accept: choice.value === "accept", reason: val(form, "decision.reason") };
+      }
     } else {
       const grade = val(form, "grade");
       if (grade) body.grade = parseInt(grade, 10);
@@ -102,7 +130,11 @@ function newApplication(form) {
       showError(form, e.message);
       button.disabled = false;
       button.textContent = label;
-      if (e.status === 422) {
+      if (e.status === 422 && e.code === "decision_needed") {
+        // §19: late or incomplete MAY be refused; the staff decide, with the reason.
+        const d = document.getElementById("decision");
+        if (d) { d.hidden = false; d.querySelector("input").focus(); }
+      } else if (e.status === 422) {
         const o = document.getElementById("override");
         if (o) { o.hidden = false; o.querySelector("input").focus(); }
       }

@@ -4,7 +4,7 @@
 
 window.tarazy = {
   // send makes an API call from a page; it resolves to the parsed JSON body and
-  // rejects with the server's error message.
+  // rejects with the server's error message (err.status, and err.code from the body).
   send: async function (method, url, body) {
     const res = await fetch(url, {
       method: method,
@@ -19,6 +19,7 @@ window.tarazy = {
       const msg = data && data.error ? data.error.message : res.status + " " + res.statusText;
       const err = new Error(msg);
       err.status = res.status;
+      err.code = data && data.error ? data.error.code : "";
       throw err;
     }
     return data;

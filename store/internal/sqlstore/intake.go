@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tarazy/intake"
+	"tarazy/omr/form"
 	"tarazy/store"
 )
 
@@ -160,9 +161,18 @@ func (r *intakeRepo) settleContest(ctx context.Context, tx *sql.Tx, a *intake.Ap
 // accepted joins it, one refused or withdrawn leaves it, each audited in the
 // contest's log.
 func (r *intakeRepo) syncCandidate(ctx context.Context, tx *sql.Tx, by store.Actor, number, contest string, before, after *store.Candidate) error {
-	switch {
-	case before == nil && after == nil:
+	if before == nil && after == nil || before != nil && after != nil && *before == *after {
 		return nil
+	}
+	for _, c := range []*store.Candidate{before, after} {
+		if c == nil {
+			continue
+		}
+		if err := r.frozen(ctx, tx, contest, c.Grade); err != nil {
+			return err
+		}
+	}
+	switch {
 	case before == nil:
 		res, err := tx.ExecContext(ctx, `INSERT INTO candidates (contest, iin, school, grade, name, language, olympiad, myn_bala)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
@@ -191,6 +201,27 @@ func (r *intakeRepo) syncCandidate(ctx context.Context, tx *sql.Tx, by store.Act
 			return err
 		}
 		return r.s.audit(ctx, tx, by, "candidate.update", contest, r.school, number, before, after)
+	}
+	return nil
+}
+
+// frozen refuses a change to the candidate base once answer sheets of the grade's form
+// are ingested at the school in the contest: a sheet's IIN may still be under review,
+// so any sheet of the grade counts, not only one already matched to the candidate.
+// The results are computed from this base (issue 12): a withdrawal must not delete a
+// candidate with sheets, a late registration must not slip into it.
+func (r *intakeRepo) frozen(ctx context.Context, tx *sql.Tx, contest string, grade int) error {
+	f, err := form.ForGrade(grade)
+	if err != nil {
+		return nil // no form for the grade, so no sheet of it can exist
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM sheets WHERE contest = $1 AND school = $2 AND form = $3 LIMIT 1) AS s`,
+		contest, r.school, f.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &intake.FrozenError{Contest: contest, Grade: grade}
 	}
 	return nil
 }
@@ -574,4 +605,68 @@ func scanRecords[T any](s *DB, rows *sql.Rows, what string, setVersion func(*T, 
 		out = append(out, v)
 	}
 	return out, s.classify(rows.Err())
+}
+
+func (r *intakeRepo) RecordDarynSending(ctx context.Context, d *intake.DarynSending, e intake.AuditEntry) (err error) {
+	defer store.Wrap(&err, "register of %s", r.school)
+	var stored *intake.DarynSending
+	err = r.s.tx(ctx, func(tx *sql.Tx) error {
+		b, err := copyOf(d)
+		if err != nil {
+			return err
+		}
+		if err := r.schoolExists(ctx, tx); err != nil {
+			return err
+		}
+		var year int
+		err = tx.QueryRowContext(ctx, `SELECT year FROM contests WHERE id = $1`, b.Contest).Scan(&year)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.Errorf(store.NotFound, "contest %s does not exist", b.Contest)
+		}
+		if err != nil {
+			return err
+		}
+		if year != b.Year {
+			return fmt.Errorf("contest %s is the %d contest, not %d: %w", b.Contest, year, b.Year, intake.ErrInvalid)
+		}
+		if b.Seq, err = r.next(ctx, tx, "DRN-"+b.Contest); err != nil {
+			return err
+		}
+		if b.RecordedAt.IsZero() {
+			b.RecordedAt = r.s.now()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_daryn_sendings (school, contest, seq, sent_at, record, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, r.school, b.Contest, b.Seq, b.SentAt.UTC().Truncate(time.Microsecond), jsonString(b),
+			b.RecordedAt.UTC().Truncate(time.Microsecond)); err != nil {
+			return err
+		}
+		e.Subject = b.Subject()
+		if err := r.audit(ctx, tx, e, nil, b); err != nil {
+			return err
+		}
+		// The contest's own log too: the Daryn centre sees when each school's base came.
+		if err := r.s.audit(ctx, tx, r.actor(e), "candidates.sent_to_daryn", b.Contest, r.school, e.Subject, nil, b); err != nil {
+			return err
+		}
+		stored = b
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*d = *stored
+	return nil
+}
+
+func (r *intakeRepo) DarynSendings(ctx context.Context) (out []intake.DarynSending, err error) {
+	defer store.Wrap(&err, "register of %s", r.school)
+	rows, err := r.s.db.QueryContext(ctx, `SELECT record, seq FROM intake_daryn_sendings WHERE school = $1 ORDER BY recorded_at, contest, seq`, r.school)
+	if err != nil {
+		return nil, r.s.classify(err)
+	}
+	list, err := scanRecords(r.s, rows, "sending to the Daryn centre", func(d *intake.DarynSending, seq int) { d.Seq = seq })
+	for _, d := range list {
+		out = append(out, *d)
+	}
+	return out, err
 }
