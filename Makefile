@@ -8,6 +8,9 @@ BIN := bin/tarazy
 export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
 # Browser tests fail instead of skipping when Chromium is missing (deps.sh installs it).
 export TARAZY_REQUIRE_BROWSER ?= 1
+# S3 image-store tests fail instead of skipping when versitygw is missing (deps.sh
+# builds it once; the tests start it on loopback ports themselves).
+export TARAZY_REQUIRE_S3 ?= 1
 
 .PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
 
