@@ -73,3 +73,15 @@ func (s *DB) UnownedBlobs(ctx context.Context, contest, school string, shas []st
 	}
 	return out, nil
 }
+
+// Analyze refreshes the planner's statistics of the tables ingest and review read, as
+// after a bulk load (both backends know ANALYZE table).
+func (s *DB) Analyze(ctx context.Context) (err error) {
+	defer store.Wrap(&err, "Analyze")
+	for _, t := range []string{"scans", "sheets", "sheet_versions", "review_items", "blob_claims"} {
+		if _, err := s.db.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return s.classify(err)
+		}
+	}
+	return nil
+}
