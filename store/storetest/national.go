@@ -21,6 +21,17 @@ var nationalTests = []struct {
 	{"SchemaIsCurrentAfterMigrate", testSchemaCurrent},
 	{"BlobOwnershipIsPerSchool", testBlobOwnership},
 	{"ImageStoreIsBoundOnce", testBindImageStore},
+	{"AnalyzeAfterABulkLoad", testAnalyze},
+}
+
+func testAnalyze(t *testing.T, s store.Store) {
+	an, ok := s.(interface{ Analyze(context.Context) error })
+	if !ok {
+		t.Skip("the store has no Analyze")
+	}
+	if err := an.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testSchemaCurrent(t *testing.T, s store.Store) {
