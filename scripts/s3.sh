@@ -20,4 +20,4 @@ if [ ! -x "$bin" ]; then
 fi
 mkdir -p "$data/tarazy"   # a directory at the top is a bucket
 echo "s3: images URL  s3://tarazy:$secret@127.0.0.1:$port/tarazy?tls=false" >&2
-exec "$bin" --access tarazy --secret "$secret" --port "127.0.0.1:$port" --quiet posix "$data"
+exec "$bin" --access tarazy --secret "$secret" --port "127.0.0.1:$port" --quiet --keep-alive posix "$data"

@@ -1,7 +1,9 @@
 package blob_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -238,5 +240,41 @@ func TestParseS3URL(t *testing.T) {
 		if _, err := blob.ParseS3URL(bad); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// BenchmarkCommit100 stores batches of 100 new 4 KiB files, as an ingest of 100 pages
+// does: the image store's share of ingest time.
+func BenchmarkCommit100(b *testing.B) {
+	for _, kind := range []string{"dir", "s3"} {
+		b.Run(kind, func(b *testing.B) {
+			var s images
+			if kind == "dir" {
+				d, err := blob.Open(b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				s = d
+			} else {
+				s = s3test.Open(b)
+			}
+			buf := make([]byte, 4096)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				staged := make([]*blob.Staged, 100)
+				for j := range staged {
+					rand.Read(buf)
+					st, err := s.Stage(bytes.NewReader(buf), 0, "")
+					if err != nil {
+						b.Fatal(err)
+					}
+					staged[j] = st
+				}
+				if err := s.Commit(ctx, staged...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "files/s")
+		})
 	}
 }

@@ -79,7 +79,7 @@ func Start(tb testing.TB) *Server {
 			tb.Fatal(err)
 		}
 		s.Endpoint = fmt.Sprintf("127.0.0.1:%d", port)
-		cmd := exec.Command(bin, "--access", s.AccessKey, "--secret", s.Secret, "--port", s.Endpoint, "--quiet", "posix", s.Dir)
+		cmd := exec.Command(bin, "--access", s.AccessKey, "--secret", s.Secret, "--port", s.Endpoint, "--quiet", "--keep-alive", "posix", s.Dir)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
