@@ -25,6 +25,7 @@ import (
 // on another after an idle pause, and one server rolled to a build with an extra
 // compatible migration and back — while the others stay ready and correct.
 func TestNationalDeployment(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
 	bucket := s3test.Start(t).Bucket(t)

@@ -153,12 +153,14 @@ func (p *pathError) Unwrap() error { return p.errno }
 // full, every request says "unavailable, try again" (503 with Retry-After), never
 // "internal error" (issue 12, item 11).
 func TestRefusedDatabaseAndFullDiskAre503(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, sql string }{
 		{"disabled", "ALTER DATABASE %[1]s ALLOW_CONNECTIONS false"},
 		{"renamed", "ALTER DATABASE %[1]s RENAME TO %[1]s_renamed"},
 		{"dropped", "DROP DATABASE %[1]s WITH (FORCE)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			url, name := pgtest.Database(t)
 			ctx := context.Background()
 			st, err := postgres.Open(ctx, url)
@@ -210,8 +212,10 @@ func TestRefusedDatabaseAndFullDiskAre503(t *testing.T) {
 // /readyz, on the API and on its pages, instead of 500s from missing tables; once
 // migrated, it serves.
 func TestUnmigratedDatabaseIsNotReady(t *testing.T) {
+	t.Parallel()
 	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			var st interface {
 				store.Store
@@ -263,6 +267,7 @@ func TestUnmigratedDatabaseIsNotReady(t *testing.T) {
 // A server given another image store than the one the database's images live in is
 // not ready, and says why; servers sharing the store are.
 func TestReadinessChecksTheImageStore(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, "sqlite", nil)
 	e.must(t, 200, "", "GET", "/readyz", "", "")
 	same := startPeer(t, e, nil)
@@ -285,6 +290,7 @@ func TestReadinessChecksTheImageStore(t *testing.T) {
 // SIGTERM: /readyz says 503 at once while requests are still answered for the drain
 // period; then requests in flight finish and the server closes.
 func TestDrainOnShutdown(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, "sqlite", nil)
 	var logs syncBuffer
 	d := startServer(t, e.Store, e.Blobs, e.tokens, func(c *server.Config) { c.DrainPeriod = 700 * time.Millisecond }, &logs)
@@ -310,6 +316,7 @@ func TestDrainOnShutdown(t *testing.T) {
 // The pool size is what the URL says, even below 8, and /metrics shows it; each
 // server's connections carry its name.
 func TestPoolSettingsAreHonouredAndExported(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRollingUpgrade(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	storetest.RunRollingUpgrade(t, func(t *testing.T, extra ...fs.FS) storetest.Migrator {
 		var opts []postgres.Option
@@ -32,12 +33,14 @@ func TestRollingUpgrade(t *testing.T) {
 // server — is unavailable (a 503 that says "try again later"), whatever SQLSTATE
 // PostgreSQL gives, never an internal error (issue 12, item 11).
 func TestRefusedConnectionsAreUnavailable(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, sql string }{
 		{"disabled", "ALTER DATABASE %[1]s ALLOW_CONNECTIONS false"},
 		{"renamed", "ALTER DATABASE %[1]s RENAME TO %[1]s_renamed"},
 		{"dropped", "DROP DATABASE %[1]s WITH (FORCE)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			url, name := pgtest.Database(t)
 			ctx := context.Background()
 			s, err := postgres.Open(ctx, url)
