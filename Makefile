@@ -8,6 +8,9 @@ BIN := bin/tarazy
 export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_test?sslmode=disable
 # Browser tests fail instead of skipping when Chromium is missing (deps.sh installs it).
 export TARAZY_REQUIRE_BROWSER ?= 1
+# S3 image-store tests fail instead of skipping when versitygw is missing (deps.sh
+# builds it once; the tests start it on loopback ports themselves).
+export TARAZY_REQUIRE_S3 ?= 1
 
 .PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
 
@@ -82,3 +85,11 @@ bench-store: deps-test
 	@scripts/pg.sh
 	$(GO) test ./store/sqlite ./store/postgres -run '^$$' -bench Ingest -benchtime 4000x -count 1
 	$(GO) test ./store/sqlite ./store/postgres -run '^$$' -bench Export -benchtime 5x -count 1
+
+# National deployment (issue 16): ingest pages/s through 1 and 3 servers on one
+# PostgreSQL, images in a local directory or an S3 bucket (versitygw started on a
+# loopback port). Three runs of each; quote them as ranges.
+.PHONY: bench-national
+bench-national: deps-test
+	@scripts/pg.sh
+	$(GO) test ./server -run '^$$' -bench NationalIngest -benchtime 1x -count 3 -timeout 30m

@@ -53,6 +53,19 @@ if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 26 ]; }; then
   exit 1
 fi
 
+# The image store's S3 tests run against a real S3-compatible server: versitygw
+# (Apache-2.0), built once from the Go module proxy at a pinned release into the user's
+# cache (about 2-3 minutes on a fresh machine; nothing on later runs). Keep the version
+# in step with store/blob/s3test.Version.
+if [ "$mode" = test ]; then
+  vgw_version=v1.8.0
+  vgw_dir="${XDG_CACHE_HOME:-$HOME/.cache}/tarazy/versitygw-$vgw_version"
+  if [ ! -x "$vgw_dir/versitygw" ]; then
+    echo "deps: building versitygw $vgw_version (the S3 server the image-store tests start; once)"
+    (cd / && GOBIN="$vgw_dir" go install "github.com/versity/versitygw/cmd/versitygw@$vgw_version")
+  fi
+fi
+
 if ! pkg-config --exists opencv4; then
   echo "pkg-config cannot find opencv4 although libopencv-dev is installed; check PKG_CONFIG_PATH" >&2
   exit 1

@@ -591,7 +591,7 @@ func TestRankingCacheAcrossServers(t *testing.T) {
 	a := startEnvOn(t, st, nil)
 	b := &env{URL: "", tokens: a.tokens}
 	{
-		be := startEnvOnNoSeed(t, st, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
+		be := startPeer(t, a, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
 		b.URL = be.URL
 	}
 	path := "/api/contests/C1/schools/S1/grades/7/ranking"

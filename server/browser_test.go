@@ -20,4 +20,3 @@ func signIn(t *testing.T, ctx context.Context, e *env, who, next string) {
 		t.Fatalf("sign in as %s: %v", who, err)
 	}
 }
-

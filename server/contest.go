@@ -439,7 +439,7 @@ func (s *Server) generateProtocols(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := GenerateResponse{Final: internal.Final(), DraftReasons: nonNil(internal.DraftReasons), ResultsSHA: contest.ResultsDigest(cands)}
 	for _, f := range files {
-		sha, size, err := s.blobs.Put(bytes.NewReader(f.data), 0)
+		sha, size, err := s.blobs.Put(ctx, bytes.NewReader(f.data), 0)
 		var pr store.Protocol
 		if err == nil {
 			pr, err = s.store.PutProtocol(ctx, Actor(ctx), contestID, store.Protocol{School: school, Grade: g, Visibility: f.vis, Format: f.format, SHA256: sha, Size: size})

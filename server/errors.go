@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"tarazy/store"
+	"tarazy/store/blob"
 )
 
 // Codes the server adds to the store's.
@@ -40,6 +41,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		err = store.Errorf(TooLarge, "the upload is larger than the %d bytes this server accepts in one request; send it in smaller batches", mbe.Limit)
+	}
+	switch {
+	case errors.Is(err, blob.ErrNoSpace):
+		err = &store.Error{Code: store.Unavailable, Message: "the image store's disk is full; nothing was stored; tell the operator, then send it again", Err: err}
+	case errors.Is(err, blob.ErrUnavailable):
+		err = &store.Error{Code: store.Unavailable, Message: "the image store cannot be reached; nothing was stored; try again in a minute", Err: err}
 	}
 	code := store.ErrorCode(err)
 	status, ok := statusOf[code]

@@ -157,8 +157,8 @@ func TestDatabaseGoneMidBatch(t *testing.T) {
 
 	px.restore()
 	var res *server.IngestResponse
-	for attempt := 0; attempt < 10; attempt++ { // the worker's retry with backoff
-		res, err = c.Ingest(ctx, "C1", "S1", req, nil)
+	for attempt := 0; attempt < 10; attempt++ { // the worker's retry with backoff, files and all
+		res, err = c.Ingest(ctx, "C1", "S1", req, files)
 		if err == nil || !client.Retryable(err) {
 			break
 		}

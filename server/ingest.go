@@ -8,9 +8,9 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -46,6 +46,9 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.store.Ingest(r.Context(), Actor(r.Context()), contest, school, req.Batch, req.Sheets)
+	if err == nil {
+		s.ingested(res)
+	}
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
 		s.writeError(w, r, err)
@@ -141,14 +144,16 @@ func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
 	if len(req.Sheets) > s.cfg.MaxBatch {
 		return nil, invalidf("the batch has %d sheets; send at most %d per request", len(req.Sheets), s.cfg.MaxBatch)
 	}
-	var missing []string
+	// A batch may name only files it sends or its school already owns: a hash learnt
+	// from elsewhere (another school's crop) is not a capability (issue 12).
+	var named []string
 	seen := map[string]bool{}
 	for _, st := range staged {
 		seen[st.Hash] = true
 	}
 	need := func(h string) {
-		if !seen[h] && blob.ValidHash(h) && !s.blobs.Has(h) {
-			missing = append(missing, h)
+		if !seen[h] && blob.ValidHash(h) {
+			named = append(named, h)
 		}
 		seen[h] = true
 	}
@@ -158,14 +163,18 @@ func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
 			need(c)
 		}
 	}
+	missing, err := s.store.UnownedBlobs(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), named)
+	if err != nil {
+		return nil, err
+	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		shown := missing[:min(3, len(missing))]
-		return nil, invalidf("%d images or crops named in the batch were not sent (%s…); send them in the same request as \"file\" parts, or PUT them to …/blobs/{sha256} first; nothing was stored",
+		return nil, invalidf("%d images or crops named in the batch were not sent and are not this school's (%s…); send them in the same request as \"file\" parts, or PUT them to …/blobs/{sha256} first; nothing was stored",
 			len(missing), strings.Join(shown, ", "))
 	}
 	// The files are durable before the readings that name them are stored.
-	if err := s.blobs.Commit(staged...); err != nil {
+	if err := s.blobs.Commit(r.Context(), staged...); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -199,10 +208,17 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)"))
 		return
 	}
-	had := s.blobs.Has(sha)
-	st, err := s.stageBlob(r.Body, sha)
+	had, err := s.blobs.Has(r.Context(), sha)
+	var st *blob.Staged
 	if err == nil {
-		err = s.blobs.Commit(st)
+		st, err = s.stageBlob(r.Body, sha)
+	}
+	if err == nil {
+		err = s.blobs.Commit(r.Context(), st)
+	}
+	if err == nil {
+		// The school has shown it holds these bytes: its ingests may name them.
+		err = s.store.ClaimBlob(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), sha)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -215,11 +231,12 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]string{"sha256": sha})
 }
 
-// getBlob serves a scan image or crop of the school's own sheets only.
+// getBlob serves a scan image or crop the school owns, decided for this school
+// alone: another school naming the same hash neither gains nor takes away access.
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 	contest, school, sha := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "sha")
-	owner, err := s.store.BlobSchool(r.Context(), contest, sha)
-	if err == nil && owner != school {
+	unowned, err := s.store.UnownedBlobs(r.Context(), contest, school, []string{sha})
+	if err == nil && len(unowned) > 0 {
 		err = store.Errorf(store.NotFound, "no image with this hash")
 	}
 	if err != nil {
@@ -230,8 +247,11 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentType, cache string) {
-	f, err := s.blobs.Open(sha)
-	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+	f, err := s.blobs.Open(r.Context(), sha)
+	if errors.Is(err, blob.ErrNotFound) {
+		// Recorded in the database yet not in this server's image store: a store that
+		// is not the database's, or a lost file. Say so where the operator looks.
+		s.log.Error("a recorded file is missing from the image store", "sha256", sha, "images", s.blobs.String(), "path", r.URL.Path)
 		err = store.Errorf(store.NotFound, "the file is recorded but missing from the image store; tell the operator")
 	}
 	if err != nil {
@@ -239,11 +259,6 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentT
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	if contentType != "" {
 		w.Header().Set("Content-Type", contentType)
 	}
@@ -252,5 +267,5 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentT
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// An uploaded HTML protocol is shown, never run: no script, no requests.
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	http.ServeContent(w, r, "", time.Time{}, f)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 
 	"tarazy/store"
 )
@@ -41,6 +42,13 @@ type rankingCache struct {
 	mu       sync.RWMutex
 	m        map[rankKey]*cachedRanking
 	checking sync.Map // rankKey -> struct{}: a re-check is under way
+
+	// Coherence across servers (issue 16): get never returns an entry older than
+	// bound without asking version whether it is still current, so a ranking stored
+	// through another server shows within bound however long this one was idle.
+	bound   time.Duration
+	version func(context.Context, rankKey) (int, error)
+	confirm singleflight.Group
 }
 
 func (c *rankingCache) revalidate(k rankKey, check func()) {
@@ -53,10 +61,37 @@ func (c *rankingCache) revalidate(k rankKey, check func()) {
 	}()
 }
 
+// get returns the cached ranking of k if the database confirmed it within the bound,
+// nil when there is none or a newer version exists (the caller loads it). An entry
+// older than the bound is confirmed first: one version query per ranking, however
+// many requests wait for it. If the database does not answer, the entry is served.
 func (c *rankingCache) get(k rankKey) *cachedRanking {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.m[k]
+	e := c.m[k]
+	c.mu.RUnlock()
+	if e == nil || c.version == nil || time.Since(e.checked) < c.bound {
+		return e
+	}
+	v, err, _ := c.confirm.Do(fmt.Sprint(k), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.version(ctx, k)
+	})
+	switch {
+	case err != nil:
+		return e
+	case v.(int) != e.version:
+		c.drop(k)
+		return nil
+	}
+	fresh := *e
+	fresh.checked = time.Now()
+	c.mu.Lock()
+	if c.m[k] == e {
+		c.m[k] = &fresh
+	}
+	c.mu.Unlock()
+	return &fresh
 }
 
 func (c *rankingCache) put(k rankKey, v *cachedRanking) {
@@ -306,7 +341,7 @@ func (s *Server) putProtocol(vis string) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		sha, size, err := s.blobs.Put(r.Body, s.cfg.MaxUpload)
+		sha, size, err := s.blobs.Put(r.Context(), r.Body, s.cfg.MaxUpload)
 		if err == nil && size == 0 {
 			err = invalidf("the protocol file is empty")
 		}
@@ -425,7 +460,7 @@ func (s *Server) refuseDraft(r *http.Request, g int) error {
 		if p.Visibility != store.VisibilityPublic || p.Format != "json" {
 			continue
 		}
-		f, err := s.blobs.Open(p.SHA256)
+		f, err := s.blobs.Open(r.Context(), p.SHA256)
 		if err != nil {
 			return err
 		}

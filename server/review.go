@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -21,6 +23,7 @@ import (
 	"tarazy/review"
 	"tarazy/server/web"
 	"tarazy/store"
+	"tarazy/store/blob"
 )
 
 // SheetLayout places the fields of a form on its sheet (millimetres), for outlining a
@@ -547,7 +550,7 @@ func (s *Server) reviewImage(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, store.Errorf(store.NotFound, "no image %s of sheet %s", sha, serial))
 			return
 		}
-		img, err := s.decodeBlob(sha)
+		img, err := s.decodeBlob(r.Context(), sha)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -596,10 +599,14 @@ func (s *Server) reviewImage(w http.ResponseWriter, r *http.Request) {
 	png.Encode(w, img)
 }
 
-func (s *Server) decodeBlob(sha string) (image.Image, error) {
-	f, err := s.blobs.Open(sha)
-	if err != nil {
+func (s *Server) decodeBlob(ctx context.Context, sha string) (image.Image, error) {
+	f, err := s.blobs.Open(ctx, sha)
+	if errors.Is(err, blob.ErrNotFound) {
+		s.log.Error("a recorded file is missing from the image store", "sha256", sha, "images", s.blobs.String())
 		return nil, store.Errorf(store.NotFound, "the image is recorded but missing from the image store; tell the operator")
+	}
+	if err != nil {
+		return nil, err // an unreachable image store: the error table answers 503
 	}
 	defer f.Close()
 	img, err := imaging.Decode(f, imaging.AutoOrientation(true))

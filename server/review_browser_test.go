@@ -161,14 +161,14 @@ func TestBrowserReviewKeysInBothLayouts(t *testing.T) {
 		shift      bool
 		want       string
 	}{
-		{"KeyC", "с", false, "C"},  // Russian layout: the key labelled C gives "с"
-		{"KeyD", "в", false, "D"},  // a letter replaces: not "CD"
-		{"KeyE", "У", true, "DE"},  // Shift adds a second letter
-		{"KeyE", "У", true, "D"},   // and takes it away
-		{"KeyA", "ф", false, "A"},  // "ф" is A's key
-		{"KeyB", "и", false, "B"},  // back to the machine's value
-		{"KeyC", "с", false, "C"},  // the correction
-		{"KeyX", "ч", false, "C"},  // means nothing here
+		{"KeyC", "с", false, "C"}, // Russian layout: the key labelled C gives "с"
+		{"KeyD", "в", false, "D"}, // a letter replaces: not "CD"
+		{"KeyE", "У", true, "DE"}, // Shift adds a second letter
+		{"KeyE", "У", true, "D"},  // and takes it away
+		{"KeyA", "ф", false, "A"}, // "ф" is A's key
+		{"KeyB", "и", false, "B"}, // back to the machine's value
+		{"KeyC", "с", false, "C"}, // the correction
+		{"KeyX", "ч", false, "C"}, // means nothing here
 	}
 	for _, s := range steps {
 		if err := chromedp.Do(ru, key(s.code, s.char, s.shift)); err != nil {

@@ -23,7 +23,6 @@ import (
 
 	"tarazy/server/web"
 	"tarazy/store"
-	"tarazy/store/blob"
 )
 
 //go:embed openapi.json
@@ -47,9 +46,15 @@ type Config struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration // time in-flight requests get to finish on shutdown
 	TokenCacheTTL     time.Duration // how long a token look-up is reused (revocation delay)
-	// RankingFreshness is how long a cached ranking is served before the database is
-	// asked again whether a newer version exists (stored through another server).
+	// RankingFreshness bounds how old a cached ranking may be when served: an entry
+	// older than this is confirmed with the database first, so a version stored
+	// through another server shows within it, idle or not.
 	RankingFreshness time.Duration
+	// DrainPeriod is how long a server told to stop keeps answering, with /readyz
+	// saying 503, so that a load balancer moves traffic away first (national.go).
+	DrainPeriod time.Duration
+	// AccessLog writes one log line per request.
+	AccessLog bool
 }
 
 // Defaults are the settings `tarazy serve` starts with.
@@ -68,6 +73,8 @@ func Defaults() Config {
 		ShutdownTimeout:   30 * time.Second,
 		TokenCacheTTL:     10 * time.Second,
 		RankingFreshness:  time.Second,
+		DrainPeriod:       5 * time.Second,
+		AccessLog:         true,
 	}
 }
 
@@ -90,7 +97,7 @@ type Route struct {
 // Server serves the API over a store and an image store.
 type Server struct {
 	store   store.Store
-	blobs   *blob.Store
+	blobs   ImageStore
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
@@ -102,11 +109,12 @@ type Server struct {
 	homeLinks []HomeLink
 	// layout places fields on a form's sheet for the review screen (SetSheetLayout).
 	layout SheetLayout
+	nat    national
 }
 
 // New builds a server. reg receives the metrics; gather is what /metrics serves (the
 // same registry, owned by main).
-func New(st store.Store, blobs *blob.Store, cfg Config, log *slog.Logger, reg prometheus.Registerer, gather prometheus.Gatherer) (*Server, error) {
+func New(st store.Store, blobs ImageStore, cfg Config, log *slog.Logger, reg prometheus.Registerer, gather prometheus.Gatherer) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -121,8 +129,11 @@ func New(st store.Store, blobs *blob.Store, cfg Config, log *slog.Logger, reg pr
 	s := &Server{store: st, blobs: blobs, cfg: cfg, log: log, metrics: m, web: shell,
 		tokens: &tokenCache{ttl: cfg.TokenCacheTTL, m: map[string]cachedToken{}},
 		ranks:  &rankingCache{m: map[rankKey]*cachedRanking{}}}
+	if err := s.setupNational(reg); err != nil {
+		return nil, err
+	}
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.instrument)
+	r.Use(s.recoverer, s.accessLog, s.instrument, s.gate)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, store.Errorf(store.NotFound, "no such endpoint: %s %s (see /api/openapi.json)", r.Method, r.URL.Path))
 	})
@@ -196,6 +207,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	s.drain(context.Background())
 	s.log.Info("shutting down: finishing requests in flight", "grace", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

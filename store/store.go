@@ -11,6 +11,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"tarazy/omr/reading"
@@ -462,9 +463,22 @@ type Sheets interface {
 	PutBatchCalibration(ctx context.Context, by Actor, contest, school string, b Batch, calibration string) error
 	// RejectedPages lists the rejected pages of a school's batch, in arrival order.
 	RejectedPages(ctx context.Context, contest, school, batch string) ([]RejectedPage, error)
-	// BlobSchool tells which school's scan or crop an image hash belongs to (so a
-	// caller can check access); NotFound when none.
-	BlobSchool(ctx context.Context, contest, sha string) (string, error)
+	// UnownedBlobs returns those of shas the school does not own in the contest, in
+	// the order given. A school owns the images of its scans, the crops of its sheets'
+	// review fields and the files it uploaded (ClaimBlob): knowing a hash is not
+	// owning the file, and another school owning the same bytes changes nothing.
+	UnownedBlobs(ctx context.Context, contest, school string, shas []string) ([]string, error)
+	// ClaimBlob records that the school uploaded the file named sha (its bytes are in
+	// the image store). NotFound for an unknown contest or school.
+	ClaimBlob(ctx context.Context, by Actor, contest, school, sha string) error
+}
+
+// Deployment keeps what every server on one database must agree on.
+type Deployment interface {
+	// BindImageStore records id as the identity of the image store this database's
+	// files live in, unless one is recorded already, and returns the recorded one: a
+	// server whose image store answers another identity must not serve.
+	BindImageStore(ctx context.Context, id string) (string, error)
 }
 
 // Reviews keeps the review queue and the reviewers' decisions.
@@ -544,11 +558,72 @@ type Store interface {
 	Results
 	Users
 	Audit
+	Deployment
 	// Ping returns Unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
-	// Migrations reports how many migrations are applied and how many the binary knows.
+	// Migrations reports how many of the migrations this build knows are applied, and
+	// how many it knows.
 	Migrations(ctx context.Context) (applied, known int, err error)
+	// Schema compares the database's migrations with this build's (readiness, rolling
+	// upgrades); a database never migrated has nothing applied.
+	Schema(ctx context.Context) (Schema, error)
 	// Backend names the implementation ("sqlite", "postgres").
 	Backend() string
 	Close() error
+}
+
+// Schema compares a database's migrations with the ones this build carries.
+type Schema struct {
+	Known   int         // migrations this build carries
+	Applied int         // of those, how many the database has
+	Missing []string    // this build's migrations the database lacks (`tarazy migrate` applies them)
+	Newer   []Migration // migrations the database has and this build does not know
+}
+
+// Migration is one applied migration as the database records it.
+type Migration struct {
+	Version int
+	Name    string
+	// Compatible marks an expand-only migration: servers built without it may run on a
+	// database that has it (rolling upgrades and roll-backs).
+	Compatible bool
+}
+
+// Current reports a database that has exactly this build's migrations.
+func (s Schema) Current() bool { return len(s.Missing) == 0 && len(s.Newer) == 0 }
+
+// Incompatible lists the newer migrations not marked compatible.
+func (s Schema) Incompatible() []string {
+	var out []string
+	for _, m := range s.Newer {
+		if !m.Compatible {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+// Servable returns nil when a server of this build may answer on the database: none
+// of its migrations is missing and every newer one is marked compatible. Otherwise an
+// Unavailable error that says what to do.
+func (s Schema) Servable() error {
+	if len(s.Missing) > 0 {
+		return Errorf(Unavailable, "the database lacks %d of this build's %d migrations (%s); run `tarazy migrate`",
+			len(s.Missing), s.Known, strings.Join(s.Missing, ", "))
+	}
+	if bad := s.Incompatible(); len(bad) > 0 {
+		return Errorf(Unavailable, "the database was migrated by a newer tarazy (%s) that older servers cannot run beside; upgrade this server",
+			strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// PoolStats describes a store's connection pool, for metrics.
+type PoolStats struct {
+	MaxConns    int     // the configured bound
+	OpenConns   int     // open now, busy or idle
+	InUse       int     // handed out to requests now
+	Idle        int     // open and idle now
+	WaitCount   int64   // requests that had to wait for a connection, since start
+	WaitSeconds float64 // total time they waited
 }

@@ -18,6 +18,8 @@ import (
 type dbFlags struct {
 	data string
 	db   string
+	// app names this process's PostgreSQL connections (application_name).
+	app string
 }
 
 func addDBFlags(fs *flag.FlagSet) *dbFlags {
@@ -46,7 +48,11 @@ func (f *dbFlags) open(ctx context.Context) (migratingStore, error) {
 	case f.db == "":
 		return sqlite.Open(ctx, filepath.Join(f.data, sqlite.FileName))
 	case strings.HasPrefix(f.db, "postgres://"), strings.HasPrefix(f.db, "postgresql://"):
-		return postgres.Open(ctx, f.db)
+		app := f.app
+		if app == "" {
+			app = "tarazy"
+		}
+		return postgres.Open(ctx, f.db, postgres.WithApplicationName(app))
 	}
 	return nil, usagef("--db %q: give a postgres://… URL, or nothing for the embedded database", redactURL(f.db))
 }

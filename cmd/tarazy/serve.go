@@ -7,13 +7,17 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"tarazy/server"
+	"tarazy/store"
 	"tarazy/store/blob"
 )
 
@@ -43,24 +47,29 @@ func serveFlags(env *Env) (*flag.FlagSet, *dbFlags, *server.Config) {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "time requests in flight get to finish on SIGTERM")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache", cfg.TokenCacheTTL, "how long a token check is reused (a revoked token works at most this long)")
-	fs.DurationVar(&cfg.RankingFreshness, "ranking-freshness", cfg.RankingFreshness, "how long a cached ranking is served before the database is asked for a newer version (another server's upload shows within this)")
+	fs.DurationVar(&cfg.RankingFreshness, "ranking-freshness", cfg.RankingFreshness, "bound on a cached ranking's age: older, it is confirmed with the database before it is served (another server's change shows within this)")
+	fs.DurationVar(&cfg.DrainPeriod, "drain", cfg.DrainPeriod, "on SIGTERM, how long /readyz says 503 while requests are still served, before the server closes (0: close at once)")
+	fs.BoolVar(&cfg.AccessLog, "access-log", cfg.AccessLog, "log one line per request")
 	return fs, db, &cfg
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs, db, cfg := serveFlags(env)
-	noMigrate := fs.Bool("no-migrate", false, "do not apply migrations on start (then /readyz says not ready until `tarazy migrate`)")
+	noMigrate := fs.Bool("no-migrate", false, "do not apply migrations on start (then /readyz and the API say not ready until `tarazy migrate`)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
+	images := fs.String("images", os.Getenv("TARAZY_IMAGES"), "image store: empty for DATA/images, a directory, or s3://ACCESS:SECRET@host:port/bucket[/prefix][?tls=false] shared by every server (env TARAZY_IMAGES; AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY fill missing credentials)")
+	name := fs.String("name", envOr("TARAZY_NAME", hostname()), "this server's name in PostgreSQL's application_name and the logs (env TARAZY_NAME)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	db.app = "tarazy serve " + *name
 	var handler slog.Handler = slog.NewTextHandler(env.Stderr, nil)
 	if *logFormat == "json" {
 		handler = slog.NewJSONHandler(env.Stderr, nil)
 	} else if *logFormat != "text" {
 		return usagef("--log-format %q: text or json", *logFormat)
 	}
-	log := slog.New(handler)
+	log := slog.New(handler).With("server", *name)
 
 	st, err := db.open(ctx)
 	if err != nil {
@@ -76,11 +85,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			log.Info("migrated", "migration", m)
 		}
 	}
-	imagesDir := filepath.Join(db.data, "images")
-	blobs, err := blob.Open(imagesDir)
+	blobs, err := openImages(ctx, *images, db.data)
 	if err != nil {
 		return err
 	}
+	cleanStaleUploads(log, blobs, cfg.UploadTimeout)
+	reportSchema(ctx, log, st)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := server.New(st, blobs, *cfg, log, reg, reg)
@@ -91,15 +101,86 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := serveIntake(env, srv, st); err != nil {
 		return err
 	}
+	if err := srv.CheckReady(ctx); err != nil {
+		log.Warn("not ready: /readyz and the API answer 503 until this is fixed", "why", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	printConfig(env.Stderr, cfg, db, imagesDir, *noMigrate)
+	printConfig(env.Stderr, cfg, db, blobs.String(), *noMigrate)
 	// The first stdout line is the address: tests and scripts that start the server on
 	// port 0 read it.
 	fmt.Fprintf(env.Stdout, "listening on http://%s\n", ln.Addr())
 	return srv.Serve(ctx, ln)
+}
+
+// imageStore is the image store as serve opens it.
+type imageStore interface {
+	server.ImageStore
+	CleanTemp(age time.Duration) (files int, bytes int64, err error)
+}
+
+// openImages opens the image store the --images flag names: the data directory's
+// images/ by default, another directory, or an S3 bucket (receiving through a spool
+// in the data directory).
+func openImages(ctx context.Context, spec, data string) (imageStore, error) {
+	switch {
+	case spec == "":
+		return blob.Open(filepath.Join(data, "images"))
+	case strings.HasPrefix(spec, "s3://"):
+		cfg, err := blob.ParseS3URL(spec)
+		if err != nil {
+			return nil, usagef("--images: %v", err)
+		}
+		cfg.Spool = filepath.Join(data, "spool")
+		return blob.OpenS3(ctx, cfg)
+	case strings.Contains(spec, "://"):
+		return nil, usagef("--images %q: give a directory or an s3://… URL", blob.Redact(spec))
+	}
+	return blob.Open(spec)
+}
+
+// cleanStaleUploads removes what a killed server left half-received: files older than
+// the longest upload, which no live request can still be writing.
+func cleanStaleUploads(log *slog.Logger, images imageStore, uploadTimeout time.Duration) {
+	n, size, err := images.CleanTemp(uploadTimeout + time.Minute)
+	switch {
+	case err != nil:
+		log.Warn("clean stale temporary uploads", "err", err)
+	case n > 0:
+		log.Info("removed stale temporary uploads", "files", n, "bytes", size)
+	}
+}
+
+// reportSchema says at start-up what the database's schema is to this build: current,
+// newer but compatible (a rolling upgrade in progress), or one it cannot run on.
+func reportSchema(ctx context.Context, log *slog.Logger, st store.Store) {
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		log.Warn("read the database's migrations", "err", err)
+		return
+	}
+	var newer []string
+	for _, m := range sc.Newer {
+		newer = append(newer, m.Name)
+	}
+	switch {
+	case sc.Servable() != nil:
+		log.Error("this build cannot serve the database as it is", "why", sc.Servable())
+	case len(newer) > 0:
+		log.Warn("the database was migrated by a newer build, with migrations marked compatible: serving", "newer", strings.Join(newer, ", "))
+	default:
+		log.Info("database schema is current", "migrations", sc.Applied)
+	}
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "tarazy"
+	}
+	return h
 }
 
 // printConfig prints the resolved configuration, so an operator sees what runs.
@@ -123,6 +204,9 @@ func printConfig(w io.Writer, cfg *server.Config, db *dbFlags, images string, no
 		{"shutdown-timeout", cfg.ShutdownTimeout.String()},
 		{"token-cache", cfg.TokenCacheTTL.String()},
 		{"ranking-freshness", cfg.RankingFreshness.String()},
+		{"drain", cfg.DrainPeriod.String()},
+		{"access-log", fmt.Sprint(cfg.AccessLog)},
+		{"application_name", db.app},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])

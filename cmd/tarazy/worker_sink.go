@@ -193,7 +193,7 @@ func (s *storeSink) Deliver(ctx context.Context, b worker.Batch, p *worker.Page)
 		staged = append(staged, st)
 	}
 	// Images first: a reading never points at an image that is not on disk.
-	if err := s.blobs.Commit(staged...); err != nil {
+	if err := s.blobs.Commit(ctx, staged...); err != nil {
 		return fmt.Errorf("image store: %w", err)
 	}
 	res, err := s.st.Ingest(ctx, s.actor, s.contest, s.school, storeBatch(b), []store.IngestItem{it})

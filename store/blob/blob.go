@@ -1,11 +1,15 @@
 // Package blob is the content-addressed file store for scan images, review crops and
 // protocol files: each file is named by the SHA-256 of its bytes, so storing the same
-// bytes twice is a no-op and nothing stored is ever overwritten. Files are written to
-// a temporary name, synced, then renamed, so a crash leaves either the whole file or
-// none of it.
+// bytes twice is a no-op and nothing stored is ever overwritten. Two stores keep the
+// same contract: Store, a directory (the embedded default: files are written to a
+// temporary name, synced, then renamed, so a crash leaves either the whole file or
+// none of it), and S3, a bucket of any S3-compatible object storage, which several
+// servers in several places share (the national deployment).
 package blob
 
 import (
+	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,7 +18,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // ErrNotFound is returned by Open for a hash that is not stored.
@@ -26,19 +33,114 @@ var ErrMismatch = errors.New("the file's SHA-256 is not the one announced; it wa
 // ErrTooLarge is returned when a file exceeds the limit given to Put.
 var ErrTooLarge = errors.New("file too large")
 
+// ErrNoSpace wraps a failure to write because a disk (the image store's or the
+// temporary files') is full: nothing was stored, and a retry after the operator frees
+// space succeeds.
+var ErrNoSpace = errors.New("the image store's disk is full")
+
+// ErrUnavailable wraps a failure to reach the image store (object storage down or
+// refusing): nothing was stored; try again later.
+var ErrUnavailable = errors.New("the image store cannot be reached")
+
+// noSpace marks a write error caused by a full disk.
+func noSpace(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
+}
+
 // Store keeps files under one directory.
 type Store struct{ dir string }
 
 // Open prepares dir (created if missing).
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
-		return nil, fmt.Errorf("image store %s: %w", dir, err)
+		return nil, fmt.Errorf("image store %s: %w", dir, noSpace(err))
 	}
 	return &Store{dir: dir}, nil
 }
 
 // Dir is the store's root.
 func (s *Store) Dir() string { return s.dir }
+
+// String names the store for the start-up banner and logs.
+func (s *Store) String() string { return "directory " + s.dir }
+
+// idFile holds the store's identity (see ID).
+const idFile = "store-id"
+
+// ID returns the store's identity, made on first use: the database records the
+// identity of the store its images live in, so a server given another directory
+// says it is not ready instead of answering "missing" for every image. It also
+// checks that the directory can be reached.
+func (s *Store) ID(ctx context.Context) (string, error) {
+	p := filepath.Join(s.dir, idFile)
+	if b, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w: %s: %w", ErrUnavailable, s.dir, err)
+	}
+	// Several servers sharing the directory may start at once: write a temporary file
+	// and link it into place, so exactly one identity wins and nobody reads a half.
+	id := newID("dir")
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "id-*")
+	if err != nil {
+		return "", fmt.Errorf("image store %s: %w", s.dir, noSpace(err))
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(id + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("image store %s: %w", s.dir, noSpace(err))
+	}
+	if err := os.Link(tmp.Name(), p); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("image store %s: %w", s.dir, noSpace(err))
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("image store %s: %w", s.dir, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// newID is a random store identity with a readable kind.
+func newID(kind string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return kind + "-" + hex.EncodeToString(b)
+}
+
+// CleanTemp removes temporary files older than age: uploads a killed server never
+// finished. Younger ones may belong to another server sharing the directory, still
+// receiving.
+func (s *Store) CleanTemp(age time.Duration) (files int, bytes int64, err error) {
+	return cleanDir(filepath.Join(s.dir, "tmp"), age)
+}
+
+func cleanDir(dir string, age time.Duration) (files int, bytes int64, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	cut := time.Now().Add(-age)
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.IsDir() || info.ModTime().After(cut) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			files++
+			bytes += info.Size()
+		}
+	}
+	return files, bytes, nil
+}
 
 // ValidHash reports whether h looks like a hex SHA-256.
 func ValidHash(h string) bool {
@@ -59,22 +161,25 @@ func (s *Store) path(h string) string {
 }
 
 // Has reports whether a file with this hash is stored.
-func (s *Store) Has(h string) bool {
+func (s *Store) Has(ctx context.Context, h string) (bool, error) {
 	if !ValidHash(h) {
-		return false
+		return false, nil
 	}
 	_, err := os.Stat(s.path(h))
-	return err == nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Put stores what r yields, up to max bytes (0: no limit), and returns its hash and
 // size.
-func (s *Store) Put(r io.Reader, max int64) (hash string, size int64, err error) {
+func (s *Store) Put(ctx context.Context, r io.Reader, max int64) (hash string, size int64, err error) {
 	st, err := s.Stage(r, max, "")
 	if err != nil {
 		return "", 0, err
 	}
-	return st.Hash, st.Size, s.Commit(st)
+	return st.Hash, st.Size, s.Commit(ctx, st)
 }
 
 // PutExpect is Put that fails with ErrMismatch unless the bytes hash to want.
@@ -83,7 +188,7 @@ func (s *Store) PutExpect(r io.Reader, max int64, want string) (size int64, err 
 	if err != nil {
 		return 0, err
 	}
-	return st.Size, s.Commit(st)
+	return st.Size, s.Commit(context.Background(), st)
 }
 
 // Staged is a received file not yet in the store. Receiving a batch's files one by
@@ -97,9 +202,22 @@ type Staged struct {
 
 // Stage receives a file into a temporary name and hashes it.
 func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "up-*")
+	st, err := receive(filepath.Join(s.dir, "tmp"), r, max, want)
 	if err != nil {
-		return nil, fmt.Errorf("image store: %w", err)
+		return nil, err
+	}
+	if _, err := os.Stat(s.path(st.Hash)); err == nil {
+		os.Remove(st.tmp) // same bytes already stored: nothing to do
+		st.tmp = ""
+	}
+	return st, nil
+}
+
+// receive copies r into a new temporary file in dir, hashing it on the way.
+func receive(dir string, r io.Reader, max int64, want string) (*Staged, error) {
+	tmp, err := os.CreateTemp(dir, "up-*")
+	if err != nil {
+		return nil, fmt.Errorf("image store: %w", noSpace(err))
 	}
 	ok := false
 	defer func() {
@@ -115,7 +233,7 @@ func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
 	}
 	n, err := io.Copy(io.MultiWriter(tmp, h), src)
 	if err != nil {
-		return nil, fmt.Errorf("image store: receive: %w", err)
+		return nil, fmt.Errorf("image store: receive: %w", noSpace(err))
 	}
 	if max > 0 && n > max {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
@@ -124,9 +242,6 @@ func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
 	if want != "" && sum != want {
 		return nil, fmt.Errorf("%w (announced %s, got %s)", ErrMismatch, want, sum)
 	}
-	if _, err := os.Stat(s.path(sum)); err == nil {
-		return &Staged{Hash: sum, Size: n}, nil // same bytes already stored: nothing to do
-	}
 	ok = true
 	return &Staged{Hash: sum, Size: n, tmp: tmp.Name()}, nil
 }
@@ -134,7 +249,7 @@ func (s *Store) Stage(r io.Reader, max int64, want string) (*Staged, error) {
 // Commit makes staged files durable and puts them under their names. Until it
 // returns nil, none of them may be relied on. The data is flushed before the renames
 // and the renames after, so a power cut never leaves a damaged file under a good name.
-func (s *Store) Commit(staged ...*Staged) error {
+func (s *Store) Commit(ctx context.Context, staged ...*Staged) error {
 	var pending []*Staged
 	for _, st := range staged {
 		if st.tmp != "" {
@@ -150,24 +265,24 @@ func (s *Store) Commit(staged ...*Staged) error {
 	}
 	if err := s.flush(tmps); err != nil {
 		s.Discard(staged...)
-		return fmt.Errorf("image store: sync: %w", err)
+		return fmt.Errorf("image store: sync: %w", noSpace(err))
 	}
 	dirs := make([]string, 0, len(pending))
 	for _, st := range pending {
 		dst := s.path(st.Hash)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 			s.Discard(staged...)
-			return fmt.Errorf("image store: %w", err)
+			return fmt.Errorf("image store: %w", noSpace(err))
 		}
 		if err := os.Rename(st.tmp, dst); err != nil {
 			s.Discard(staged...)
-			return fmt.Errorf("image store: %w", err)
+			return fmt.Errorf("image store: %w", noSpace(err))
 		}
 		st.tmp = ""
 		dirs = append(dirs, filepath.Dir(dst))
 	}
 	if err := s.flush(dirs); err != nil {
-		return fmt.Errorf("image store: sync: %w", err)
+		return fmt.Errorf("image store: sync: %w", noSpace(err))
 	}
 	return nil
 }
@@ -211,13 +326,16 @@ func (s *Store) Discard(staged ...*Staged) {
 }
 
 // Open returns the stored file; ErrNotFound if there is none.
-func (s *Store) Open(h string) (*os.File, error) {
+func (s *Store) Open(ctx context.Context, h string) (io.ReadSeekCloser, error) {
 	if !ValidHash(h) {
 		return nil, ErrNotFound
 	}
 	f, err := os.Open(s.path(h))
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return f, err
+	return f, nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -42,7 +43,11 @@ var _ store.Store = (*Store)(nil)
 // batch survive a power cut, not only a killed process; BEGIN IMMEDIATE takes the
 // write lock at the start of a transaction, so two writers queue (busy_timeout)
 // instead of failing half-way.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -63,8 +68,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sub, _ := fs.Sub(migrations, "migrations")
-	return &Store{DB: sqlstore.New(db, Dialect, sub), path: path}, nil
+	return &Store{DB: sqlstore.New(db, Dialect, append([]fs.FS{sub}, o.extra...)...), path: path}, nil
 }
+
+// Option changes how Open opens.
+type Option func(*options)
+
+type options struct{ extra []fs.FS }
+
+// WithMigrations adds migrations to the embedded ones: tests play a newer release
+// with them.
+func WithMigrations(fsys fs.FS) Option { return func(o *options) { o.extra = append(o.extra, fsys) } }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
@@ -83,11 +97,15 @@ var Dialect = sqlstore.Dialect{
 		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 	},
 	MaxParams: 32000,
+	HasTable:  "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = $1",
 }
 
 func classify(err error) *store.Error {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return &store.Error{Code: store.Unavailable, Message: "the disk holding the database is full; nothing was changed; free space and try again", Err: err}
+		}
 		return nil
 	}
 	switch e.Code() {

@@ -121,6 +121,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"AuditRecordsBeforeAndAfter", testAudit},
 	}
+	tests = append(tests, nationalTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -317,8 +318,8 @@ func testIngestNew(t *testing.T, s store.Store) {
 	if err != nil || sh.State != store.SheetFinal || sh.School != "S1" || sh.Version != 1 {
 		t.Fatalf("Sheet = %+v, %v", sh, err)
 	}
-	if school, err := s.BlobSchool(ctx, "C1", Hash("img1")); err != nil || school != "S1" {
-		t.Fatalf("BlobSchool = %q, %v", school, err)
+	if un, err := s.UnownedBlobs(ctx, "C1", "S1", []string{Hash("img1")}); err != nil || len(un) != 0 {
+		t.Fatalf("UnownedBlobs(own image) = %q, %v", un, err)
 	}
 	// A sheet whose serial could not be read is its own sheet, never merged.
 	rd := Reading("", 3)
@@ -399,8 +400,8 @@ func testRescanConflict(t *testing.T, s store.Store) {
 	if !strings.Contains(item.Reason, "scanned again and read differently") {
 		t.Errorf("the reviewer is not told why: reason %q", item.Reason)
 	}
-	if school, err := s.BlobSchool(ctx, "C1", Hash("crop-q5")); err != nil || school != "S1" {
-		t.Errorf("BlobSchool(crop) = %q, %v", school, err)
+	if un, err := s.UnownedBlobs(ctx, "C1", "S1", []string{Hash("crop-q5")}); err != nil || len(un) != 0 {
+		t.Errorf("UnownedBlobs(own crop) = %q, %v", un, err)
 	}
 	// Without a machine value one person is not enough, even confirming a scan.
 	r, err := s.RecordDecision(ctx, alice, "C1", "S1", "000001", "q5", review.Decision{Reviewer: "aigerim", Value: item.Candidates[0]}, false)

@@ -450,19 +450,6 @@ func (s *DB) versions(ctx context.Context, q string, args ...any) ([]store.Sheet
 	return out, s.classify(rows.Err())
 }
 
-func (s *DB) BlobSchool(ctx context.Context, contest, sha string) (school string, err error) {
-	defer store.Wrap(&err, "BlobSchool(%s)", sha)
-	err = s.db.QueryRowContext(ctx, `SELECT school FROM scans WHERE image_sha = $1 AND contest = $2`, sha, contest).Scan(&school)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.QueryRowContext(ctx, `SELECT s.school FROM review_items r JOIN sheets s ON s.contest = r.contest AND s.serial = r.serial
-			WHERE r.crop_sha = $1 AND r.contest = $2 LIMIT 1`, sha, contest).Scan(&school)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", store.Errorf(store.NotFound, "no image with this hash")
-	}
-	return school, s.classify(err)
-}
-
 // items loads review items with their decisions; where filters review_items r.
 func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason

@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -40,19 +38,24 @@ type Dialect struct {
 	Retryable func(error) bool
 	// MaxParams bounds the placeholders of one statement.
 	MaxParams int
+	// HasTable is a query that yields one row with true when the table named by $1
+	// exists in the schema the connection uses.
+	HasTable string
 }
 
 // DB is a store.Store on one database/sql pool.
 type DB struct {
 	db         *sql.DB
 	d          Dialect
-	migrations fs.FS
+	migrations []fs.FS
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
 
-// New wraps an open pool. migrations holds NNN_name.sql files at its root.
-func New(db *sql.DB, d Dialect, migrations fs.FS) *DB {
+// New wraps an open pool. Each of migrations holds NNN_name.sql files at its root;
+// together they are the migrations this build knows (tests add a set of their own to
+// play a newer release).
+func New(db *sql.DB, d Dialect, migrations ...fs.FS) *DB {
 	return &DB{db: db, d: d, migrations: migrations, Now: time.Now}
 }
 
@@ -62,6 +65,13 @@ func (s *DB) Backend() string { return s.d.Name }
 func (s *DB) SQL() *sql.DB { return s.db }
 
 func (s *DB) Close() error { return s.db.Close() }
+
+// PoolStats reads database/sql's pool (the PostgreSQL store reads pgx's instead).
+func (s *DB) PoolStats() store.PoolStats {
+	st := s.db.Stats()
+	return store.PoolStats{MaxConns: st.MaxOpenConnections, OpenConns: st.OpenConnections, InUse: st.InUse,
+		Idle: st.Idle, WaitCount: st.WaitCount, WaitSeconds: st.WaitDuration.Seconds()}
+}
 
 func (s *DB) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
@@ -234,113 +244,6 @@ func placeholders(from, n int) string {
 		b.WriteString(strconv.Itoa(from + i))
 	}
 	return b.String()
-}
-
-// Migrate applies the migrations not yet applied, in order, each in its own
-// transaction together with its row in schema_migrations.
-func (s *DB) Migrate(ctx context.Context) (applied []string, err error) {
-	defer store.Wrap(&err, "migrate %s", s.d.Name)
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if s.d.MigrationLock != "" {
-			if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	files, err := s.migrationFiles()
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range files {
-		body, err := fs.ReadFile(s.migrations, m.file)
-		if err != nil {
-			return applied, err
-		}
-		did := false
-		err = s.tx(ctx, func(tx *sql.Tx) error {
-			did = false
-			if s.d.MigrationLock != "" {
-				if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
-					return err
-				}
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("%s: %w", m.file, err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.file, s.now().Format(time.RFC3339)); err != nil {
-				return err
-			}
-			did = true
-			return nil
-		})
-		if err != nil {
-			return applied, err
-		}
-		if did {
-			applied = append(applied, m.file)
-		}
-	}
-	return applied, nil
-}
-
-type migration struct {
-	version int
-	file    string
-}
-
-func (s *DB) migrationFiles() ([]migration, error) {
-	entries, err := fs.ReadDir(s.migrations, ".")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || path.Ext(name) != ".sql" {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNN_what.sql", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share number %d", prev, name, v)
-		}
-		seen[v] = name
-		out = append(out, migration{v, name})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
-
-// Migrations reports applied and known migration counts (readiness: they must match).
-func (s *DB) Migrations(ctx context.Context) (applied, known int, err error) {
-	files, err := s.migrationFiles()
-	if err != nil {
-		return 0, 0, err
-	}
-	known = len(files)
-	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied)
-	if err != nil {
-		return 0, known, s.classify(err)
-	}
-	return applied, known, nil
 }
 
 func boolInt(b bool) bool { return b }

@@ -1,3 +1,4 @@
+-- compatible: adds a table that older builds never touch.
 -- When each school's candidate base went to the Daryn centre (Model Admission Rules
 -- §20, issue 11): the sending as the office reports it, kept whole as JSON
 -- (intake.DarynSending: the time sent, the number of candidates, the SHA-256 of the

@@ -6,7 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
+	neturl "net/url"
 	"os"
 	"testing"
 
@@ -47,7 +47,7 @@ func URL(tb testing.TB) string {
 			tb.Logf("drop schema %s: %v", schema, err)
 		}
 	})
-	u, err := url.Parse(base)
+	u, err := neturl.Parse(base)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,4 +55,40 @@ func URL(tb testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Database returns the URL of a new, empty database of the test's own (for tests that
+// disable, rename or drop it), and its name; it is dropped when the test ends. The
+// role of $TARAZY_TEST_POSTGRES needs CREATEDB (scripts/pg.sh grants it).
+func Database(tb testing.TB) (url string, name string) {
+	tb.Helper()
+	base := os.Getenv(EnvVar)
+	if base == "" {
+		tb.Skipf("%s is not set; `make test` sets it and starts PostgreSQL", EnvVar)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name = "tarazy_tdb_" + hex.EncodeToString(b)
+	Exec(tb, "CREATE DATABASE "+name)
+	tb.Cleanup(func() { Exec(tb, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	u, err := neturl.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String(), name
+}
+
+// Exec runs statements on the database of $TARAZY_TEST_POSTGRES itself.
+func Exec(tb testing.TB, sql string, args ...any) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv(EnvVar))
+	if err != nil {
+		tb.Fatalf("connect to %s: %v", EnvVar, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
 }
