@@ -87,7 +87,7 @@ func TestNoRouteLeaksAnotherSchool(t *testing.T) {
 		if !strings.Contains(r.pattern, "{school}") || isPublic(r.pattern) {
 			continue
 		}
-		for _, who := range []string{"aigerim", "web", "office"} {
+		for _, who := range []string{"aigerim", "web", "office", "scanpc"} {
 			n++
 			status, body, _ := e.call(t, who, r.method, concrete(r.pattern, "S2"), "application/json", "{}")
 			if status != http.StatusForbidden || !strings.Contains(body, `"code":"forbidden"`) {
@@ -138,6 +138,61 @@ func TestRoles(t *testing.T) {
 		t.Errorf("whoami = %+v", u)
 	}
 }
+
+// The scanner PC's token uploads pages and reads the status of its own batches; every
+// other route refuses it, so whoever sits at the scanner cannot review, rank or publish.
+func TestScannerTokenOnlyUploads(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	allowed := map[route]bool{
+		{"GET", "/api/whoami"}:                                true,
+		{"POST", schoolRoute + "/ingest"}:                     true,
+		{"PUT", schoolRoute + "/blobs/{sha}"}:                 true,
+		{"GET", schoolRoute + "/batches"}:                     true,
+		{"GET", schoolRoute + "/batches/{batch}/rejected"}:    true,
+		{"PUT", schoolRoute + "/batches/{batch}/calibration"}: true,
+	}
+	for _, r := range walk(t, e) {
+		if isPublic(r.pattern) {
+			continue
+		}
+		status, body, _ := e.call(t, "scanpc", r.method, concrete(r.pattern, "S1"), "application/json", "{}")
+		refused := status == http.StatusForbidden && strings.Contains(body, `"code":"forbidden"`)
+		if allowed[r] == refused {
+			t.Errorf("%s %s as the scanner of S1: %d %s", r.method, r.pattern, status, body)
+		}
+	}
+
+	// It sees the batches it uploaded, not the commission's.
+	ctx := context.Background()
+	req, files := batch("scanner run", 1, 2)
+	if _, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, files); err != nil {
+		t.Fatal(err)
+	}
+	req, files = batch("commission run", 10, 1)
+	if _, err := e.client("aigerim").Ingest(ctx, "C1", "S1", req, files); err != nil {
+		t.Fatal(err)
+	}
+	var own []store.BatchSummary
+	if err := e.client("scanpc").Do(ctx, "GET", client.SchoolPath("C1", "S1")+"/batches", "", nil, &own); err != nil {
+		t.Fatal(err)
+	}
+	if len(own) != 1 || own[0].Name != "scanner run" || own[0].Pages != 2 {
+		t.Errorf("the scanner's batches = %+v; want its own one", own)
+	}
+	if s, _, _ := e.call(t, "scanpc", "GET", "/api/contests/C1/schools/S1/batches/commission%20run/rejected", "", ""); s != http.StatusNotFound {
+		t.Errorf("the commission's batch, as the scanner: %d, want 404", s)
+	}
+	// Its token never counts as a reviewer.
+	it, files2 := reviewPage("000050", 50)
+	if _, err := e.client("scanpc").Ingest(ctx, "C1", "S1", server.IngestRequest{Batch: store.Batch{Name: "scanner run"}, Sheets: []store.IngestItem{it}}, files2); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := e.call(t, "scanpc", "POST", "/api/contests/C1/schools/S1/review/000050/q3", "application/json", `{"value":"B"}`); s != http.StatusForbidden {
+		t.Errorf("a review decision with the scanner's token: %d, want 403", s)
+	}
+}
+
+const schoolRoute = "/api/contests/{contest}/schools/{school}"
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	e := startEnv(t, "sqlite", nil)

@@ -144,6 +144,7 @@ func (e *env) seed(t testing.TB) {
 		{Name: "saule", Role: store.RoleCommission, School: "S2"},
 		{Name: "web", Role: store.RolePublisher, School: "S1"},
 		{Name: "office", Role: store.RoleOffice, School: "S1"},
+		{Name: "scanpc", Role: store.RoleScanner, School: "S1"},
 	} {
 		id, secret, hash := server.NewToken()
 		if _, err := st.CreateToken(context.Background(), store.System, u, id, hash, nil); err != nil {

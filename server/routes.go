@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,7 @@ func (s *Server) routes() []Route {
 
 		{Method: "POST", Pattern: "/api/session", Access: Public, Handler: s.login},
 		{Method: "DELETE", Pattern: "/api/session", Access: Public, Handler: s.logout},
-		{Method: "GET", Pattern: "/api/whoami", Access: AnyRole, Handler: s.whoami},
+		{Method: "GET", Pattern: "/api/whoami", Access: Identity, Handler: s.whoami},
 		{Method: "GET", Pattern: "/api/contests", Access: AnyRole, Handler: s.listContests},
 		{Method: "POST", Pattern: "/api/contests", Access: NationalWrite, Handler: s.createContest},
 		{Method: "GET", Pattern: "/api/contests/{contest}", Access: AnyRole, Handler: s.getContest},
@@ -50,13 +51,13 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Pattern: schoolPath + "/commission", Access: SchoolWrite, Handler: s.putCommission},
 		{Method: "GET", Pattern: schoolPath + "/candidates", Access: SchoolRead, Handler: s.getCandidates},
 		{Method: "PUT", Pattern: schoolPath + "/candidates", Access: SchoolWrite, Handler: s.putCandidates},
-		{Method: "POST", Pattern: schoolPath + "/ingest", Access: SchoolWrite, Handler: s.ingest, Upload: true},
-		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolWrite, Handler: s.putBlob, Upload: true},
+		{Method: "POST", Pattern: schoolPath + "/ingest", Access: SchoolIngest, Handler: s.ingest, Upload: true},
+		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolIngest, Handler: s.putBlob, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolRead, Handler: s.getBlob},
 		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.getSheet},
-		{Method: "GET", Pattern: schoolPath + "/batches", Access: SchoolRead, Handler: s.batches},
-		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: SchoolRead, Handler: s.rejectedPages},
-		{Method: "PUT", Pattern: schoolPath + "/batches/{batch}/calibration", Access: SchoolWrite, Handler: s.putBatchCalibration},
+		{Method: "GET", Pattern: schoolPath + "/batches", Access: BatchStatus, Handler: s.batches},
+		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: BatchStatus, Handler: s.rejectedPages},
+		{Method: "PUT", Pattern: schoolPath + "/batches/{batch}/calibration", Access: SchoolIngest, Handler: s.putBatchCalibration},
 		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
 		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
@@ -596,7 +597,7 @@ type batchView struct {
 }
 
 func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	list, err := s.ownBatches(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -617,10 +618,34 @@ func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if UserFrom(r.Context()).Role == store.RoleScanner {
+		list, err := s.ownBatches(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !slices.ContainsFunc(list, func(b store.BatchSummary) bool { return b.Name == name }) {
+			s.writeError(w, r, store.Errorf(store.NotFound, "no batch %q of yours", name))
+			return
+		}
+	}
 	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, nonNil(pages))
+}
+
+// ownBatches lists the school's batches; a scanner's token sees only the batches it
+// started, the commission every batch of its school.
+func (s *Server) ownBatches(r *http.Request) ([]store.BatchSummary, error) {
+	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		return nil, err
+	}
+	if u := UserFrom(r.Context()); u.Role == store.RoleScanner {
+		list = slices.DeleteFunc(list, func(b store.BatchSummary) bool { return b.CreatedBy != u.Name })
+	}
+	return list, nil
 }

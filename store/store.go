@@ -24,14 +24,18 @@ const (
 	RolePublisher  = "publisher"  // one school: read its public protocol
 	RoleAdmin      = "admin"      // everything
 	RoleOffice     = "office"     // one school: the intake desk (issue 6)
+	// RoleScanner is the scanner PC's worker: it may only upload its school's pages and
+	// read the status of its own batches, so a token left on that PC can never review,
+	// rank or publish.
+	RoleScanner = "scanner"
 )
 
 // Roles lists every role, for validation and help texts.
-var Roles = []string{RoleCommission, RoleDaryn, RolePublisher, RoleAdmin, RoleOffice}
+var Roles = []string{RoleCommission, RoleDaryn, RolePublisher, RoleAdmin, RoleOffice, RoleScanner}
 
 // ScopedRole reports whether a role is bound to one school.
 func ScopedRole(role string) bool {
-	return role == RoleCommission || role == RolePublisher || role == RoleOffice
+	return role == RoleCommission || role == RolePublisher || role == RoleOffice || role == RoleScanner
 }
 
 // Actor is who makes a change; every audit entry names one.
