@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/calibration"
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -26,13 +27,8 @@ func batchParam(r *http.Request) (string, error) {
 	return name, nil
 }
 
-// BatchCalibrationRequest is what a worker sends before a batch's pages: who runs the
-// batch and the thresholds and fill histogram it reads with.
-type BatchCalibrationRequest struct {
-	Operator    string              `json:"operator"`
-	Scanner     string              `json:"scanner"`
-	Calibration calibration.Summary `json:"calibration"`
-}
+// BatchCalibrationRequest is what a worker sends before a batch's pages (package wire).
+type BatchCalibrationRequest = wire.BatchCalibrationRequest
 
 func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -28,13 +29,8 @@ var statusOf = map[store.Code]int{
 	MethodNotAllowed:   http.StatusMethodNotAllowed,
 }
 
-// ErrorBody is the JSON every error answers with.
-type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+// ErrorBody is the JSON every error answers with (package wire).
+type ErrorBody = wire.ErrorBody
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError

@@ -15,22 +15,16 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/omr/reading"
+	"tarazy/server/wire"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
 
-// IngestRequest is the "batch" part of an ingest upload (or the whole JSON body when
-// every image was sent before with PUT …/blobs/{sha256}).
-type IngestRequest struct {
-	Batch  store.Batch        `json:"batch"`
-	Sheets []store.IngestItem `json:"sheets"`
-}
-
-// IngestResponse tells the worker what became of each page, in request order.
-type IngestResponse struct {
-	Results []store.IngestResult `json:"results"`
-	Summary map[string]int       `json:"summary"`
-}
+// IngestRequest and IngestResponse are the ingest's wire shapes (package wire).
+type (
+	IngestRequest  = wire.IngestRequest
+	IngestResponse = wire.IngestResponse
+)
 
 // ingest takes a batch of read pages. As multipart/form-data: one part named "batch"
 // (IngestRequest as JSON) and one part named "file" per image or crop, whose file

@@ -14,6 +14,7 @@ import (
 
 	"tarazy/omr/reading"
 	"tarazy/review"
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -380,30 +381,11 @@ func (s *Server) finalReadings(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reviewItemView is a review item as a reviewer sees it. Double keying is blind: a
-// reviewer sees whether others have keyed the field, not what they keyed, until the
-// field is settled; the chair sees everything.
-type reviewItemView struct {
-	Field      string            `json:"field"`
-	Machine    string            `json:"machine"`
-	HasMachine bool              `json:"has_machine"`
-	Candidates []string          `json:"candidates,omitempty"`
-	Confidence float64           `json:"confidence"`
-	Reason     string            `json:"reason,omitempty"`
-	CropURL    string            `json:"crop_url,omitempty"`
-	Outcome    review.Outcome    `json:"outcome"`
-	Keyings    int               `json:"keyings"`
-	YourValue  *string           `json:"your_value,omitempty"`
-	Decisions  []review.Decision `json:"decisions,omitempty"`
-}
-
-type reviewSheetView struct {
-	Serial   string           `json:"serial"`
-	Form     string           `json:"form"`
-	Version  int              `json:"version"`
-	ImageURL string           `json:"image_url"`
-	Items    []reviewItemView `json:"items"`
-}
+// reviewItemView and reviewSheetView are the review queue's wire shapes.
+type (
+	reviewItemView  = wire.ReviewItem
+	reviewSheetView = wire.ReviewSheet
+)
 
 func (s *Server) itemView(base string, u store.User, it store.ReviewItem) reviewItemView {
 	v := reviewItemView{Field: it.Field, Machine: it.Machine, HasMachine: it.HasMachine, Candidates: it.Candidates,
@@ -443,17 +425,12 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 			out[i].Items = append(out[i].Items, s.itemView(base, u, it))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sheets": out})
-}
-
-type decisionRequest struct {
-	Value   *string `json:"value"`
-	AsChair bool    `json:"as_chair"`
+	writeJSON(w, http.StatusOK, wire.ReviewQueue{Sheets: out})
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
-	var req decisionRequest
+	var req wire.DecisionRequest
 	if err := decodeJSON(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -473,7 +450,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := "/api/contests/" + contest + "/schools/" + school
-	writeJSON(w, http.StatusOK, map[string]any{"item": s.itemView(base, u, res.Item), "sheet_version": res.SheetVersion})
+	writeJSON(w, http.StatusOK, wire.DecisionResponse{Item: s.itemView(base, u, res.Item), SheetVersion: res.SheetVersion})
 }
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ import (
 	"tarazy/omr/synth"
 	"tarazy/server"
 	"tarazy/server/client"
+	"tarazy/server/wire"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
@@ -428,22 +429,6 @@ func (d *demo) scan(ctx context.Context) error {
 	return nil
 }
 
-type reviewItem struct {
-	Field      string  `json:"field"`
-	Machine    string  `json:"machine"`
-	HasMachine bool    `json:"has_machine"`
-	Confidence float64 `json:"confidence"`
-	Reason     string  `json:"reason"`
-	Outcome    struct {
-		State string `json:"state"`
-	} `json:"outcome"`
-}
-
-type reviewSheet struct {
-	Serial string       `json:"serial"`
-	Items  []reviewItem `json:"items"`
-}
-
 // review works through the queue as two commission members would: each looks at the
 // field's crop and keys what the candidate meant; a correction is final once the
 // second reviewer keys the same value (double keying).
@@ -452,9 +437,7 @@ func (d *demo) review(ctx context.Context) error {
 	a, b := d.client(demoReviewA), d.client(demoReviewB)
 	shown := 0
 	for {
-		var q struct {
-			Sheets []reviewSheet `json:"sheets"`
-		}
+		var q wire.ReviewQueue
 		if err := a.Do(ctx, "GET", path+"?limit=100", "", nil, &q); err != nil {
 			return err
 		}
@@ -473,9 +456,7 @@ func (d *demo) review(ctx context.Context) error {
 				open++
 				want, why := demoIntended(c, tr, it.Field)
 				value := map[string]any{"value": want}
-				var res struct {
-					Item reviewItem `json:"item"`
-				}
+				var res wire.DecisionResponse
 				if err := a.Do(ctx, "POST", path+"/"+sh.Serial+"/"+it.Field, "application/json", jsonBody(value), &res); err != nil {
 					return fmt.Errorf("sheet %s %s: %w", sh.Serial, it.Field, err)
 				}
