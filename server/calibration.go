@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -42,21 +41,8 @@ func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := req.Calibration.Profile.Validate(); err != nil {
-		s.writeError(w, r, invalidf("calibration profile: %v", err))
-		return
-	}
-	if n := len(req.Calibration.Counts); n != 0 && n != calibration.SummaryBins {
-		s.writeError(w, r, invalidf("calibration histogram has %d bins; tarazy sends %d", n, calibration.SummaryBins))
-		return
-	}
-	b, err := json.Marshal(req.Calibration)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encode calibration: %w", err))
-		return
-	}
 	batch := store.Batch{Name: name, Operator: req.Operator, Scanner: req.Scanner}
-	if err := s.store.PutBatchCalibration(r.Context(), Actor(r.Context()), contest, school, batch, string(b)); err != nil {
+	if err := s.store.PutBatchCalibration(r.Context(), Actor(r.Context()), contest, school, batch, req.Calibration); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

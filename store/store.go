@@ -13,6 +13,7 @@ import (
 	"context"
 	"time"
 
+	"tarazy/calibration"
 	"tarazy/omr/reading"
 	"tarazy/review"
 )
@@ -149,10 +150,10 @@ type BatchSummary struct {
 	// fields waiting for reviewers: the batch's progress towards final readings.
 	InReview int `json:"in_review"`
 	// Calibration is the thresholds and fill histogram the batch was read with, as
-	// the worker sent them (JSON of calibration.Summary); empty when none was sent.
-	Calibration string    `json:"calibration,omitempty"`
-	FirstAt     time.Time `json:"first_at"` // first and last page received
-	LastAt      time.Time `json:"last_at"`
+	// the worker sent them; nil when none was sent.
+	Calibration *calibration.Summary `json:"calibration,omitempty"`
+	FirstAt     time.Time            `json:"first_at"` // first and last page received
+	LastAt      time.Time            `json:"last_at"`
 	// ReadSeconds is the reader's mean time per page, as the worker reported it.
 	ReadSeconds float64 `json:"read_seconds"`
 }
@@ -425,8 +426,9 @@ type Sheets interface {
 	Batches(ctx context.Context, contest, school string) ([]BatchSummary, error)
 	// PutBatchCalibration records the calibration a batch is read with, creating the
 	// batch if no page of it has arrived yet; a later call replaces it (audited).
-	// NotFound for an unknown contest or school; Invalid for a batch without a name.
-	PutBatchCalibration(ctx context.Context, by Actor, contest, school string, b Batch, calibration string) error
+	// NotFound for an unknown contest or school; Invalid for a batch without a name or
+	// a calibration whose profile or histogram is not one tarazy makes.
+	PutBatchCalibration(ctx context.Context, by Actor, contest, school string, b Batch, sum calibration.Summary) error
 	// RejectedPages lists the rejected pages of a school's batch, in arrival order.
 	RejectedPages(ctx context.Context, contest, school, batch string) ([]RejectedPage, error)
 	// BlobSchool tells which school's scan or crop an image hash belongs to (so a

@@ -652,3 +652,6 @@ func (w *Worker) deliverGroup(ctx context.Context, g group) error {
 	}
 	return err
 }
+
+// Quarantine is the folder rejected files go to.
+func (w *Worker) Quarantine() string { return w.opt.Quarantine }

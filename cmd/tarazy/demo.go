@@ -7,19 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"tarazy/contest"
 	"tarazy/omr"
@@ -30,6 +25,7 @@ import (
 	"tarazy/server/wire"
 	"tarazy/store"
 	"tarazy/store/blob"
+	"tarazy/worker"
 )
 
 func init() {
@@ -117,8 +113,7 @@ type demo struct {
 
 	st     migratingStore
 	url    string
-	stop   func()
-	done   chan error
+	srv    *server.Running
 	tokens map[string]string // person → token
 
 	keys       []store.AnswerKey
@@ -142,14 +137,14 @@ const (
 	demoReviewA  = "Сейітова Айгерім"
 	demoReviewB  = "Омаров Болат"
 	demoOperator = "Нұрланов Ерлан"
+	demoScanner  = "hall 1 scanner PC"
 )
 
 func (d *demo) client(who string) *client.Client { return client.New(d.url, d.tokens[who]) }
 
 func (d *demo) close() {
-	if d.stop != nil {
-		d.stop()
-		<-d.done
+	if d.srv != nil {
+		d.srv.Close()
 	}
 	if d.st != nil {
 		d.st.Close()
@@ -171,18 +166,13 @@ func (d *demo) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(st, blobs, server.Defaults(), slog.New(slog.NewTextHandler(io.Discard, nil)), reg, reg)
+	cfg := server.Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	srv, err := server.Start(st, blobs, cfg, nil)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithCancel(context.Background())
-	d.url, d.stop, d.done = "http://"+ln.Addr().String(), cancel, make(chan error, 1)
-	go func() { d.done <- srv.Serve(sctx, ln) }()
+	d.url, d.srv = srv.URL, srv
 
 	d.tokens = map[string]string{}
 	var lines []string
@@ -192,6 +182,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		{Name: demoReviewA, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoReviewB, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoOperator, Role: store.RoleCommission, School: demoSchool},
+		{Name: demoScanner, Role: store.RoleScanner, School: demoSchool},
 	} {
 		id, secret, hash := server.NewToken()
 		if _, err := st.CreateToken(ctx, store.System, u, id, hash, nil); err != nil {
@@ -329,54 +320,31 @@ func (d *demo) fillAndScan(ctx context.Context) error {
 	// 300 dpi, the setting schools use; marks and faults come from the realistic mix.
 	g := synth.New(synth.Options{DPI: 300})
 	d.truth = map[string]synth.Truth{}
-	var mu sync.Mutex
-	jobs := make(chan int)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c := &d.candidates[i]
-				f, _ := form.ForGrade(c.Grade)
-				sc, err := g.Generate(f, synth.Candidate{IIN: c.IIN, Name: c.Name, Variant: c.Variant, Answers: c.Answers,
-					Serial: c.Serial, Contest: demoContest, Personalised: true}, d.seed*1000+uint64(i))
-				if err == nil {
-					err = os.WriteFile(filepath.Join(scans, fmt.Sprintf("scan-%04d%s", i+1, filepath.Ext(sc.Name))), sc.Data, 0o644)
-				}
-				if err != nil {
-					select {
-					case errc <- err:
-					default:
-					}
-					continue
-				}
-				mu.Lock()
-				d.truth[sc.Truth.Sheet] = sc.Truth
-				if demoHardSheet(sc.Truth) {
-					d.hard++
-				}
-				mu.Unlock()
+	err := worker.Each(ctx, runtime.NumCPU(), func(yield func(int) bool) {
+		for i := range d.candidates {
+			if !yield(i) {
+				return
 			}
-		}()
-	}
-	for i := range d.candidates {
-		select {
-		case jobs <- i:
-		case err := <-errc:
-			close(jobs)
-			wg.Wait()
-			return err
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errc:
+	}, func(ctx context.Context, i int) (synth.Scan, error) {
+		c := &d.candidates[i]
+		f, _ := form.ForGrade(c.Grade)
+		sc, err := g.Generate(f, synth.Candidate{IIN: c.IIN, Name: c.Name, Variant: c.Variant, Answers: c.Answers,
+			Serial: c.Serial, Contest: demoContest, Personalised: true}, d.seed*1000+uint64(i))
+		if err != nil {
+			return sc, err
+		}
+		return sc, os.WriteFile(filepath.Join(scans, fmt.Sprintf("scan-%04d%s", i+1, filepath.Ext(sc.Name))), sc.Data, 0o644)
+	}, func(_ int, sc synth.Scan) error {
+		d.truth[sc.Truth.Sheet] = sc.Truth
+		if demoHardSheet(sc.Truth) {
+			d.hard++
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	default:
 	}
 	// A real stack also holds pages that are not answer sheets.
 	if err := os.WriteFile(filepath.Join(scans, "scan-9998.jpg"), nil, 0o644); err != nil {
@@ -412,7 +380,7 @@ func demoHardSheet(t synth.Truth) bool {
 // scan runs the scanner worker over the stack, delivering to the server.
 func (d *demo) scan(ctx context.Context) error {
 	f := &workerFlags{
-		contest: demoContest, school: demoSchool, serverURL: d.url, token: d.tokens[demoOperator],
+		contest: demoContest, school: demoSchool, serverURL: d.url, token: d.tokens[demoScanner],
 		batch: "hall 1, morning", operator: demoOperator, scanner: "Fujitsu fi-7160 (demo)",
 		spool: filepath.Join(d.out, "spool"), drain: time.Minute, settle: time.Second, learn: 40,
 		db: &dbFlags{data: filepath.Join(d.out, "data")},

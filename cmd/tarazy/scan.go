@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -19,6 +18,7 @@ import (
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
+	"tarazy/worker/omrreader"
 )
 
 func init() {
@@ -69,7 +69,9 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	} else {
-		opt.Profile = learnProfile(ctx, env, opt, files, *workers)
+		if opt.Profile, err = learnProfile(ctx, env, opt, files, *workers); err != nil {
+			return err
+		}
 	}
 	r, err := omr.NewReader(opt)
 	if err != nil {
@@ -87,7 +89,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	start := time.Now()
 	bar := newBar(env, len(files), "reading")
 	var counts [3]int
-	err = readAll(ctx, r, files, *workers, func(i int, pages []omr.Page) error {
+	err = omrreader.ReadFiles(ctx, r, files, *workers, func(_ string, pages []omr.Page) error {
 		bar.Add(1)
 		for _, p := range pages {
 			if err := reading.WriteJSONL(w, p.Reading); err != nil {
@@ -122,7 +124,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 
 // learnProfile calibrates on a sample of the batch spread over it; a batch that
 // teaches nothing (too few marks) keeps the default, and says so.
-func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string, workers int) *calibration.Profile {
+func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string, workers int) (*calibration.Profile, error) {
 	const sampleFiles = 40
 	sample := files
 	if len(files) > sampleFiles {
@@ -131,106 +133,26 @@ func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string
 			sample = append(sample, files[i*len(files)/sampleFiles])
 		}
 	}
-	p, pages, err := calibrateFiles(ctx, opt, sample, workers, "batch")
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "calibration: %v; using the default thresholds\n", err)
-		return calibration.Default()
-	}
-	fmt.Fprintf(env.Stderr, "calibration from %d page(s) of this batch: blank ≤ %.3f, marked ≥ %.3f (default %.3f / %.3f)\n",
-		pages, p.BlankMax, p.MarkMin, calibration.Default().BlankMax, calibration.Default().MarkMin)
-	for _, n := range p.Notes {
-		fmt.Fprintln(env.Stderr, "calibration: "+n)
-	}
-	return p
-}
-
-// calibrateFiles reads files with the default profile and fits a profile to the
-// bubbles of every page that is a readable sheet.
-func calibrateFiles(ctx context.Context, opt omr.Options, files []string, workers int, scanner string) (*calibration.Profile, int, error) {
 	opt.Profile = nil
 	r, err := omr.NewReader(opt)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var samples []calibration.Sample
-	pages := 0
-	err = readAll(ctx, r, files, workers, func(_ int, ps []omr.Page) error {
-		for _, p := range ps {
-			if p.Reading.Status != reading.StatusRejected {
-				samples = append(samples, p.Samples...)
-				pages++
-			}
-		}
-		return nil
-	})
+	l, err := omrreader.Learn(ctx, r, sample, workers, "batch", nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	p, err := calibration.Fit(scanner, pages, samples)
-	return p, pages, err
-}
-
-// readAll reads files on a pool of workers and hands each file's pages to fn in input
-// order, so the output is the same whatever the number of workers.
-func readAll(ctx context.Context, r *omr.Reader, files []string, workers int, fn func(i int, pages []omr.Page) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		i     int
-		pages []omr.Page
+	if l.Err != nil {
+		fmt.Fprintf(env.Stderr, "calibration: %v; using the default thresholds\n", l.Err)
+		return calibration.Default(), nil
 	}
-	jobs := make(chan int)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				pages, err := r.ReadFile(ctx, files[i])
-				if err != nil {
-					return
-				}
-				results <- result{i, pages}
-			}
-		}()
+	p := l.Profile
+	fmt.Fprintf(env.Stderr, "calibration from %d page(s) of this batch: blank ≤ %.3f, marked ≥ %.3f (default %.3f / %.3f)\n",
+		l.Pages, p.BlankMax, p.MarkMin, calibration.Default().BlankMax, calibration.Default().MarkMin)
+	for _, n := range p.Notes {
+		fmt.Fprintln(env.Stderr, "calibration: "+n)
 	}
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-	pending := map[int][]omr.Page{}
-	next := 0
-	var ferr error
-	for res := range results {
-		pending[res.i] = res.pages
-		for ferr == nil {
-			p, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			if err := fn(next, p); err != nil {
-				ferr = err
-				cancel()
-			}
-			next++
-		}
-	}
-	if ferr != nil {
-		return ferr
-	}
-	if err := ctx.Err(); err != nil && next < len(files) {
-		return fmt.Errorf("stopped after %d of %d files: %w", next, len(files), err)
-	}
-	return nil
+	return p, nil
 }
 
 var scanExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".tif": true, ".tiff": true, ".pdf": true}

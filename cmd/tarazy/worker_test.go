@@ -95,7 +95,7 @@ func TestWorkerStandaloneIntoTheEmbeddedStore(t *testing.T) {
 		}
 	}
 	batches, err := st.Batches(context.Background(), "C1", "S1")
-	if err != nil || len(batches) != 1 || batches[0].Operator != "Айгерім" || !strings.Contains(batches[0].Calibration, `"blank_max"`) {
+	if err != nil || len(batches) != 1 || batches[0].Operator != "Айгерім" || batches[0].Calibration == nil || batches[0].Calibration.Profile.BlankMax == 0 {
 		t.Fatalf("batches = %+v, %v", batches, err)
 	}
 	st.Close()
@@ -137,7 +137,7 @@ func TestWorkerUploadsToTheServer(t *testing.T) {
 	if err := c.Do(context.Background(), "GET", client.SchoolPath("C1", "S1")+"/batches", "", nil, &batches); err != nil {
 		t.Fatal(err)
 	}
-	if len(batches) != 1 || batches[0].Name != "hall 3" || batches[0].Pages != 4 || batches[0].Calibration == "" {
+	if len(batches) != 1 || batches[0].Name != "hall 3" || batches[0].Pages != 4 || batches[0].Calibration == nil {
 		t.Fatalf("batches = %+v", batches)
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
 
+	"tarazy/calibration"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 	"tarazy/review"
@@ -672,9 +674,17 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 	idx := map[string]int{}
 	for rows.Next() {
 		var b store.BatchSummary
-		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt, &b.Calibration); err != nil {
+		var cal []byte
+		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt, &cal); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
+		}
+		if len(cal) > 0 {
+			b.Calibration = &calibration.Summary{}
+			if err := json.Unmarshal(cal, b.Calibration); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("batch %s: stored calibration is damaged: %w", b.Name, err)
+			}
 		}
 		b.CreatedAt = b.CreatedAt.UTC()
 		b.Outcomes = map[string]int{}
@@ -788,46 +798,51 @@ func (s *DB) RejectedPages(ctx context.Context, contest, school, batch string) (
 	return out, s.classify(rows.Err())
 }
 
-func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, school string, b store.Batch, calibration string) (err error) {
+func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, school string, b store.Batch, sum calibration.Summary) (err error) {
 	defer store.Wrap(&err, "PutBatchCalibration(%s, %s, %q)", contest, school, b.Name)
 	if strings.TrimSpace(b.Name) == "" {
 		return store.Errorf(store.Invalid, "the batch needs a name (the scanner run or folder)")
 	}
-	if calibration != "" && !json.Valid([]byte(calibration)) {
-		return store.Errorf(store.Invalid, "the calibration is not JSON")
+	if err := sum.Profile.Validate(); err != nil {
+		return store.Errorf(store.Invalid, "calibration profile: %v", err)
+	}
+	if n := len(sum.Counts); n != 0 && n != calibration.SummaryBins {
+		return store.Errorf(store.Invalid, "calibration histogram has %d bins; tarazy sends %d", n, calibration.SummaryBins)
+	}
+	after, err := json.Marshal(sum)
+	if err != nil {
+		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.need(ctx, tx, contest, school); err != nil {
 			return err
 		}
-		var before string
+		var before []byte
 		err := tx.QueryRowContext(ctx, `SELECT calibration FROM batches WHERE contest = $1 AND school = $2 AND name = $3`,
 			contest, school, b.Name).Scan(&before)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at, calibration)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, s.now(), calibration); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, s.now(), string(after)); err != nil {
 				return err
 			}
 		case err != nil:
 			return err
 		default:
-			if before == calibration {
+			var was calibration.Summary
+			if len(before) > 0 && json.Unmarshal(before, &was) == nil && reflect.DeepEqual(was, sum) {
 				return nil
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE batches SET calibration = $4 WHERE contest = $1 AND school = $2 AND name = $3`,
-				contest, school, b.Name, calibration); err != nil {
+				contest, school, b.Name, string(after)); err != nil {
 				return err
 			}
 		}
-		var bj, aj any
-		if before != "" {
+		var bj any
+		if len(before) > 0 {
 			bj = json.RawMessage(before)
 		}
-		if calibration != "" {
-			aj = json.RawMessage(calibration)
-		}
-		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, aj)
+		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, json.RawMessage(after))
 	})
 }
 
