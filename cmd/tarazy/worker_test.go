@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,5 +247,71 @@ func TestWorkerKilledMidBatchResumesAndDeliversEachPageOnce(t *testing.T) {
 	}
 	if done, _ := filepath.Glob(filepath.Join(hot, "processed", "*.jpg")); len(done) != len(files) {
 		t.Errorf("%d files in processed/, want %d", len(done), len(files))
+	}
+}
+
+// multiPageTIFF is an uncompressed grey TIFF of n blank w×h pages: what a scanner's
+// software makes of an empty stack, or a 60 KB file declaring 10,000 pages.
+func multiPageTIFF(n, w, h int) []byte {
+	le := binary.LittleEndian
+	out := []byte{'I', 'I', 42, 0, 0, 0, 0, 0}
+	prevNext := 4 // where the offset of the next directory goes
+	for i := 0; i < n; i++ {
+		pixels := len(out)
+		for j := 0; j < w*h; j++ {
+			out = append(out, 0xff)
+		}
+		if len(out)%2 == 1 {
+			out = append(out, 0)
+		}
+		le.PutUint32(out[prevNext:], uint32(len(out)))
+		entries := [][3]uint32{ // tag, type (3 short, 4 long), value
+			{256, 3, uint32(w)}, {257, 3, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+			{273, 4, uint32(pixels)}, {277, 3, 1}, {278, 3, uint32(h)}, {279, 4, uint32(w * h)},
+		}
+		out = le.AppendUint16(out, uint16(len(entries)))
+		for _, e := range entries {
+			out = le.AppendUint16(out, uint16(e[0]))
+			out = le.AppendUint16(out, uint16(e[1]))
+			out = le.AppendUint32(out, 1)
+			out = le.AppendUint32(out, e[2])
+		}
+		prevNext = len(out)
+		out = le.AppendUint32(out, 0)
+	}
+	return out
+}
+
+// A refused multi-page file is stored once, not once per page: each page of a TIFF
+// used to carry a copy of the whole file, and a small file of many empty pages cost
+// the server hundreds of megabytes (issue 12, item 3).
+func TestRefusedMultiPageFileIsStoredOnce(t *testing.T) {
+	dir := t.TempDir()
+	tif := multiPageTIFF(20, 320, 320)
+	if err := os.WriteFile(filepath.Join(dir, "empty-stack.tif"), tif, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := seededData(t)
+	out := mustRun(t, "worker", "--data", data, "--contest", "C1", "--school", "S1", "--batch", "empty", "--learn", "0", dir)
+	var stored int64
+	filepath.WalkDir(filepath.Join(data, "images"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				stored += info.Size()
+			}
+		}
+		return nil
+	})
+	if stored > 2*int64(len(tif)) {
+		t.Errorf("a refused %d-byte file of 20 pages takes %d bytes of the image store; want it once\n%s", len(tif), stored, out)
+	}
+	st, err := (&dbFlags{data: data}).open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rej, err := st.RejectedPages(context.Background(), "C1", "S1", "empty")
+	if err != nil || len(rej) != 1 || !strings.Contains(rej[0].Reason, "20 of the file's 20 pages") {
+		t.Fatalf("rejected pages = %+v, %v; want the file once with every page's reason", rej, err)
 	}
 }
