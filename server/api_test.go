@@ -644,11 +644,8 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 func TestRankingCacheAcrossServers(t *testing.T) {
 	st := openStore(t, "postgres")
 	a := startEnvOn(t, st, nil)
-	b := &env{URL: "", tokens: a.tokens}
-	{
-		be := startEnvOnNoSeed(t, st, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
-		b.URL = be.URL
-	}
+	b := startEnvOnNoSeed(t, st, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
+	b.Tokens, b.tokens = a.Tokens, a.tokens // the users are in the database both serve
 	path := "/api/contests/C1/schools/S1/grades/7/ranking"
 	a.must(t, 200, "aigerim", "PUT", path, "text/csv", rankingCSV("S1", 7, 5))
 	version := func() int {

@@ -18,7 +18,8 @@ type Running struct {
 	URL      string // http://host:port
 	Registry *prometheus.Registry
 	stop     context.CancelFunc
-	done     chan error
+	stopped  chan struct{}
+	err      error
 }
 
 // Start is the one way tarazy starts a server in-process — the demo, `tarazy load`
@@ -44,20 +45,27 @@ func Start(st store.Store, blobs *blob.Store, cfg Config, log *slog.Logger, setu
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Running{Server: srv, URL: "http://" + ln.Addr().String(), Registry: reg, stop: cancel, done: make(chan error, 1)}
-	go func() { r.done <- srv.Serve(ctx, ln) }()
+	r := &Running{Server: srv, URL: "http://" + ln.Addr().String(), Registry: reg, stop: cancel, stopped: make(chan struct{})}
+	go func() {
+		r.err = srv.Serve(ctx, ln)
+		close(r.stopped)
+	}()
 	return r, nil
 }
 
-// Stop asks the server to stop taking requests and returns at once; Done then yields
-// how it ended.
+// Stop asks the server to stop taking requests and returns at once; the requests in
+// flight get ShutdownTimeout to finish, and Stopped is closed then.
 func (r *Running) Stop() { r.stop() }
 
-// Done yields Serve's result once, when the server has stopped.
-func (r *Running) Done() <-chan error { return r.done }
+// Stopped is closed once the server has stopped; Err then says how it ended.
+func (r *Running) Stopped() <-chan struct{} { return r.stopped }
+
+// Err is Serve's result once Stopped is closed (nil for a clean shutdown).
+func (r *Running) Err() error { return r.err }
 
 // Close stops the server and waits until the requests in flight have finished.
 func (r *Running) Close() error {
 	r.stop()
-	return <-r.done
+	<-r.stopped
+	return r.err
 }
