@@ -233,18 +233,17 @@ type sessionRequest struct {
 
 // login checks a token and sets it as an HttpOnly, SameSite=Strict cookie, so that
 // the review pages' images and requests carry it.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req sessionRequest
 	if err := decodeJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	tok, err := s.startSession(w, r, req.Token)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, tok.User)
+	return nil
 }
 
 // startSession checks a token and sets the session cookie for it.

@@ -29,24 +29,22 @@ func batchParam(r *http.Request) (string, error) {
 // BatchCalibrationRequest is what a worker sends before a batch's pages (package wire).
 type BatchCalibrationRequest = wire.BatchCalibrationRequest
 
-func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
 	name, err := batchParam(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var req BatchCalibrationRequest
 	if err := decodeJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	batch := store.Batch{Name: name, Operator: req.Operator, Scanner: req.Scanner}
 	if err := s.store.PutBatchCalibration(r.Context(), Actor(r.Context()), contest, school, batch, req.Calibration); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // histogramSVG draws a batch's fill histogram (log counts) with its thresholds, like

@@ -31,19 +31,17 @@ type (
 // name is its SHA-256 (checked) — files the server already has may be left out. The
 // files are stored first (content-addressed, so a retry costs nothing), then the
 // readings in one transaction: either the whole batch is stored or none of it.
-func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
 	req, err := s.readIngest(r)
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := s.store.Ingest(r.Context(), Actor(r.Context()), contest, school, req.Batch, req.Sheets)
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.metrics.ingestBatches.WithLabelValues("ok").Inc()
 	sum := map[string]int{}
@@ -66,6 +64,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, IngestResponse{Results: res, Summary: sum})
+	return nil
 }
 
 func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
@@ -187,11 +186,10 @@ func (s *Server) stageBlob(r io.Reader, name string) (*blob.Staged, error) {
 	return nil, fmt.Errorf("store file %s: %w", name, err)
 }
 
-func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) error {
 	sha := chi.URLParam(r, "sha")
 	if !blob.ValidHash(sha) {
-		s.writeError(w, r, invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)"))
-		return
+		return invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)")
 	}
 	had := s.blobs.Has(sha)
 	st, err := s.stageBlob(r.Body, sha)
@@ -199,28 +197,28 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 		err = s.blobs.Commit(st)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	status := http.StatusCreated
 	if had {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, map[string]string{"sha256": sha})
+	return nil
 }
 
 // getBlob serves a scan image or crop of the school's own sheets only.
-func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) error {
 	contest, school, sha := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "sha")
 	owner, err := s.store.BlobSchool(r.Context(), contest, sha)
 	if err == nil && owner != school {
 		err = store.Errorf(store.NotFound, "no image with this hash")
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.serveBlob(w, r, sha, "", "private, max-age=86400, immutable")
+	return nil
 }
 
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentType, cache string) {

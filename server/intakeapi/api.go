@@ -65,22 +65,22 @@ func (a *API) routes() []server.Route {
 	office := server.OfficeSchool
 	rts := []server.Route{
 		{Method: "GET", Pattern: p + "/services", Access: office, Handler: a.services},
-		{Method: "GET", Pattern: p + "/services/{service}", Access: office, Handler: a.service},
-		{Method: "GET", Pattern: p + "/deadline", Access: office, Handler: a.deadline},
-		{Method: "GET", Pattern: p + "/applications", Access: office, Handler: a.listApplications},
-		{Method: "POST", Pattern: p + "/applications", Access: office, Handler: a.submit},
-		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Handler: a.getApplication},
-		{Method: "POST", Pattern: p + "/applications/{number}/status", Access: office, Handler: a.setStatus},
-		{Method: "GET", Pattern: p + "/applications/{number}/receipt.{format}", Access: office, Handler: a.receipt},
-		{Method: "GET", Pattern: p + "/first-grade", Access: office, Handler: a.firstGrade},
-		{Method: "GET", Pattern: p + "/complaints", Access: office, Handler: a.listComplaints},
-		{Method: "POST", Pattern: p + "/complaints", Access: office, Handler: a.fileComplaint},
-		{Method: "GET", Pattern: p + "/complaints/{number}", Access: office, Handler: a.getComplaint},
-		{Method: "POST", Pattern: p + "/complaints/{number}/extension", Access: office, Handler: a.extendComplaint},
-		{Method: "POST", Pattern: p + "/complaints/{number}/notice", Access: office, Handler: a.complaintNotice},
-		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.answerComplaint},
-		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.overdue},
-		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.export},
+		{Method: "GET", Pattern: p + "/services/{service}", Access: office, Handler: a.srv.Adapt(a.service)},
+		{Method: "GET", Pattern: p + "/deadline", Access: office, Handler: a.srv.Adapt(a.deadline)},
+		{Method: "GET", Pattern: p + "/applications", Access: office, Handler: a.srv.Adapt(a.listApplications)},
+		{Method: "POST", Pattern: p + "/applications", Access: office, Handler: a.srv.Adapt(a.submit)},
+		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Handler: a.srv.Adapt(a.getApplication)},
+		{Method: "POST", Pattern: p + "/applications/{number}/status", Access: office, Handler: a.srv.Adapt(a.setStatus)},
+		{Method: "GET", Pattern: p + "/applications/{number}/receipt.{format}", Access: office, Handler: a.srv.Adapt(a.receipt)},
+		{Method: "GET", Pattern: p + "/first-grade", Access: office, Handler: a.srv.Adapt(a.firstGrade)},
+		{Method: "GET", Pattern: p + "/complaints", Access: office, Handler: a.srv.Adapt(a.listComplaints)},
+		{Method: "POST", Pattern: p + "/complaints", Access: office, Handler: a.srv.Adapt(a.fileComplaint)},
+		{Method: "GET", Pattern: p + "/complaints/{number}", Access: office, Handler: a.srv.Adapt(a.getComplaint)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/extension", Access: office, Handler: a.srv.Adapt(a.extendComplaint)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/notice", Access: office, Handler: a.srv.Adapt(a.complaintNotice)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.srv.Adapt(a.answerComplaint)},
+		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.srv.Adapt(a.overdue)},
+		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.srv.Adapt(a.export)},
 	}
 	return append(rts, a.pageRoutes()...)
 }
@@ -102,55 +102,21 @@ func (a *API) today() intake.Date { return intake.DateOf(a.Now().In(a.cat.Locati
 // CodeIINChecksum is the error code of a contest registration whose IIN fails its
 // check digit: the client asks the staff for the reason to accept it and sends it as
 // candidate.iin_override.
-const CodeIINChecksum = "iin_checksum"
+const CodeIINChecksum = string(server.IINChecksum)
 
 // StatusIINChecksum answers CodeIINChecksum: the request is well formed but needs a
 // decision by a person.
 const StatusIINChecksum = http.StatusUnprocessableEntity
 
-// storeError is the one table from the desk's errors to the server's error codes; the
-// store's own errors (unavailable, not found…) keep theirs.
-func storeError(err error) error {
-	var se *store.Error
-	if err == nil || errors.As(err, &se) {
-		return err
-	}
-	code := store.Internal
-	switch {
-	case errors.Is(err, intake.ErrNotFound):
-		code = store.NotFound
-	case errors.Is(err, intake.ErrDuplicate), errors.Is(err, intake.ErrConflict), errors.Is(err, intake.ErrTransition):
-		code = store.Conflict
-	case errors.Is(err, intake.ErrInvalid), errors.Is(err, intake.ErrNotCovered), errors.Is(err, intake.ErrInvalidFile):
-		code = store.Invalid
-	}
-	if code == store.Internal {
-		return err
-	}
-	return &store.Error{Code: code, Message: err.Error(), Err: err}
-}
-
-// fail answers an error in the server's one shape.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, intake.ErrIINChecksum) {
-		var body server.ErrorBody
-		body.Error.Code = CodeIINChecksum
-		body.Error.Message = err.Error() + `; to accept it, send the reason as candidate.iin_override`
-		writeJSON(w, StatusIINChecksum, body)
-		return
-	}
-	a.srv.Error(w, r, storeError(err))
-}
-
-// failField answers an error about something the request body names (a service, an
+// fieldError is an error about something the request body names (a service, an
 // application a complaint is about): not found there is a bad request, not a missing
 // page. The store's own not-found (the path's school, the year's contest) stays 404.
-func (a *API) failField(w http.ResponseWriter, r *http.Request, err error) {
+func fieldError(err error) error {
 	var se *store.Error
 	if errors.Is(err, intake.ErrNotFound) && !errors.As(err, &se) {
-		err = &store.Error{Code: store.Invalid, Message: err.Error(), Err: err}
+		return &store.Error{Code: store.Invalid, Message: err.Error(), Err: err}
 	}
-	a.fail(w, r, err)
+	return err
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
