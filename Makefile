@@ -9,7 +9,7 @@ export TARAZY_TEST_POSTGRES ?= postgres://tarazy:tarazy@127.0.0.1:5432/tarazy_te
 # Browser tests fail instead of skipping when Chromium is missing (deps.sh installs it).
 export TARAZY_REQUIRE_BROWSER ?= 1
 
-.PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
+.PHONY: all build demo test bench accuracy deps-demo deps-test vet staticcheck clean
 
 all: build
 
@@ -28,9 +28,16 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+staticcheck: deps-test
+	$(STATICCHECK) ./...
+
+# staticcheck is installed (pinned) by scripts/deps.sh test.
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
+
 test: deps-test
 	@scripts/pg.sh
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./omr/
 

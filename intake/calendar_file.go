@@ -43,14 +43,6 @@ type transferRule struct {
 	Cancel  bool   `yaml:"cancel"`
 }
 
-// calendarData is the merged content of the built-in file and the overrides.
-type calendarData struct {
-	first, last int
-	holidays    []holidayRule
-	dated       []datedHoliday
-	transfers   []transferRule
-}
-
 func parseCalendarFile(name string, data []byte) (*calendarFile, error) {
 	var f calendarFile
 	idx, err := decodeFile(name, data, &f)

@@ -8,7 +8,6 @@ package intakeapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -119,13 +118,8 @@ func fieldError(err error) error {
 	return err
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-}
+// writeJSON is the server's JSON answer.
+func writeJSON(w http.ResponseWriter, status int, v any) { server.WriteJSON(w, status, v) }
 
 func invalidf(format string, args ...any) error {
 	return store.Errorf(store.Invalid, format, args...)

@@ -12,7 +12,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -231,14 +230,3 @@ func stubFuncs() template.FuncMap {
 	}
 }
 
-// LabelKeys lists every label key, for tests that check both languages are filled.
-func (s *Shell) LabelKeys() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	keys := make([]string, 0, len(s.labels))
-	for k := range s.labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -343,8 +343,6 @@ func (s *DB) Migrations(ctx context.Context) (applied, known int, err error) {
 	return applied, known, nil
 }
 
-func boolInt(b bool) bool { return b }
-
 func nullTime(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
