@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -68,4 +69,16 @@ func (r *Running) Close() error {
 	r.stop()
 	<-r.stopped
 	return r.err
+}
+
+// StartLocal serves st with the default settings on a free loopback port, its images
+// in dir/images: the demo's and `tarazy load`'s server.
+func StartLocal(st store.Store, dir string) (*Running, error) {
+	blobs, err := blob.Open(filepath.Join(dir, "images"))
+	if err != nil {
+		return nil, err
+	}
+	cfg := Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	return Start(st, blobs, cfg, nil)
 }

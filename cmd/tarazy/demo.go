@@ -24,7 +24,6 @@ import (
 	"tarazy/server/client"
 	"tarazy/server/wire"
 	"tarazy/store"
-	"tarazy/store/blob"
 	"tarazy/worker"
 )
 
@@ -162,13 +161,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		return err
 	}
 	d.st = st
-	blobs, err := blob.Open(filepath.Join(db.data, "images"))
-	if err != nil {
-		return err
-	}
-	cfg := server.Defaults()
-	cfg.Addr = "127.0.0.1:0"
-	srv, err := server.Start(st, blobs, cfg, nil)
+	srv, err := server.StartLocal(st, db.data)
 	if err != nil {
 		return err
 	}

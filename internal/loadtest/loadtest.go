@@ -31,7 +31,6 @@ import (
 	"tarazy/server/client"
 	"tarazy/server/wire"
 	"tarazy/store"
-	"tarazy/store/blob"
 	"tarazy/worker"
 )
 
@@ -55,13 +54,7 @@ type figure struct{ name, value, target string }
 // Run seeds st (migrated, empty) with a contest L and cfg.Schools schools, starts a
 // server over it and dir's images, runs every phase and prints the figures to out.
 func Run(ctx context.Context, st store.Store, dir string, cfg Config, out io.Writer) error {
-	blobs, err := blob.Open(filepath.Join(dir, "images"))
-	if err != nil {
-		return err
-	}
-	scfg := server.Defaults()
-	scfg.Addr = "127.0.0.1:0"
-	srv, err := server.Start(st, blobs, scfg, nil)
+	srv, err := server.StartLocal(st, dir)
 	if err != nil {
 		return err
 	}
