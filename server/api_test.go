@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"tarazy/internal/samples"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/server/client"
@@ -942,4 +945,63 @@ func TestBrowserSession(t *testing.T) {
 	if s := do("DELETE", "/api/session", "", false); s != 204 {
 		t.Errorf("logout: %d", s)
 	}
+}
+
+// The sample scans (testdata/scans) as the worker uploads them: every sheet of the
+// single, TIFF and PDF files is stored with its reading, and the page that is not a
+// sheet is listed with its file; a second upload stores nothing twice.
+func TestIngestTheSampleScans(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		want, err := samples.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := server.IngestRequest{Batch: store.Batch{Name: "samples", Operator: "Айгерім", Scanner: "fi-7160"}}
+		files := map[string][]byte{}
+		for _, ex := range want {
+			data, err := os.ReadFile(filepath.Join(samples.Dir(), ex.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each page of a multi-page file is its own image; the file stands in for
+			// it here, marked with the page number.
+			img := append(append([]byte(nil), data...), byte(ex.Page))
+			rd := reading.Reading{File: ex.File, Page: ex.Page, Status: ex.Status, Form: ex.Form, Sheet: ex.Sheet, IIN: ex.IIN,
+				Variant: ex.Variant, Answers: ex.Answers, Review: []string{}}
+			if ex.Status == reading.StatusRejected {
+				rd.Answers, rd.Error = []string{}, "no alignment marks: this is not an answer sheet"
+			}
+			it := store.IngestItem{Reading: rd, Image: hash(img), ReadSeconds: 0.2}
+			req.Sheets = append(req.Sheets, it)
+			files[it.Image] = img
+		}
+		ctx := context.Background()
+		res, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Summary[store.OutcomeStored] != len(want)-1 || res.Summary[store.OutcomeRejected] != 1 {
+			t.Fatalf("summary = %v", res.Summary)
+		}
+		for _, ex := range want {
+			if ex.Status == reading.StatusRejected {
+				continue
+			}
+			sh, err := e.Store.Sheet(ctx, "C1", ex.Sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if why := ex.Check(sh.Reading); why != "" {
+				t.Errorf("%s page %d: %s", ex.File, ex.Page, why)
+			}
+		}
+		rej, err := e.Store.RejectedPages(ctx, "C1", "S1", "samples")
+		if err != nil || len(rej) != 1 || rej[0].File != "not-a-sheet.jpg" {
+			t.Errorf("rejected = %+v, %v", rej, err)
+		}
+		again, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, nil)
+		if err != nil || again.Summary["existing"] != len(want) {
+			t.Errorf("second upload = %+v, %v; want every page existing", again, err)
+		}
+	})
 }

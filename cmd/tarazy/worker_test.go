@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"tarazy/internal/samples"
 	"tarazy/omr/form"
+	"tarazy/omr/reading"
 	"tarazy/omr/synth"
 	"tarazy/server/client"
 	"tarazy/store"
@@ -313,5 +315,38 @@ func TestRefusedMultiPageFileIsStoredOnce(t *testing.T) {
 	rej, err := st.RejectedPages(context.Background(), "C1", "S1", "empty")
 	if err != nil || len(rej) != 1 || !strings.Contains(rej[0].Reason, "20 of the file's 20 pages") {
 		t.Fatalf("rejected pages = %+v, %v; want the file once with every page's reason", rej, err)
+	}
+}
+
+// The project's sample scans (testdata/scans: each grade, turned pages, a TIFF and a
+// PDF of two sheets, a page that is not a sheet) go through the worker into the store
+// and read as they must.
+func TestWorkerReadsTheSampleScans(t *testing.T) {
+	want, err := samples.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := seededData(t)
+	out := mustRun(t, append([]string{"worker", "--data", data, "--contest", "C1", "--school", "S1", "--batch", "samples", "--learn", "0"}, samples.Files(want)...)...)
+	st, err := (&dbFlags{data: data}).open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, e := range want {
+		if e.Status == reading.StatusRejected {
+			continue
+		}
+		sh, err := st.Sheet(context.Background(), "C1", e.Sheet)
+		if err != nil {
+			t.Fatalf("%s page %d (sheet %s) not stored: %v\n%s", e.File, e.Page, e.Sheet, err, out)
+		}
+		if why := e.Check(sh.Reading); why != "" {
+			t.Errorf("%s page %d: %s", e.File, e.Page, why)
+		}
+	}
+	rej, err := st.RejectedPages(context.Background(), "C1", "S1", "samples")
+	if err != nil || len(rej) != 1 || rej[0].File != "not-a-sheet.jpg" {
+		t.Errorf("rejected pages = %+v, %v; want the page that is not a sheet", rej, err)
 	}
 }
