@@ -229,4 +229,3 @@ func stubFuncs() template.FuncMap {
 		"langURL": func(path, l string) string { return path },
 	}
 }
-
