@@ -57,3 +57,31 @@ func (p *Progress) Finish() {
 		p.bar.Finish()
 	}
 }
+
+// Bar is a progress bar over a known number of files.
+type Bar interface {
+	Add(int) error
+	Finish() error
+}
+
+type noBar struct{}
+
+func (noBar) Add(int) error { return nil }
+func (noBar) Finish() error { return nil }
+
+// NewBar is a bar of n files on a terminal, and nothing elsewhere (a log file).
+func NewBar(w io.Writer, n int, what string) Bar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || n < 2 {
+		return noBar{}
+	}
+	return progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("files"),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+	)
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"tarazy/omr"
+	"tarazy/worker"
 	"tarazy/worker/omrreader"
 )
 
@@ -31,7 +32,7 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("give the folder of scans from one scanner")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}

@@ -3,21 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"tarazy/calibration"
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
+	"tarazy/worker"
 	"tarazy/worker/omrreader"
 )
 
@@ -47,7 +43,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	if *workers < 1 {
 		return usagef("--workers must be at least 1")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}
@@ -155,41 +151,6 @@ func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string
 	return p, nil
 }
 
-var scanExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".tif": true, ".tiff": true, ".pdf": true}
-
-// expandScanPaths lists files as given and the scans inside folders (recursively,
-// sorted). A file named explicitly is read whatever its extension; a missing path is
-// an error before anything is read.
-func expandScanPaths(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && scanExt[strings.ToLower(filepath.Ext(path))] {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(found)
-		files = append(files, found...)
-	}
-	return files, nil
-}
-
 func writeCrops(dir string, p omr.Page) error {
 	base := strings.TrimSuffix(filepath.Base(p.Reading.File), filepath.Ext(p.Reading.File))
 	for _, f := range p.Fields {
@@ -204,29 +165,4 @@ func writeCrops(dir string, p omr.Page) error {
 	return nil
 }
 
-// bar is a progress bar on a terminal and nothing otherwise.
-type bar interface {
-	Add(int) error
-	Finish() error
-}
-
-type noBar struct{}
-
-func (noBar) Add(int) error { return nil }
-func (noBar) Finish() error { return nil }
-
-func newBar(env *Env, n int, what string) bar {
-	f, ok := env.Stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || n < 2 {
-		return noBar{}
-	}
-	return progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(env.Stderr),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("files"),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-	)
-}
+func newBar(env *Env, n int, what string) worker.Bar { return worker.NewBar(env.Stderr, n, what) }
