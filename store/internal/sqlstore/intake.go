@@ -75,6 +75,19 @@ func writeRecord[T any](ctx context.Context, r *intakeRepo, v *T, change func(tx
 	return nil
 }
 
+// numbered gives a new record the next number of its series, and its time (now,
+// unless the record brings one).
+func (r *intakeRepo) numbered(ctx context.Context, tx *sql.Tx, series string, updated time.Time) (int, string, time.Time, error) {
+	seq, err := r.next(ctx, tx, series)
+	if err != nil {
+		return 0, "", updated, err
+	}
+	if updated.IsZero() {
+		updated = r.s.now()
+	}
+	return seq, intake.FormatNumber(series, seq), updated, nil
+}
+
 func (r *intakeRepo) schoolExists(ctx context.Context, tx *sql.Tx) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schools WHERE code = $1`, r.school).Scan(&n); err != nil {
@@ -255,14 +268,11 @@ func (r *intakeRepo) CreateApplication(ctx context.Context, a *intake.Applicatio
 		if err := r.settleContest(ctx, tx, b); err != nil {
 			return err
 		}
-		if b.Seq, err = r.next(ctx, tx, b.Series); err != nil {
+		var err error
+		if b.Seq, b.Number, b.Updated, err = r.numbered(ctx, tx, b.Series, b.Updated); err != nil {
 			return err
 		}
-		b.Number = intake.FormatNumber(b.Series, b.Seq)
 		b.Version = 1
-		if b.Updated.IsZero() {
-			b.Updated = r.s.now()
-		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO intake_applications
 			(school, number, series, seq, service, status, year, due, unique_key, contest, record, version, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
@@ -455,14 +465,11 @@ func (r *intakeRepo) CreateComplaint(ctx context.Context, c *intake.Complaint, e
 		if err := r.schoolExists(ctx, tx); err != nil {
 			return err
 		}
-		if b.Seq, err = r.next(ctx, tx, b.Series); err != nil {
+		var err error
+		if b.Seq, b.Number, b.Updated, err = r.numbered(ctx, tx, b.Series, b.Updated); err != nil {
 			return err
 		}
-		b.Number = intake.FormatNumber(b.Series, b.Seq)
 		b.Version = 1
-		if b.Updated.IsZero() {
-			b.Updated = r.s.now()
-		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_complaints (school, number, series, seq, status, due, record, version, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			r.school, b.Number, b.Series, b.Seq, string(b.Status), dueText(b.Due), jsonString(b), b.Version, b.Updated.UTC().Truncate(time.Microsecond)); err != nil {
