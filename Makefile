@@ -12,7 +12,7 @@ export TARAZY_REQUIRE_BROWSER ?= 1
 # builds it once; the tests start it on loopback ports themselves).
 export TARAZY_REQUIRE_S3 ?= 1
 
-.PHONY: all build demo test bench accuracy deps-demo deps-test vet clean
+.PHONY: all build demo test bench accuracy deps-demo deps-test vet staticcheck clean
 
 all: build
 
@@ -31,9 +31,16 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+staticcheck: deps-test
+	$(STATICCHECK) ./...
+
+# staticcheck is installed (pinned) by scripts/deps.sh test.
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
+
 test: deps-test
 	@scripts/pg.sh
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./omr/
 

@@ -194,21 +194,6 @@ func ReadSeatsCSV(r io.Reader, name string) ([]Seats, error) {
 	return out, t.err()
 }
 
-// WriteSeatsCSV writes seats in the form ReadSeatsCSV reads.
-func WriteSeatsCSV(w io.Writer, seats []Seats) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write(SeatsHeader)
-	for _, s := range seats {
-		q := ""
-		if s.Quota != nil {
-			q = strconv.Itoa(*s.Quota)
-		}
-		_ = cw.Write([]string{s.School, strconv.Itoa(s.Grade), strconv.Itoa(s.Seats), q})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
 // ReadResultsCSV reads school,grade,iin,name,score,math,reading,history,olympiad,myn_bala.
 // history is empty (or 0) for grade 5, whose form has no history section. Scores are
 // checked against the form's range and the sections against the score.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -15,33 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"tarazy/contest"
 	"tarazy/iin"
+	"tarazy/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, d)
-	}
-}
 
 var surnames = []string{"Әбілқасымов", "Бекова", "Жұмабаев", "Қасымова", "Нұрланов", "Өмірзақова", "Сейітов", "Тоқтарова", "Үсенов", "Ысқақова", "Ғалымов", "Иванова"}
 var given = []string{"Айгерім", "Нұрсұлтан", "Дана", "Ерасыл", "Әсел", "Мирас", "Інкәр", "Арман"}
@@ -133,7 +109,7 @@ func TestProtocolGolden(t *testing.T) {
 			t.Fatalf("draft: %v", p.DraftReasons)
 		}
 		for _, format := range []string{"html", "csv", "json"} {
-			golden(t, fmt.Sprintf("protocol_%s.%s", p.Version, format), render(t, p, format))
+			golden.Check(t, fmt.Sprintf("protocol_%s.%s", p.Version, format), render(t, p, format))
 		}
 	}
 }

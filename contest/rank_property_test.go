@@ -93,8 +93,6 @@ func equalKeys(a, b contest.Row, tbs []string) bool {
 	return true
 }
 
-func isAdmitted(o contest.Outcome) bool { return o == contest.Admitted || o == contest.AdmittedQuota }
-
 func TestRankInvariants(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cc := genContest(t)

@@ -85,10 +85,9 @@ func presentAll(s *intake.Service, channel string, conds ...string) []intake.Pre
 func TestEveryServiceInTheCatalogue(t *testing.T) {
 	c := mustCatalogue(t)
 	type want struct {
-		due      string
-		dueAt    string
-		noTerm   bool
-		rejected bool
+		due    string
+		dueAt  string
+		noTerm bool
 	}
 	// Tuesday 14 April 2026, 11:00: inside the first-grade and outside the contest
 	// window, so the contest is tried in March.

@@ -29,23 +29,6 @@ func (h *homography) scale(p Pt) float64 {
 	return math.Sqrt(math.Abs(j[0]*j[3] - j[1]*j[2]))
 }
 
-func (h *homography) inverse() (homography, error) {
-	a := h
-	det := a[0]*(a[4]*a[8]-a[5]*a[7]) - a[1]*(a[3]*a[8]-a[5]*a[6]) + a[2]*(a[3]*a[7]-a[4]*a[6])
-	if math.Abs(det) < 1e-12 {
-		return homography{}, errSingular
-	}
-	inv := homography{
-		(a[4]*a[8] - a[5]*a[7]) / det, (a[2]*a[7] - a[1]*a[8]) / det, (a[1]*a[5] - a[2]*a[4]) / det,
-		(a[5]*a[6] - a[3]*a[8]) / det, (a[0]*a[8] - a[2]*a[6]) / det, (a[2]*a[3] - a[0]*a[5]) / det,
-		(a[3]*a[7] - a[4]*a[6]) / det, (a[1]*a[6] - a[0]*a[7]) / det, (a[0]*a[4] - a[1]*a[3]) / det,
-	}
-	for i := range inv {
-		inv[i] /= inv[8]
-	}
-	return inv, nil
-}
-
 // mul returns h·g.
 func (h *homography) mul(g homography) homography {
 	var r homography

@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,13 +17,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/image/tiff"
 
+	"tarazy/internal/golden"
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 	"tarazy/omr/synth"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func newReader(t testing.TB, opt omr.Options) *omr.Reader {
 	t.Helper()
@@ -329,19 +326,7 @@ func TestLayoutGolden(t *testing.T) {
 			if err := l.WriteJSON(&got); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "layout-"+id+".json")
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("layout (-want +got):\n%s", diff)
-			}
+			golden.Check(t, "layout-"+id+".json", got.Bytes())
 		})
 	}
 }

@@ -2,36 +2,15 @@ package scoring_test
 
 import (
 	"bytes"
-	"flag"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"tarazy/internal/golden"
 	"tarazy/omr/reading"
 	"tarazy/scoring"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, d)
-	}
-}
 
 type batchFixture struct {
 	keys       *scoring.Keys
@@ -94,7 +73,7 @@ func TestScoreAllReportsEveryConflictAndScoresTheRest(t *testing.T) {
 	if err := scoring.WriteConflictsCSV(&out, append(b.Conflicts, b.Rescans...)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "batch.golden", out.Bytes())
+	golden.Check(t, "batch.golden", out.Bytes())
 	if len(b.Results) != 3 || !b.HasBlocking() {
 		t.Fatalf("%d results, blocking %v", len(b.Results), b.HasBlocking())
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"tarazy/internal/golden"
 	"tarazy/omr/reading"
 	"tarazy/scoring"
 )
@@ -164,7 +165,7 @@ func TestItemsCSVGolden(t *testing.T) {
 	if err := scoring.WriteItemsCSV(&buf, items, k.Form.Options); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "items.golden", buf.Bytes())
+	golden.Check(t, "items.golden", buf.Bytes())
 	if f := scoring.Flagged(items); len(f) != 1 || f[0].Question != 7 {
 		t.Fatalf("flagged %+v", f)
 	}

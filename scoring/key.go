@@ -265,14 +265,3 @@ func NewKeys(list ...*Key) (*Keys, error) {
 	}
 	return keys, nil
 }
-
-// WriteKeysCSV writes keys in the format ParseKeys reads.
-func WriteKeysCSV(w io.Writer, keys *Keys) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"grade", "variant", "answers"})
-	for _, k := range keys.All() {
-		_ = cw.Write([]string{strconv.Itoa(k.Grade), k.Variant, strings.Join(k.Answers, "")})
-	}
-	cw.Flush()
-	return cw.Error()
-}

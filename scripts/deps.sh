@@ -66,6 +66,16 @@ if [ "$mode" = test ]; then
   fi
 fi
 
+# staticcheck, pinned: `make test` fails on dead code and its other findings.
+staticcheck_version=v0.8.2
+if [ "$mode" = test ]; then
+  sc="$(go env GOPATH)/bin/staticcheck"
+  if ! "$sc" -version 2>/dev/null | grep -q "(${staticcheck_version#v})"; then
+    echo "deps: installing staticcheck ${staticcheck_version}"
+    GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@${staticcheck_version}"
+  fi
+fi
+
 if ! pkg-config --exists opencv4; then
   echo "pkg-config cannot find opencv4 although libopencv-dev is installed; check PKG_CONFIG_PATH" >&2
   exit 1

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"tarazy/internal/samples"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/server/client"
@@ -87,7 +90,7 @@ func TestNoRouteLeaksAnotherSchool(t *testing.T) {
 		if !strings.Contains(r.pattern, "{school}") || isPublic(r.pattern) {
 			continue
 		}
-		for _, who := range []string{"aigerim", "web", "office"} {
+		for _, who := range []string{"aigerim", "web", "office", "scanpc"} {
 			n++
 			status, body, _ := e.call(t, who, r.method, concrete(r.pattern, "S2"), "application/json", "{}")
 			if status != http.StatusForbidden || !strings.Contains(body, `"code":"forbidden"`) {
@@ -138,6 +141,61 @@ func TestRoles(t *testing.T) {
 		t.Errorf("whoami = %+v", u)
 	}
 }
+
+// The scanner PC's token uploads pages and reads the status of its own batches; every
+// other route refuses it, so whoever sits at the scanner cannot review, rank or publish.
+func TestScannerTokenOnlyUploads(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	allowed := map[route]bool{
+		{"GET", "/api/whoami"}:                                true,
+		{"POST", schoolRoute + "/ingest"}:                     true,
+		{"PUT", schoolRoute + "/blobs/{sha}"}:                 true,
+		{"GET", schoolRoute + "/batches"}:                     true,
+		{"GET", schoolRoute + "/batches/{batch}/rejected"}:    true,
+		{"PUT", schoolRoute + "/batches/{batch}/calibration"}: true,
+	}
+	for _, r := range walk(t, e) {
+		if isPublic(r.pattern) {
+			continue
+		}
+		status, body, _ := e.call(t, "scanpc", r.method, concrete(r.pattern, "S1"), "application/json", "{}")
+		refused := status == http.StatusForbidden && strings.Contains(body, `"code":"forbidden"`)
+		if allowed[r] == refused {
+			t.Errorf("%s %s as the scanner of S1: %d %s", r.method, r.pattern, status, body)
+		}
+	}
+
+	// It sees the batches it uploaded, not the commission's.
+	ctx := context.Background()
+	req, files := batch("scanner run", 1, 2)
+	if _, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, files); err != nil {
+		t.Fatal(err)
+	}
+	req, files = batch("commission run", 10, 1)
+	if _, err := e.client("aigerim").Ingest(ctx, "C1", "S1", req, files); err != nil {
+		t.Fatal(err)
+	}
+	var own []store.BatchSummary
+	if err := e.client("scanpc").Do(ctx, "GET", client.SchoolPath("C1", "S1")+"/batches", "", nil, &own); err != nil {
+		t.Fatal(err)
+	}
+	if len(own) != 1 || own[0].Name != "scanner run" || own[0].Pages != 2 {
+		t.Errorf("the scanner's batches = %+v; want its own one", own)
+	}
+	if s, _, _ := e.call(t, "scanpc", "GET", "/api/contests/C1/schools/S1/batches/commission%20run/rejected", "", ""); s != http.StatusNotFound {
+		t.Errorf("the commission's batch, as the scanner: %d, want 404", s)
+	}
+	// Its token never counts as a reviewer.
+	it, files2 := reviewPage("000050", 50)
+	if _, err := e.client("scanpc").Ingest(ctx, "C1", "S1", server.IngestRequest{Batch: store.Batch{Name: "scanner run"}, Sheets: []store.IngestItem{it}}, files2); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := e.call(t, "scanpc", "POST", "/api/contests/C1/schools/S1/review/000050/q3", "application/json", `{"value":"B"}`); s != http.StatusForbidden {
+		t.Errorf("a review decision with the scanner's token: %d, want 403", s)
+	}
+}
+
+const schoolRoute = "/api/contests/{contest}/schools/{school}"
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	e := startEnv(t, "sqlite", nil)
@@ -589,11 +647,7 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 func TestRankingCacheAcrossServers(t *testing.T) {
 	st := openStore(t, "postgres")
 	a := startEnvOn(t, st, nil)
-	b := &env{URL: "", tokens: a.tokens}
-	{
-		be := startPeer(t, a, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
-		b.URL = be.URL
-	}
+	b := startPeer(t, a, func(c *server.Config) { c.RankingFreshness = 50 * time.Millisecond })
 	path := "/api/contests/C1/schools/S1/grades/7/ranking"
 	a.must(t, 200, "aigerim", "PUT", path, "text/csv", rankingCSV("S1", 7, 5))
 	version := func() int {
@@ -890,4 +944,63 @@ func TestBrowserSession(t *testing.T) {
 	if s := do("DELETE", "/api/session", "", false); s != 204 {
 		t.Errorf("logout: %d", s)
 	}
+}
+
+// The sample scans (testdata/scans) as the worker uploads them: every sheet of the
+// single, TIFF and PDF files is stored with its reading, and the page that is not a
+// sheet is listed with its file; a second upload stores nothing twice.
+func TestIngestTheSampleScans(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		want, err := samples.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := server.IngestRequest{Batch: store.Batch{Name: "samples", Operator: "Айгерім", Scanner: "fi-7160"}}
+		files := map[string][]byte{}
+		for _, ex := range want {
+			data, err := os.ReadFile(filepath.Join(samples.Dir(), ex.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each page of a multi-page file is its own image; the file stands in for
+			// it here, marked with the page number.
+			img := append(append([]byte(nil), data...), byte(ex.Page))
+			rd := reading.Reading{File: ex.File, Page: ex.Page, Status: ex.Status, Form: ex.Form, Sheet: ex.Sheet, IIN: ex.IIN,
+				Variant: ex.Variant, Answers: ex.Answers, Review: []string{}}
+			if ex.Status == reading.StatusRejected {
+				rd.Answers, rd.Error = []string{}, "no alignment marks: this is not an answer sheet"
+			}
+			it := store.IngestItem{Reading: rd, Image: hash(img), ReadSeconds: 0.2}
+			req.Sheets = append(req.Sheets, it)
+			files[it.Image] = img
+		}
+		ctx := context.Background()
+		res, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Summary[store.OutcomeStored] != len(want)-1 || res.Summary[store.OutcomeRejected] != 1 {
+			t.Fatalf("summary = %v", res.Summary)
+		}
+		for _, ex := range want {
+			if ex.Status == reading.StatusRejected {
+				continue
+			}
+			sh, err := e.Store.Sheet(ctx, "C1", ex.Sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if why := ex.Check(sh.Reading); why != "" {
+				t.Errorf("%s page %d: %s", ex.File, ex.Page, why)
+			}
+		}
+		rej, err := e.Store.RejectedPages(ctx, "C1", "S1", "samples")
+		if err != nil || len(rej) != 1 || rej[0].File != "not-a-sheet.jpg" {
+			t.Errorf("rejected = %+v, %v", rej, err)
+		}
+		again, err := e.client("scanpc").Ingest(ctx, "C1", "S1", req, nil)
+		if err != nil || again.Summary["existing"] != len(want) {
+			t.Errorf("second upload = %+v, %v; want every page existing", again, err)
+		}
+	})
 }

@@ -46,7 +46,7 @@ type Access int
 
 const (
 	Public        Access = iota // no token
-	AnyRole                     // any valid token
+	AnyRole                     // any valid token but a scanner's (it sees only its batches)
 	SchoolRead                  // commission of the school, daryn, admin
 	SchoolWrite                 // commission of the school, admin
 	ProtocolRead                // publisher or commission of the school, daryn, admin
@@ -55,18 +55,23 @@ const (
 	NationalWrite               // daryn, admin: contests, schools, keys
 	AdminOnly                   // admin
 	OfficeSchool                // office of the school, admin (the intake desk, issue 6)
+	SchoolIngest                // scanner or commission of the school, admin: uploading pages
+	BatchStatus                 // SchoolRead, and the school's scanner for its own batches
+	Identity                    // any valid token, a scanner's too: who am I
 )
 
 func (a Access) String() string {
-	return [...]string{"public", "any role", "school read", "school write", "protocol read", "contest read", "national", "national write", "admin", "office"}[a]
+	return [...]string{"public", "any role", "school read", "school write", "protocol read", "contest read", "national", "national write", "admin", "office", "school ingest", "batch status", "identity"}[a]
 }
 
 // allows decides whether a token may call a route of this access for school.
 func (a Access) allows(u store.User, school string) bool {
 	own := school != "" && u.School == school
 	switch a {
-	case Public, AnyRole:
+	case Public, Identity:
 		return true
+	case AnyRole:
+		return u.Role != store.RoleScanner
 	case SchoolRead:
 		return u.Role == store.RoleAdmin || u.Role == store.RoleDaryn || (u.Role == store.RoleCommission && own)
 	case SchoolWrite:
@@ -81,6 +86,10 @@ func (a Access) allows(u store.User, school string) bool {
 		return u.Role == store.RoleAdmin
 	case OfficeSchool:
 		return u.Role == store.RoleAdmin || (u.Role == store.RoleOffice && own)
+	case SchoolIngest:
+		return u.Role == store.RoleAdmin || ((u.Role == store.RoleCommission || u.Role == store.RoleScanner) && own)
+	case BatchStatus:
+		return SchoolRead.allows(u, school) || (u.Role == store.RoleScanner && own)
 	}
 	return false
 }
@@ -224,18 +233,17 @@ type sessionRequest struct {
 
 // login checks a token and sets it as an HttpOnly, SameSite=Strict cookie, so that
 // the review pages' images and requests carry it.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req sessionRequest
 	if err := decodeJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	tok, err := s.startSession(w, r, req.Token)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, tok.User)
+	return nil
 }
 
 // startSession checks a token and sets the session cookie for it.

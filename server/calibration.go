@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/calibration"
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -26,45 +26,25 @@ func batchParam(r *http.Request) (string, error) {
 	return name, nil
 }
 
-// BatchCalibrationRequest is what a worker sends before a batch's pages: who runs the
-// batch and the thresholds and fill histogram it reads with.
-type BatchCalibrationRequest struct {
-	Operator    string              `json:"operator"`
-	Scanner     string              `json:"scanner"`
-	Calibration calibration.Summary `json:"calibration"`
-}
+// BatchCalibrationRequest is what a worker sends before a batch's pages (package wire).
+type BatchCalibrationRequest = wire.BatchCalibrationRequest
 
-func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putBatchCalibration(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
 	name, err := batchParam(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var req BatchCalibrationRequest
 	if err := decodeJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := req.Calibration.Profile.Validate(); err != nil {
-		s.writeError(w, r, invalidf("calibration profile: %v", err))
-		return
-	}
-	if n := len(req.Calibration.Counts); n != 0 && n != calibration.SummaryBins {
-		s.writeError(w, r, invalidf("calibration histogram has %d bins; tarazy sends %d", n, calibration.SummaryBins))
-		return
-	}
-	b, err := json.Marshal(req.Calibration)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("encode calibration: %w", err))
-		return
+		return err
 	}
 	batch := store.Batch{Name: name, Operator: req.Operator, Scanner: req.Scanner}
-	if err := s.store.PutBatchCalibration(r.Context(), Actor(r.Context()), contest, school, batch, string(b)); err != nil {
-		s.writeError(w, r, err)
-		return
+	if err := s.store.PutBatchCalibration(r.Context(), Actor(r.Context()), contest, school, batch, req.Calibration); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // histogramSVG draws a batch's fill histogram (log counts) with its thresholds, like

@@ -1,73 +1,37 @@
 package server_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"tarazy/intake"
 	"tarazy/omr/reading"
 	"tarazy/server"
 	"tarazy/server/client"
-	"tarazy/server/intakeapi"
+	"tarazy/server/servertest"
 	"tarazy/store"
-	"tarazy/store/blob"
-	"tarazy/store/postgres"
-	"tarazy/store/postgres/pgtest"
-	"tarazy/store/sqlite"
 	"tarazy/store/storetest"
 )
 
 // env is a real server on a random loopback port, on one backend, seeded with a
-// contest C1, schools S1 and S2, and a token per role.
+// contest C1, schools S1 and S2, and a token per role (servertest).
 type env struct {
-	URL    string
-	Store  store.Store
-	Blobs  *blob.Store
+	*servertest.Env
 	Reg    *prometheus.Registry
-	Server *server.Server
 	tokens map[string]string
-	stop   func()
-	done   chan error
 }
 
-var backends = []string{"sqlite", "postgres"}
+var backends = servertest.Backends
 
 // openStore opens a fresh migrated store of the backend.
 func openStore(t testing.TB, backend string) store.Store {
 	t.Helper()
-	ctx := context.Background()
-	var st interface {
-		store.Store
-		Migrate(context.Context) ([]string, error)
-	}
-	var err error
-	switch backend {
-	case "sqlite":
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	case "postgres":
-		st, err = postgres.Open(ctx, pgtest.URL(t))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return servertest.OpenStore(t, backend)
 }
 
 func startEnv(t testing.TB, backend string, mod func(*server.Config)) *env {
@@ -85,99 +49,32 @@ func startEnvOn(t testing.TB, st store.Store, mod func(*server.Config)) *env {
 // startEnvOnNoSeed starts another server on a store an env already seeded.
 func startEnvOnNoSeed(t testing.TB, st store.Store, mod func(*server.Config)) *env {
 	t.Helper()
-	blobs, err := blob.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Defaults()
-	cfg.TokenCacheTTL = 0 // revocation is immediate in tests
-	if mod != nil {
-		mod(&cfg)
-	}
-	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(st, blobs, cfg, log, reg, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The intake desk's routes, as `tarazy serve` adds them, so the route-wide tests
-	// (tokens, scope, OpenAPI) cover them too.
-	cat, err := intake.LoadCatalogue(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := intake.LoadCalendar()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := intakeapi.Register(srv, st.(intakeapi.Registers), cat, cal); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{URL: "http://" + ln.Addr().String(), Store: st, Blobs: blobs, Reg: reg, Server: srv, tokens: map[string]string{}, stop: cancel, done: make(chan error, 1)}
-	go func() { e.done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-e.done:
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	return e
+	se := servertest.Start(t, st, mod)
+	return &env{Env: se, Reg: se.Registry, tokens: se.Tokens}
 }
 
 func (e *env) seed(t testing.TB) {
 	t.Helper()
-	st := e.Store
-	storetest.Seed(t, st)
-	for _, u := range []store.User{
-		{Name: "admin", Role: store.RoleAdmin},
-		{Name: "daryn", Role: store.RoleDaryn},
-		{Name: "aigerim", Role: store.RoleCommission, School: "S1"},
-		{Name: "bolat", Role: store.RoleCommission, School: "S1"},
-		{Name: "chair", Role: store.RoleCommission, School: "S1", Chair: true},
-		{Name: "saule", Role: store.RoleCommission, School: "S2"},
-		{Name: "web", Role: store.RolePublisher, School: "S1"},
-		{Name: "office", Role: store.RoleOffice, School: "S1"},
-	} {
-		id, secret, hash := server.NewToken()
-		if _, err := st.CreateToken(context.Background(), store.System, u, id, hash, nil); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[u.Name] = secret
-	}
+	storetest.Seed(t, e.Store)
+	e.AddUsers(t,
+		store.User{Name: "admin", Role: store.RoleAdmin},
+		store.User{Name: "daryn", Role: store.RoleDaryn},
+		store.User{Name: "aigerim", Role: store.RoleCommission, School: "S1"},
+		store.User{Name: "bolat", Role: store.RoleCommission, School: "S1"},
+		store.User{Name: "chair", Role: store.RoleCommission, School: "S1", Chair: true},
+		store.User{Name: "saule", Role: store.RoleCommission, School: "S2"},
+		store.User{Name: "web", Role: store.RolePublisher, School: "S1"},
+		store.User{Name: "office", Role: store.RoleOffice, School: "S1"},
+		store.User{Name: "scanpc", Role: store.RoleScanner, School: "S1"},
+	)
 }
 
-func (e *env) client(who string) *client.Client { return client.New(e.URL, e.tokens[who]) }
+func (e *env) client(who string) *client.Client { return e.Client(who) }
 
 // call sends a request and returns the status and body.
 func (e *env) call(t testing.TB, who, method, path, contentType, body string, hdr ...string) (int, string, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if who != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	return e.Call(t, who, method, path, contentType, body, hdr...)
 }
 
 func (e *env) must(t testing.TB, status int, who, method, path, contentType, body string, hdr ...string) string {
@@ -187,6 +84,15 @@ func (e *env) must(t testing.TB, status int, who, method, path, contentType, bod
 		t.Fatalf("%s %s as %s: status %d, want %d\n%s", method, path, who, got, status, b)
 	}
 	return b
+}
+
+// browser is an HTTP client with a cookie jar, signed in as one user the way the login
+// page does it.
+func (e *env) browser(t testing.TB, who string) *http.Client { return e.Browser(t, who) }
+
+func get(t testing.TB, c *http.Client, url string) (int, string, http.Header) {
+	t.Helper()
+	return servertest.Get(t, c, url)
 }
 
 func hash(b []byte) string {

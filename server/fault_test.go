@@ -4,126 +4,22 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"tarazy/server"
 	"tarazy/server/client"
+	"tarazy/server/servertest"
 	"tarazy/store"
-	"tarazy/store/postgres"
-	"tarazy/store/postgres/pgtest"
 )
-
-// proxy stands between the server and PostgreSQL on loopback, so a test can make the
-// database go away in the middle of a transaction and come back.
-type proxy struct {
-	ln       net.Listener
-	target   string
-	mu       sync.Mutex
-	conns    []net.Conn
-	down     atomic.Bool
-	sent     atomic.Int64 // bytes client -> database since arm
-	cutAfter atomic.Int64 // cut every connection once sent passes this (0: never)
-	cuts     atomic.Int32
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if p.down.Load() {
-			c.Close()
-			continue
-		}
-		d, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, d)
-		p.mu.Unlock()
-		go func() { io.Copy(c, d); c.Close() }()
-		go func() {
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := c.Read(buf)
-				if n > 0 {
-					if lim := p.cutAfter.Load(); lim > 0 && p.sent.Add(int64(n)) > lim {
-						p.down.Store(true)
-						p.cut()
-						return
-					}
-					if _, werr := d.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					d.Close()
-					return
-				}
-			}
-		}()
-	}
-}
-
-// cut closes every connection. It counts the cut first: the server may see a closed
-// connection and answer before the last one is closed.
-func (p *proxy) cut() {
-	p.cuts.Add(1)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) arm(bytes int64) { p.sent.Store(0); p.cutAfter.Store(bytes) }
-
-func (p *proxy) restore() { p.cutAfter.Store(0); p.down.Store(false) }
 
 // The database goes away in the middle of a batch: the request fails cleanly with 503,
 // nothing of the batch is stored, and the worker's retry succeeds once it is back.
 func TestDatabaseGoneMidBatch(t *testing.T) {
-	base := pgtest.URL(t)
-	u, _ := url.Parse(base)
-	px := startProxy(t, u.Host)
-	u.Host = px.ln.Addr().String()
 	ctx := context.Background()
-
-	direct, err := postgres.Open(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close()
-	if _, err := direct.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	viaProxy, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viaProxy.Close()
+	direct, viaProxy, px := servertest.PostgresBehindProxy(t)
 	e := startEnvOn(t, viaProxy, nil)
 
 	req, files := batch("big", 1, 1500)
@@ -135,13 +31,13 @@ func TestDatabaseGoneMidBatch(t *testing.T) {
 		}
 		break
 	}
-	px.arm(150 << 10) // the batch's readings are ~2 MB of SQL: cut a tenth of the way in
-	_, err = c.Ingest(ctx, "C1", "S1", req, files)
+	px.CutAfter(150 << 10) // the batch's readings are ~2 MB of SQL: cut a tenth of the way in
+	_, err := c.Ingest(ctx, "C1", "S1", req, files)
 	ae := apiErr(err)
 	if ae == nil || ae.Status != http.StatusServiceUnavailable || ae.Code != "unavailable" || !client.Retryable(err) {
 		t.Fatalf("ingest while the database went away: %v; want a clean 503", err)
 	}
-	if px.cuts.Load() == 0 {
+	if px.Cuts() == 0 {
 		t.Fatalf("the proxy never cut the connection (the ingest said %v): the test did not test anything", err)
 	}
 	if final, err := direct.FinalSheets(ctx, "C1", "S1"); err != nil || len(final) != 0 {
@@ -155,7 +51,7 @@ func TestDatabaseGoneMidBatch(t *testing.T) {
 		t.Errorf("/readyz while the database is down: %d", s)
 	}
 
-	px.restore()
+	px.Restore()
 	var res *server.IngestResponse
 	for attempt := 0; attempt < 10; attempt++ { // the worker's retry with backoff, files and all
 		res, err = c.Ingest(ctx, "C1", "S1", req, files)
@@ -197,19 +93,18 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 		got <- http.StatusText(status) + " " + body
 	}()
 	<-started
-	e.stop()
+	e.Stop()
 	if r := <-got; r != "OK done" {
 		t.Fatalf("request in flight during shutdown: %q", r)
 	}
 	select {
-	case err := <-e.done:
-		if err != nil {
+	case <-e.Stopped():
+		if err := e.Err(); err != nil {
 			t.Fatalf("Serve returned %v", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return")
 	}
-	e.done <- nil // for the cleanup
 	if _, err := http.Get(e.URL + "/healthz"); err == nil {
 		t.Error("the server still accepts connections after shutdown")
 	}

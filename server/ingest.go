@@ -15,35 +15,28 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tarazy/omr/reading"
+	"tarazy/server/wire"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
 
-// IngestRequest is the "batch" part of an ingest upload (or the whole JSON body when
-// every image was sent before with PUT …/blobs/{sha256}).
-type IngestRequest struct {
-	Batch  store.Batch        `json:"batch"`
-	Sheets []store.IngestItem `json:"sheets"`
-}
-
-// IngestResponse tells the worker what became of each page, in request order.
-type IngestResponse struct {
-	Results []store.IngestResult `json:"results"`
-	Summary map[string]int       `json:"summary"`
-}
+// IngestRequest and IngestResponse are the ingest's wire shapes (package wire).
+type (
+	IngestRequest  = wire.IngestRequest
+	IngestResponse = wire.IngestResponse
+)
 
 // ingest takes a batch of read pages. As multipart/form-data: one part named "batch"
 // (IngestRequest as JSON) and one part named "file" per image or crop, whose file
 // name is its SHA-256 (checked) — files the server already has may be left out. The
 // files are stored first (content-addressed, so a retry costs nothing), then the
 // readings in one transaction: either the whole batch is stored or none of it.
-func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
 	req, err := s.readIngest(r)
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := s.store.Ingest(r.Context(), Actor(r.Context()), contest, school, req.Batch, req.Sheets)
 	if err == nil {
@@ -51,8 +44,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues(string(store.ErrorCode(err))).Inc()
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.metrics.ingestBatches.WithLabelValues("ok").Inc()
 	sum := map[string]int{}
@@ -75,6 +67,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, IngestResponse{Results: res, Summary: sum})
+	return nil
 }
 
 func (s *Server) readIngest(r *http.Request) (_ *IngestRequest, err error) {
@@ -202,11 +195,10 @@ func (s *Server) stageBlob(r io.Reader, name string) (*blob.Staged, error) {
 	return nil, fmt.Errorf("store file %s: %w", name, err)
 }
 
-func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) error {
 	sha := chi.URLParam(r, "sha")
 	if !blob.ValidHash(sha) {
-		s.writeError(w, r, invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)"))
-		return
+		return invalidf("the path must end in the file's SHA-256 (64 lower-case hex digits)")
 	}
 	had, err := s.blobs.Has(r.Context(), sha)
 	var st *blob.Staged
@@ -221,29 +213,29 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 		err = s.store.ClaimBlob(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), sha)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	status := http.StatusCreated
 	if had {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, map[string]string{"sha256": sha})
+	return nil
 }
 
 // getBlob serves a scan image or crop the school owns, decided for this school
 // alone: another school naming the same hash neither gains nor takes away access.
-func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) error {
 	contest, school, sha := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "sha")
 	unowned, err := s.store.UnownedBlobs(r.Context(), contest, school, []string{sha})
 	if err == nil && len(unowned) > 0 {
 		err = store.Errorf(store.NotFound, "no image with this hash")
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.serveBlob(w, r, sha, "", "private, max-age=86400, immutable")
+	return nil
 }
 
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sha, contentType, cache string) {

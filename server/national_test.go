@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"tarazy/server"
 	"tarazy/server/client"
+	"tarazy/server/servertest"
 	"tarazy/store"
 	"tarazy/store/blob"
 	"tarazy/store/postgres"
@@ -31,52 +28,24 @@ import (
 // a national deployment would be: its tokens are those of an env already seeded on st.
 func startServer(t testing.TB, st store.Store, images server.ImageStore, tokens map[string]string, mod func(*server.Config), logTo io.Writer) *env {
 	t.Helper()
-	cfg := server.Defaults()
-	cfg.TokenCacheTTL = 0
-	if mod != nil {
-		mod(&cfg)
+	se := servertest.StartWith(t, st, images, mod, logTo)
+	if tokens != nil {
+		se.Tokens = tokens
 	}
-	if logTo == nil {
-		logTo = io.Discard
-	}
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(st, images, cfg, slog.New(slog.NewTextHandler(logTo, nil)), reg, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if tokens == nil {
-		tokens = map[string]string{}
-	}
-	e := &env{URL: "http://" + ln.Addr().String(), Store: st, Reg: reg, Server: srv, tokens: tokens, stop: cancel, done: make(chan error, 1)}
-	if b, ok := images.(*blob.Store); ok {
-		e.Blobs = b
-	}
-	go func() { e.done <- srv.Serve(ctx, ln) }()
-	var once sync.Once
-	e.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-e.done:
-			case <-time.After(30 * time.Second):
-				t.Error("server did not stop")
-			}
-		})
-	}
-	t.Cleanup(e.stop)
-	return e
+	return &env{Env: se, Reg: se.Registry, tokens: se.Tokens}
+}
+
+// stop stops the server and waits until it has (a test's SIGTERM).
+func (e *env) stop() {
+	e.Stop()
+	<-e.Stopped()
 }
 
 // startPeer starts a second server on the store and image store of e (the ranking
 // cache test's other server).
 func startPeer(t testing.TB, e *env, mod func(*server.Config)) *env {
 	t.Helper()
-	return startServer(t, e.Store, e.Blobs, e.tokens, mod, nil)
+	return startServer(t, e.Store, e.Images, e.tokens, mod, nil)
 }
 
 // A school that learns another school's image or crop hash can neither read the file

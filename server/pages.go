@@ -2,7 +2,6 @@ package server
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -201,12 +200,9 @@ func (s *Server) batchesPage(w http.ResponseWriter, r *http.Request) {
 	d := batchesPageData{Contest: contest, School: school, ReviewURL: "/ui/contests/" + contest + "/schools/" + school + "/review"}
 	for _, b := range list {
 		row := batchRow{BatchSummary: b}
-		if b.Calibration != "" {
-			var sum calibration.Summary
-			if json.Unmarshal([]byte(b.Calibration), &sum) == nil {
-				row.Profile = &sum.Profile
-				row.Histogram = histogramSVG(sum)
-			}
+		if b.Calibration != nil {
+			row.Profile = &b.Calibration.Profile
+			row.Histogram = histogramSVG(*b.Calibration)
 		}
 		if secs := b.LastAt.Sub(b.FirstAt).Seconds(); secs > 0 {
 			row.PagesPerSecond = float64(b.Pages) / secs

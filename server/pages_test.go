@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,36 +19,6 @@ import (
 	"tarazy/server"
 	"tarazy/store"
 )
-
-// browser is an HTTP client with a cookie jar, signed in as one user the way the login
-// page does it.
-func (e *env) browser(t *testing.T, who string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if who != "" {
-		resp, err := c.Post(e.URL+"/api/session", "application/json", strings.NewReader(`{"token":"`+e.tokens[who]+`"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("sign in as %s: %d", who, resp.StatusCode)
-		}
-	}
-	return c
-}
-
-func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
-}
 
 func (e *env) ingestReviewSheet(t *testing.T, serial string) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 
 	"tarazy/omr/reading"
 	"tarazy/review"
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -28,50 +30,50 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: "/api/openapi.json", Access: Public, Handler: s.openapi},
 		{Method: "GET", Pattern: "/api/public/contests/{contest}/schools/{school}/grades/{grade}/protocol.{format}", Access: Public, Handler: s.publicProtocol},
 
-		{Method: "POST", Pattern: "/api/session", Access: Public, Handler: s.login},
+		{Method: "POST", Pattern: "/api/session", Access: Public, Handler: s.Adapt(s.login)},
 		{Method: "DELETE", Pattern: "/api/session", Access: Public, Handler: s.logout},
-		{Method: "GET", Pattern: "/api/whoami", Access: AnyRole, Handler: s.whoami},
-		{Method: "GET", Pattern: "/api/contests", Access: AnyRole, Handler: s.listContests},
-		{Method: "POST", Pattern: "/api/contests", Access: NationalWrite, Handler: s.createContest},
-		{Method: "GET", Pattern: "/api/contests/{contest}", Access: AnyRole, Handler: s.getContest},
-		{Method: "GET", Pattern: "/api/schools", Access: AnyRole, Handler: s.listSchools},
-		{Method: "PUT", Pattern: "/api/schools", Access: NationalWrite, Handler: s.putSchools},
-		{Method: "GET", Pattern: "/api/audit", Access: National, Handler: s.auditLog},
+		{Method: "GET", Pattern: "/api/whoami", Access: Identity, Handler: s.whoami},
+		{Method: "GET", Pattern: "/api/contests", Access: AnyRole, Handler: s.Adapt(s.listContests)},
+		{Method: "POST", Pattern: "/api/contests", Access: NationalWrite, Handler: s.Adapt(s.createContest)},
+		{Method: "GET", Pattern: "/api/contests/{contest}", Access: AnyRole, Handler: s.Adapt(s.getContest)},
+		{Method: "GET", Pattern: "/api/schools", Access: AnyRole, Handler: s.Adapt(s.listSchools)},
+		{Method: "PUT", Pattern: "/api/schools", Access: NationalWrite, Handler: s.Adapt(s.putSchools)},
+		{Method: "GET", Pattern: "/api/audit", Access: National, Handler: s.Adapt(s.auditLog)},
 
-		{Method: "GET", Pattern: "/api/contests/{contest}/keys", Access: ContestRead, Handler: s.getKeys},
-		{Method: "PUT", Pattern: "/api/contests/{contest}/keys", Access: NationalWrite, Handler: s.putKeys},
-		{Method: "GET", Pattern: "/api/contests/{contest}/seats", Access: National, Handler: s.getSeats},
-		{Method: "PUT", Pattern: "/api/contests/{contest}/seats", Access: NationalWrite, Handler: s.putSeats},
+		{Method: "GET", Pattern: "/api/contests/{contest}/keys", Access: ContestRead, Handler: s.Adapt(s.getKeys)},
+		{Method: "PUT", Pattern: "/api/contests/{contest}/keys", Access: NationalWrite, Handler: s.Adapt(s.putKeys)},
+		{Method: "GET", Pattern: "/api/contests/{contest}/seats", Access: National, Handler: s.Adapt(s.getSeats)},
+		{Method: "PUT", Pattern: "/api/contests/{contest}/seats", Access: NationalWrite, Handler: s.Adapt(s.putSeats)},
 		{Method: "GET", Pattern: "/api/contests/{contest}/export", Access: National, Handler: s.export, Upload: true},
 
-		{Method: "GET", Pattern: schoolPath + "/seats", Access: SchoolRead, Handler: s.getSeats},
-		{Method: "PUT", Pattern: schoolPath + "/seats", Access: SchoolWrite, Handler: s.putSeats},
-		{Method: "GET", Pattern: schoolPath + "/commission", Access: SchoolRead, Handler: s.getCommission},
-		{Method: "PUT", Pattern: schoolPath + "/commission", Access: SchoolWrite, Handler: s.putCommission},
-		{Method: "GET", Pattern: schoolPath + "/candidates", Access: SchoolRead, Handler: s.getCandidates},
-		{Method: "PUT", Pattern: schoolPath + "/candidates", Access: SchoolWrite, Handler: s.putCandidates},
-		{Method: "POST", Pattern: schoolPath + "/ingest", Access: SchoolWrite, Handler: s.ingest, Upload: true},
-		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolWrite, Handler: s.putBlob, Upload: true},
-		{Method: "GET", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolRead, Handler: s.getBlob},
-		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.getSheet},
-		{Method: "GET", Pattern: schoolPath + "/batches", Access: SchoolRead, Handler: s.batches},
-		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: SchoolRead, Handler: s.rejectedPages},
-		{Method: "PUT", Pattern: schoolPath + "/batches/{batch}/calibration", Access: SchoolWrite, Handler: s.putBatchCalibration},
-		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.finalReadings, Upload: true},
-		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.reviewQueue},
-		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
+		{Method: "GET", Pattern: schoolPath + "/seats", Access: SchoolRead, Handler: s.Adapt(s.getSeats)},
+		{Method: "PUT", Pattern: schoolPath + "/seats", Access: SchoolWrite, Handler: s.Adapt(s.putSeats)},
+		{Method: "GET", Pattern: schoolPath + "/commission", Access: SchoolRead, Handler: s.Adapt(s.getCommission)},
+		{Method: "PUT", Pattern: schoolPath + "/commission", Access: SchoolWrite, Handler: s.Adapt(s.putCommission)},
+		{Method: "GET", Pattern: schoolPath + "/candidates", Access: SchoolRead, Handler: s.Adapt(s.getCandidates)},
+		{Method: "PUT", Pattern: schoolPath + "/candidates", Access: SchoolWrite, Handler: s.Adapt(s.putCandidates)},
+		{Method: "POST", Pattern: schoolPath + "/ingest", Access: SchoolIngest, Handler: s.Adapt(s.ingest), Upload: true},
+		{Method: "PUT", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolIngest, Handler: s.Adapt(s.putBlob), Upload: true},
+		{Method: "GET", Pattern: schoolPath + "/blobs/{sha}", Access: SchoolRead, Handler: s.Adapt(s.getBlob)},
+		{Method: "GET", Pattern: schoolPath + "/sheets/{serial}", Access: SchoolRead, Handler: s.Adapt(s.getSheet)},
+		{Method: "GET", Pattern: schoolPath + "/batches", Access: BatchStatus, Handler: s.Adapt(s.batches)},
+		{Method: "GET", Pattern: schoolPath + "/batches/{batch}/rejected", Access: BatchStatus, Handler: s.Adapt(s.rejectedPages)},
+		{Method: "PUT", Pattern: schoolPath + "/batches/{batch}/calibration", Access: SchoolIngest, Handler: s.Adapt(s.putBatchCalibration)},
+		{Method: "GET", Pattern: schoolPath + "/readings", Access: SchoolRead, Handler: s.Adapt(s.finalReadings), Upload: true},
+		{Method: "GET", Pattern: schoolPath + "/review", Access: SchoolWrite, Handler: s.Adapt(s.reviewQueue)},
+		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.Adapt(s.decide)},
 		{Method: "GET", Pattern: schoolPath + "/review/counts", Access: SchoolWrite, Handler: s.reviewCounts},
 		{Method: "GET", Pattern: schoolPath + "/review/{serial}/image", Access: SchoolWrite, Handler: s.reviewImage},
-		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.auditLog},
+		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.Adapt(s.auditLog)},
 
-		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},
-		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.putScores},
+		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.Adapt(s.getScores)},
+		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.Adapt(s.putScores)},
 		{Method: "POST", Pattern: gradePath + "/score", Access: SchoolWrite, Handler: s.score, Upload: true},
 		{Method: "POST", Pattern: gradePath + "/rank", Access: SchoolWrite, Handler: s.rank, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/ranking", Access: SchoolRead, Handler: s.getRanking},
-		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.putRanking},
-		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
-		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.postTie},
+		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.Adapt(s.putRanking)},
+		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.Adapt(s.getTies)},
+		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.Adapt(s.postTie)},
 		{Method: "GET", Pattern: gradePath + "/protocols", Access: ProtocolRead, Handler: s.listProtocols},
 		{Method: "POST", Pattern: gradePath + "/protocols", Access: SchoolWrite, Handler: s.generateProtocols, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolRead, Handler: s.getProtocol(store.VisibilityInternal)},
@@ -165,48 +167,47 @@ func wantsCSV(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
 
-func (s *Server) listContests(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listContests(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.store.ListContests(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(cs))
+	return nil
 }
 
-func (s *Server) createContest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createContest(w http.ResponseWriter, r *http.Request) error {
 	var c store.Contest
 	if err := decodeJSON(r, &c); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.CreateContest(r.Context(), Actor(r.Context()), c)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, c)
+	return nil
 }
 
-func (s *Server) getContest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getContest(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.store.Contest(r.Context(), chi.URLParam(r, "contest"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
 }
 
-func (s *Server) listSchools(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listSchools(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.store.ListSchools(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(list))
+	return nil
 }
 
-func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) error {
 	list, err := decodeTable(r, func(rd io.Reader) ([]store.School, error) {
 		t, err := readCSV(rd, "schools.csv", []string{"code", "name_kk", "name_ru"}, []string{"region"})
 		if err != nil {
@@ -222,119 +223,114 @@ func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) {
 		err = s.store.PutSchools(r.Context(), Actor(r.Context()), list)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"schools": len(list)})
+	return nil
 }
 
-func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) error {
 	keys, err := s.store.Keys(r.Context(), chi.URLParam(r, "contest"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(keys))
+	return nil
 }
 
-func (s *Server) putKeys(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putKeys(w http.ResponseWriter, r *http.Request) error {
 	keys, err := decodeTable(r, parseKeys)
 	if err == nil {
 		keys, err = s.store.PutKeys(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), keys)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, keys)
+	return nil
 }
 
 // getSeats answers the national list, or one school's when the path names a school.
-func (s *Server) getSeats(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSeats(w http.ResponseWriter, r *http.Request) error {
 	seats, err := s.store.Seats(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(seats))
+	return nil
 }
 
-func (s *Server) putSeats(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putSeats(w http.ResponseWriter, r *http.Request) error {
 	seats, err := decodeTable(r, parseSeats)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if school := chi.URLParam(r, "school"); school != "" {
 		for i, row := range seats {
 			if row.School != school {
-				s.writeError(w, r, invalidf("seats row %d is for school %s; this upload is for school %s only", i+1, row.School, school))
-				return
+				return invalidf("seats row %d is for school %s; this upload is for school %s only", i+1, row.School, school)
 			}
 		}
 	}
 	if err := s.store.PutSeats(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), seats); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"rows": len(seats)})
+	return nil
 }
 
-func (s *Server) getCommission(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getCommission(w http.ResponseWriter, r *http.Request) error {
 	ms, err := s.store.Commission(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(ms))
+	return nil
 }
 
-func (s *Server) putCommission(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putCommission(w http.ResponseWriter, r *http.Request) error {
 	var ms []store.Member
 	if err := decodeJSON(r, &ms); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), ms); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, ms)
+	return nil
 }
 
-func (s *Server) getCandidates(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getCandidates(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.store.Candidates(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(cs))
+	return nil
 }
 
-func (s *Server) putCandidates(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putCandidates(w http.ResponseWriter, r *http.Request) error {
 	school := chi.URLParam(r, "school")
 	cs, err := decodeTable(r, func(rd io.Reader) ([]store.Candidate, error) { return parseCandidates(rd, school) })
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	for i := range cs {
 		if cs[i].School == "" {
 			cs[i].School = school
 		}
 		if cs[i].School != school {
-			s.writeError(w, r, invalidf("candidate %d is for school %s; this upload is for school %s only", i+1, cs[i].School, school))
-			return
+			return invalidf("candidate %d is for school %s; this upload is for school %s only", i+1, cs[i].School, school)
 		}
 	}
 	if err := s.store.PutCandidates(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), cs); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"candidates": len(cs)})
+	return nil
 }
 
-func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) error {
 	contest, school, serial := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "serial")
 	sh, err := s.store.Sheet(r.Context(), contest, serial)
 	if err == nil && sh.School != school {
@@ -345,52 +341,33 @@ func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) {
 		vs, err = s.store.SheetVersions(r.Context(), contest, serial)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sheet": sh, "versions": vs})
+	return nil
 }
 
 // finalReadings streams the final reading of every sheet of the school as JSON lines,
 // the input of `tarazy score --readings`.
-func (s *Server) finalReadings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) finalReadings(w http.ResponseWriter, r *http.Request) error {
 	vs, err := s.store.FinalSheets(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	for _, v := range vs {
 		if err := reading.WriteJSONL(w, v.Reading); err != nil {
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
-// reviewItemView is a review item as a reviewer sees it. Double keying is blind: a
-// reviewer sees whether others have keyed the field, not what they keyed, until the
-// field is settled; the chair sees everything.
-type reviewItemView struct {
-	Field      string            `json:"field"`
-	Machine    string            `json:"machine"`
-	HasMachine bool              `json:"has_machine"`
-	Candidates []string          `json:"candidates,omitempty"`
-	Confidence float64           `json:"confidence"`
-	Reason     string            `json:"reason,omitempty"`
-	CropURL    string            `json:"crop_url,omitempty"`
-	Outcome    review.Outcome    `json:"outcome"`
-	Keyings    int               `json:"keyings"`
-	YourValue  *string           `json:"your_value,omitempty"`
-	Decisions  []review.Decision `json:"decisions,omitempty"`
-}
-
-type reviewSheetView struct {
-	Serial   string           `json:"serial"`
-	Form     string           `json:"form"`
-	Version  int              `json:"version"`
-	ImageURL string           `json:"image_url"`
-	Items    []reviewItemView `json:"items"`
-}
+// reviewItemView and reviewSheetView are the review queue's wire shapes.
+type (
+	reviewItemView  = wire.ReviewItem
+	reviewSheetView = wire.ReviewSheet
+)
 
 func (s *Server) itemView(base string, u store.User, it store.ReviewItem) reviewItemView {
 	v := reviewItemView{Field: it.Field, Machine: it.Machine, HasMachine: it.HasMachine, Candidates: it.Candidates,
@@ -410,13 +387,12 @@ func (s *Server) itemView(base string, u store.User, it store.ReviewItem) review
 	return v
 }
 
-func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	q, err := s.store.ReviewQueue(r.Context(), contest, school, r.URL.Query().Get("after"), limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := "/api/contests/" + contest + "/schools/" + school
 	u := UserFrom(r.Context())
@@ -430,24 +406,18 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 			out[i].Items = append(out[i].Items, s.itemView(base, u, it))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sheets": out})
+	writeJSON(w, http.StatusOK, wire.ReviewQueue{Sheets: out})
+	return nil
 }
 
-type decisionRequest struct {
-	Value   *string `json:"value"`
-	AsChair bool    `json:"as_chair"`
-}
-
-func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) error {
 	contest, school := chi.URLParam(r, "contest"), chi.URLParam(r, "school")
-	var req decisionRequest
+	var req wire.DecisionRequest
 	if err := decodeJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Value == nil {
-		s.writeError(w, r, invalidf(`the decision needs "value": the answer letters, one digit, or "" for blank`))
-		return
+		return invalidf(`the decision needs "value": the answer letters, one digit, or "" for blank`)
 	}
 	u := UserFrom(r.Context())
 	d := review.Decision{Reviewer: u.Name, Value: strings.ToUpper(strings.TrimSpace(*req.Value)), Chair: req.AsChair}
@@ -459,14 +429,14 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.store.RecordDecision(r.Context(), Actor(r.Context()), contest, school, chi.URLParam(r, "serial"), chi.URLParam(r, "field"), d, u.Chair)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := "/api/contests/" + contest + "/schools/" + school
-	writeJSON(w, http.StatusOK, map[string]any{"item": s.itemView(base, u, res.Item), "sheet_version": res.SheetVersion})
+	writeJSON(w, http.StatusOK, wire.DecisionResponse{Item: s.itemView(base, u, res.Item), SheetVersion: res.SheetVersion})
+	return nil
 }
 
-func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.AuditFilter{Contest: q.Get("contest"), School: q.Get("school"), Action: q.Get("action")}
 	if c := chi.URLParam(r, "contest"); c != "" {
@@ -479,27 +449,26 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	log, err := s.store.AuditLog(r.Context(), f)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(log))
+	return nil
 }
 
-func (s *Server) getScores(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getScores(w http.ResponseWriter, r *http.Request) error {
 	g, err := grade(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rs, rows, err := s.store.Scores(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"set": rs, "results": nonNil(rows)})
+	return nil
 }
 
-func (s *Server) putScores(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putScores(w http.ResponseWriter, r *http.Request) error {
 	g, err := grade(r)
 	var rows []store.Score
 	if err == nil {
@@ -510,13 +479,13 @@ func (s *Server) putScores(w http.ResponseWriter, r *http.Request) {
 		rs, err = s.store.PutScores(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, rs)
+	return nil
 }
 
-func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) error {
 	g, err := grade(r)
 	var rows []store.Placement
 	if err == nil {
@@ -529,23 +498,23 @@ func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) {
 	// This server's own readers see the new version at once.
 	s.ranks.drop(rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, rs)
+	return nil
 }
 
-func (s *Server) getTies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getTies(w http.ResponseWriter, r *http.Request) error {
 	g, err := grade(r)
 	var ds []store.TieDecision
 	if err == nil {
 		ds, err = s.store.TieDecisions(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(ds))
+	return nil
 }
 
 type tieRequest struct {
@@ -554,7 +523,7 @@ type tieRequest struct {
 	Reason string   `json:"reason"`
 }
 
-func (s *Server) postTie(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postTie(w http.ResponseWriter, r *http.Request) error {
 	g, err := grade(r)
 	var req tieRequest
 	if err == nil {
@@ -566,10 +535,10 @@ func (s *Server) postTie(w http.ResponseWriter, r *http.Request) {
 			store.TieDecision{School: chi.URLParam(r, "school"), Grade: g, IINs: req.IINs, Order: req.Order, Reason: req.Reason})
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, d)
+	return nil
 }
 
 func nonNil[T any](v []T) []T {
@@ -586,11 +555,10 @@ type batchView struct {
 	PagesPerSecond float64 `json:"pages_per_second"`
 }
 
-func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+func (s *Server) batches(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.ownBatches(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]batchView, len(list))
 	for i, b := range list {
@@ -600,18 +568,40 @@ func (s *Server) batches(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) rejectedPages(w http.ResponseWriter, r *http.Request) error {
 	name, err := batchParam(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
+	}
+	if UserFrom(r.Context()).Role == store.RoleScanner {
+		list, err := s.ownBatches(r)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(list, func(b store.BatchSummary) bool { return b.Name == name }) {
+			return store.Errorf(store.NotFound, "no batch %q of yours", name)
+		}
 	}
 	pages, err := s.store.RejectedPages(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), name)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(pages))
+	return nil
+}
+
+// ownBatches lists the school's batches; a scanner's token sees only the batches it
+// started, the commission every batch of its school.
+func (s *Server) ownBatches(r *http.Request) ([]store.BatchSummary, error) {
+	list, err := s.store.Batches(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"))
+	if err != nil {
+		return nil, err
+	}
+	if u := UserFrom(r.Context()); u.Role == store.RoleScanner {
+		list = slices.DeleteFunc(list, func(b store.BatchSummary) bool { return b.CreatedBy != u.Name })
+	}
+	return list, nil
 }

@@ -28,9 +28,6 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
-// OpenAPI returns the API description served at /api/openapi.json.
-func OpenAPI() []byte { return openAPI }
-
 // Config holds every setting of the server; cmd/tarazy fills it from flags and the
 // environment and prints it at start-up.
 type Config struct {
@@ -157,10 +154,6 @@ func New(st store.Store, blobs ImageStore, cfg Config, log *slog.Logger, reg pro
 // templates and labels and render through.
 func (s *Server) Shell() *web.Shell { return s.web }
 
-// Error answers a failed request the way the route expects: JSON for the API, a page
-// (or a redirect to the login page) for /ui/ pages.
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) { s.writeError(w, r, err) }
-
 // Handle adds a route.
 func (s *Server) Handle(rt Route) {
 	timeout, limit := s.cfg.RequestTimeout, s.cfg.MaxBody
@@ -184,9 +177,6 @@ func (s *Server) Handle(rt Route) {
 
 // Router exposes the router (to walk its routes in tests).
 func (s *Server) Router() chi.Router { return s.router }
-
-// Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.router }
 
 // Serve answers on ln until ctx is cancelled, then stops taking new requests and
 // gives those in flight ShutdownTimeout to finish.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"tarazy/calibration"
 	"tarazy/omr/reading"
 	"tarazy/review"
 )
@@ -25,14 +26,18 @@ const (
 	RolePublisher  = "publisher"  // one school: read its public protocol
 	RoleAdmin      = "admin"      // everything
 	RoleOffice     = "office"     // one school: the intake desk (issue 6)
+	// RoleScanner is the scanner PC's worker: it may only upload its school's pages and
+	// read the status of its own batches, so a token left on that PC can never review,
+	// rank or publish.
+	RoleScanner = "scanner"
 )
 
 // Roles lists every role, for validation and help texts.
-var Roles = []string{RoleCommission, RoleDaryn, RolePublisher, RoleAdmin, RoleOffice}
+var Roles = []string{RoleCommission, RoleDaryn, RolePublisher, RoleAdmin, RoleOffice, RoleScanner}
 
 // ScopedRole reports whether a role is bound to one school.
 func ScopedRole(role string) bool {
-	return role == RoleCommission || role == RolePublisher || role == RoleOffice
+	return role == RoleCommission || role == RolePublisher || role == RoleOffice || role == RoleScanner
 }
 
 // Actor is who makes a change; every audit entry names one.
@@ -146,10 +151,10 @@ type BatchSummary struct {
 	// fields waiting for reviewers: the batch's progress towards final readings.
 	InReview int `json:"in_review"`
 	// Calibration is the thresholds and fill histogram the batch was read with, as
-	// the worker sent them (JSON of calibration.Summary); empty when none was sent.
-	Calibration string    `json:"calibration,omitempty"`
-	FirstAt     time.Time `json:"first_at"` // first and last page received
-	LastAt      time.Time `json:"last_at"`
+	// the worker sent them; nil when none was sent.
+	Calibration *calibration.Summary `json:"calibration,omitempty"`
+	FirstAt     time.Time            `json:"first_at"` // first and last page received
+	LastAt      time.Time            `json:"last_at"`
 	// ReadSeconds is the reader's mean time per page, as the worker reported it.
 	ReadSeconds float64 `json:"read_seconds"`
 }
@@ -459,8 +464,9 @@ type Sheets interface {
 	Batches(ctx context.Context, contest, school string) ([]BatchSummary, error)
 	// PutBatchCalibration records the calibration a batch is read with, creating the
 	// batch if no page of it has arrived yet; a later call replaces it (audited).
-	// NotFound for an unknown contest or school; Invalid for a batch without a name.
-	PutBatchCalibration(ctx context.Context, by Actor, contest, school string, b Batch, calibration string) error
+	// NotFound for an unknown contest or school; Invalid for a batch without a name or
+	// a calibration whose profile or histogram is not one tarazy makes.
+	PutBatchCalibration(ctx context.Context, by Actor, contest, school string, b Batch, sum calibration.Summary) error
 	// RejectedPages lists the rejected pages of a school's batch, in arrival order.
 	RejectedPages(ctx context.Context, contest, school, batch string) ([]RejectedPage, error)
 	// UnownedBlobs returns those of shas the school does not own in the contest, in

@@ -66,6 +66,21 @@ func (ps Paths) Files(ctx context.Context) (<-chan string, <-chan error) {
 	return out, errc
 }
 
+// ListScans lists the scans to read: a file as given (named explicitly, the reader
+// judges it), and the scans inside a folder, recursively, in name order. A path that
+// does not exist is an error before anything is read.
+func ListScans(paths ...string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		f, err := listScans(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
+	}
+	return files, nil
+}
+
 func listScans(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {

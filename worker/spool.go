@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -25,15 +26,32 @@ import (
 //	items/<image sha>.json   one page waiting for delivery (reading, crops, batch)
 //	blobs/<image sha>        its image bytes
 //	failed/<image sha>.json  pages the sink refused for good, with a .why.txt
-//	files.log                SHA-256 of every file whose pages are all spooled
+//	reading/<file sha>.json  a file being read right now (see Begin)
+//	files.log                SHA-256 of every file whose pages are all spooled, or that
+//	                         was quarantined for stopping the reader ("sha ! name")
+//	crash.txt                the Go runtime's report if this run dies of a crash
 type Spool struct {
 	dir string
 
-	mu      sync.Mutex
-	pending map[string]time.Time // key → spooled at
-	files   map[string]bool
-	log     *os.File
-	lock    *os.File // held (flock) while the spool is open: one worker per spool
+	mu          sync.Mutex
+	pending     map[string]time.Time // key → spooled at
+	files       map[string]bool
+	quarantined map[string]bool
+	log         *os.File
+	lock        *os.File // held (flock) while the spool is open: one worker per spool
+	crash       *os.File
+	// crashed is the report the previous run left when it died of a crash (an abort in
+	// a decoder, a runtime fault) rather than a kill; "" otherwise.
+	crashed string
+}
+
+// InProgress is a file that was being read when the worker stopped without finishing
+// it (see Spool.Begin).
+type InProgress struct {
+	SHA256   string    `json:"sha256"`
+	Path     string    `json:"path"`
+	Attempts int       `json:"attempts"` // reads begun, this one included
+	Started  time.Time `json:"started"`
 }
 
 type spoolItem struct {
@@ -50,7 +68,7 @@ type spoolItem struct {
 
 // OpenSpool opens or creates a spool folder and resumes what it holds.
 func OpenSpool(dir string) (*Spool, error) {
-	for _, d := range []string{"items", "blobs", "failed"} {
+	for _, d := range []string{"items", "blobs", "failed", "reading"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("spool %s: %w", dir, err)
 		}
@@ -63,7 +81,7 @@ func OpenSpool(dir string) (*Spool, error) {
 		lock.Close()
 		return nil, fmt.Errorf("spool %s is in use by another tarazy worker; give each worker its own --spool: %w", dir, err)
 	}
-	s := &Spool{dir: dir, pending: map[string]time.Time{}, files: map[string]bool{}, lock: lock}
+	s := &Spool{dir: dir, pending: map[string]time.Time{}, files: map[string]bool{}, quarantined: map[string]bool{}, lock: lock}
 	ok := false
 	defer func() {
 		if !ok {
@@ -99,8 +117,84 @@ func OpenSpool(dir string) (*Spool, error) {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}
 	s.collectBlobs()
+	if err := s.watchCrash(); err != nil {
+		s.log.Close()
+		return nil, err
+	}
 	ok = true
 	return s, nil
+}
+
+// watchCrash keeps the previous run's crash report, if it left one, and asks the Go
+// runtime to write this run's there: a run killed from outside (SIGKILL, a power cut)
+// leaves none, a decoder that aborts the process (SIGABRT) or a fault does.
+func (s *Spool) watchCrash() error {
+	path := filepath.Join(s.dir, "crash.txt")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		s.crashed = string(b)
+		_ = os.Rename(path, filepath.Join(s.dir, "crash-"+time.Now().Format("20060102-150405")+".txt"))
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("spool %s: %w", s.dir, err)
+	}
+	if err := debug.SetCrashOutput(f, debug.CrashOptions{}); err != nil {
+		f.Close()
+		return fmt.Errorf("spool %s: %w", s.dir, err)
+	}
+	s.crash = f
+	return nil
+}
+
+// PreviousRunCrashed returns the crash report of the previous run on this spool, or
+// "" when it ended normally or was killed from outside.
+func (s *Spool) PreviousRunCrashed() string { return s.crashed }
+
+// Begin records, durably, that the file with this content is about to be read from
+// path. If the process dies before End, the next run finds it in Interrupted: a file
+// that kills the reader cannot kill the worker on every restart.
+func (s *Spool) Begin(sha, path string) error {
+	p := filepath.Join(s.dir, "reading", sha+".json")
+	ip := InProgress{SHA256: sha, Path: path, Attempts: 1, Started: time.Now()}
+	if b, err := os.ReadFile(p); err == nil {
+		var prev InProgress
+		if json.Unmarshal(b, &prev) == nil {
+			ip.Attempts = prev.Attempts + 1
+		}
+	}
+	data, err := json.Marshal(ip)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(p, data)
+}
+
+// End forgets a file recorded by Begin.
+func (s *Spool) End(sha string) {
+	_ = os.Remove(filepath.Join(s.dir, "reading", sha+".json"))
+}
+
+// Interrupted lists the files that were being read when a previous run stopped.
+func (s *Spool) Interrupted() []InProgress {
+	entries, err := os.ReadDir(filepath.Join(s.dir, "reading"))
+	if err != nil {
+		return nil
+	}
+	var out []InProgress
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(s.dir, "reading", e.Name()))
+		var ip InProgress
+		if err != nil || json.Unmarshal(b, &ip) != nil || len(ip.SHA256) != 64 {
+			_ = os.Remove(filepath.Join(s.dir, "reading", e.Name()))
+			continue
+		}
+		out = append(out, ip)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
+	return out
 }
 
 func (s *Spool) loadFiles() error {
@@ -116,8 +210,11 @@ func (s *Spool) loadFiles() error {
 	for sc.Scan() {
 		// A torn last line (crash mid-append) is shorter than a hash and is ignored:
 		// that file is simply read again.
-		if sha, _, ok := strings.Cut(sc.Text(), " "); ok && len(sha) == 64 {
+		if sha, rest, ok := strings.Cut(sc.Text(), " "); ok && len(sha) == 64 {
 			s.files[sha] = true
+			if strings.HasPrefix(rest, "! ") {
+				s.quarantined[sha] = true
+			}
 		}
 	}
 	return sc.Err()
@@ -137,9 +234,14 @@ func (s *Spool) collectBlobs() {
 	}
 }
 
-// Close releases the journal and the spool's lock.
+// Close releases the journal and the spool's lock; a run that ends here did not crash.
 func (s *Spool) Close() error {
 	err := s.log.Close()
+	if s.crash != nil {
+		_ = debug.SetCrashOutput(nil, debug.CrashOptions{})
+		s.crash.Close()
+		_ = os.Remove(s.crash.Name())
+	}
 	s.lock.Close()
 	return err
 }
@@ -251,19 +353,38 @@ func (s *Spool) FileDone(sha string) bool {
 }
 
 // MarkFileDone records that every page of a file is spooled.
-func (s *Spool) MarkFileDone(sha, name string) error {
+func (s *Spool) MarkFileDone(sha, name string) error { return s.markFile(sha, name, false) }
+
+// MarkFileQuarantined records that a file was set aside for stopping the reader: it is
+// never read again, whichever source gives it.
+func (s *Spool) MarkFileQuarantined(sha, name string) error { return s.markFile(sha, name, true) }
+
+// FileQuarantined reports whether a file with this content was set aside for stopping
+// the reader.
+func (s *Spool) FileQuarantined(sha string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.quarantined[sha]
+}
+
+func (s *Spool) markFile(sha, name string, quarantined bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.files[sha] {
 		return nil
 	}
-	if _, err := fmt.Fprintf(s.log, "%s %s\n", sha, strings.ReplaceAll(name, "\n", " ")); err != nil {
+	name = strings.ReplaceAll(name, "\n", " ")
+	if quarantined {
+		name = "! " + name
+	}
+	if _, err := fmt.Fprintf(s.log, "%s %s\n", sha, name); err != nil {
 		return err
 	}
 	if err := s.log.Sync(); err != nil {
 		return err
 	}
 	s.files[sha] = true
+	s.quarantined[sha] = quarantined
 	return nil
 }
 

@@ -56,11 +56,13 @@ type Reader interface {
 	Read(ctx context.Context, name string, data []byte) ([]Page, error)
 }
 
-// Sink receives delivered pages. It must be idempotent by ImageSHA256: the worker
-// retries until Deliver returns nil, so a page may arrive more than once.
-// An error wrapped with Permanent is not retried (the page is set aside with the reason).
+// Sink receives delivered pages, several of one batch at a time. Deliver stores all
+// of them or none (the server's ingest is one transaction). It must be idempotent by
+// ImageSHA256: the worker retries until Deliver returns nil, so a page may arrive more
+// than once. An error wrapped with Permanent is not retried: the worker splits the
+// pages to find the ones refused, and sets those aside with the reason.
 type Sink interface {
-	Deliver(ctx context.Context, b Batch, p *Page) error
+	Deliver(ctx context.Context, b Batch, pages []*Page) error
 }
 
 // PermanentError marks a delivery failure that retrying cannot fix, such as a page the
@@ -104,6 +106,11 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Progress receives every change of the counters; it may be nil.
 	Progress func(Stats)
+	// MaxBatchPages and MaxBatchBytes bound one delivery (defaults 200 pages and 32
+	// MiB of images and crops): pages that wait in the spool go out together, one
+	// request and one transaction for many pages. 1 page delivers each on its own.
+	MaxBatchPages int
+	MaxBatchBytes int
 	// Warmup, when set, is called once with the batch's first WarmupFiles files
 	// (fewer if the source ends, or pauses for WarmupWait after the first one) before
 	// any of them is read, so the reader can learn the batch's thresholds from them.
@@ -124,6 +131,7 @@ type Stats struct {
 	Delivered  int
 	Pending    int // spooled, not yet delivered
 	Failed     int // refused by the sink for good
+	Deliveries int // calls to the sink that stored pages
 	Started    time.Time
 	Elapsed    time.Duration
 }
@@ -172,6 +180,12 @@ func New(opt Options) (*Worker, error) {
 	if opt.WarmupWait <= 0 {
 		opt.WarmupWait = 10 * time.Second
 	}
+	if opt.MaxBatchPages <= 0 {
+		opt.MaxBatchPages = 200
+	}
+	if opt.MaxBatchBytes <= 0 {
+		opt.MaxBatchBytes = 32 << 20
+	}
 	sp, err := OpenSpool(opt.Spool)
 	if err != nil {
 		return nil, err
@@ -200,17 +214,16 @@ func (w *Worker) Run(ctx context.Context, src Source) (Stats, error) {
 		}
 	}
 	readDone := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < w.opt.Workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for path := range files {
-				w.handleFile(ctx, path)
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(readDone) }()
+	go func() {
+		defer close(readDone)
+		w.recoverInterrupted(ctx)
+		_ = Each(ctx, w.opt.Workers, Chan(files), func(ctx context.Context, path string) (struct{}, error) {
+			w.handleFile(ctx, path)
+			return struct{}{}, nil
+		}, nil)
+		for range files { // a source stopped by ctx may still be closing its channel
+		}
+	}()
 
 	deliverErr := w.deliverLoop(ctx, readDone)
 	var fatal *FatalError
@@ -315,23 +328,31 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 	w.update(func(s *Stats) { s.Seen++ })
 	data, err := os.ReadFile(path)
 	if err != nil {
-		w.quarantine(path, fmt.Sprintf("the file could not be opened: %v", err))
+		w.quarantine(path, msgUnopenable(err))
 		w.update(func(s *Stats) { s.Rejected++ })
 		return
 	}
 	sum := sha256.Sum256(data)
 	fileSHA := hex.EncodeToString(sum[:])
+	if w.spool.FileQuarantined(fileSHA) {
+		return // set aside on an earlier run for stopping the reader
+	}
 	if w.spool.FileDone(fileSHA) {
 		w.update(func(s *Stats) { s.Duplicates++ })
 		w.moveProcessed(path)
 		return
 	}
+	if err := w.spool.Begin(fileSHA, path); err != nil {
+		w.update(func(s *Stats) { s.Failed++ }) // the spool's disk: read it on the next run
+		return
+	}
+	defer w.spool.End(fileSHA)
 	pages, err := w.opt.Reader.Read(ctx, filepath.Base(path), data)
 	if err != nil {
 		if ctx.Err() != nil {
 			return // stopping: the file stays where it is for the next run
 		}
-		w.quarantine(path, fmt.Sprintf("the file is not a readable answer sheet: %v", err))
+		w.quarantine(path, msgNotASheet(err))
 		w.update(func(s *Stats) { s.Rejected++ })
 		return
 	}
@@ -381,6 +402,48 @@ func (w *Worker) handleFile(ctx context.Context, path string) {
 		w.copyToQuarantine(path, data, joinLines(rejected))
 	}
 	w.moveProcessed(path)
+}
+
+// recoverInterrupted deals with the files a previous run was reading when it died.
+// One that was read alone when the process crashed (an abort in a decoder, a fault),
+// or that was begun three times, stopped the reader: it goes to quarantine, with a
+// reason, and is never read again. The others (the run was killed, or several files
+// were being read at the crash) are read again first, one at a time, so that a
+// crash among them names its file on the next restart.
+func (w *Worker) recoverInterrupted(ctx context.Context) {
+	list := w.spool.Interrupted()
+	crashed := w.spool.PreviousRunCrashed() != ""
+	for _, ip := range list {
+		if ctx.Err() != nil {
+			return
+		}
+		if w.spool.FileDone(ip.SHA256) {
+			w.spool.End(ip.SHA256) // it was finished just before the stop
+			continue
+		}
+		if (crashed && len(list) == 1) || ip.Attempts >= 3 {
+			w.update(func(s *Stats) { s.Seen++; s.Rejected++ })
+			if data, err := os.ReadFile(ip.Path); err == nil && sha256Hex(data) == ip.SHA256 {
+				w.quarantine(ip.Path, msgStoppedReader(ip.Attempts))
+			} else {
+				w.copyToQuarantine(filepath.Join(w.opt.Quarantine, ip.SHA256[:16]), nil, msgStoppedReader(ip.Attempts)+"\n")
+			}
+			if err := w.spool.MarkFileQuarantined(ip.SHA256, filepath.Base(ip.Path)); err == nil {
+				w.spool.End(ip.SHA256)
+			}
+			continue
+		}
+		if _, err := os.Stat(ip.Path); err != nil {
+			w.spool.End(ip.SHA256) // gone (moved or deleted by a person)
+			continue
+		}
+		w.handleFile(ctx, ip.Path)
+	}
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 func joinLines(lines []string) string {
@@ -465,7 +528,7 @@ func (w *Worker) deliverLoop(ctx context.Context, readDone <-chan struct{}) erro
 				return ctx.Err()
 			case <-drainDeadline:
 				t.Stop()
-				return fmt.Errorf("%d pages could not be delivered yet (%v); they stay in the spool and go out on the next run", w.spool.Len(), lastErr)
+				return errors.New(msgUndelivered(w.spool.Len(), lastErr))
 			case <-t.C:
 			}
 			backoff = min(backoff*2, w.opt.RetryMax)
@@ -494,34 +557,22 @@ func (w *Worker) deliverLoop(ctx context.Context, readDone <-chan struct{}) erro
 	}
 }
 
-// deliverPending makes one pass over the spool and returns the last temporary error,
-// stopping at the first one: when the sink is down the rest would fail too.
+// deliverPending makes one pass over the spool, delivering the waiting pages in
+// groups of one batch bounded by MaxBatchPages and MaxBatchBytes, and returns the last
+// temporary error, stopping at the first one: when the sink is down the rest would
+// fail too.
 func (w *Worker) deliverPending(ctx context.Context) error {
-	for _, it := range w.spool.Pending() {
+	keys := w.spool.Pending()
+	for len(keys) > 0 {
 		if ctx.Err() != nil {
 			return nil
 		}
-		p, b, err := w.spool.Load(it)
-		if err != nil {
-			w.spool.SetAside(it, fmt.Sprintf("the spooled page is damaged: %v", err))
-			w.update(func(s *Stats) { s.Pending--; s.Failed++ })
+		var g group
+		keys, g = w.nextGroup(keys)
+		if len(g.keys) == 0 {
 			continue
 		}
-		err = w.opt.Sink.Deliver(ctx, b, p)
-		var perm *PermanentError
-		var fatal *FatalError
-		switch {
-		case errors.As(err, &fatal):
-			return err
-		case err == nil:
-			if err := w.spool.Done(it); err != nil {
-				return fmt.Errorf("spool: %w", err)
-			}
-			w.update(func(s *Stats) { s.Pending--; s.Delivered++ })
-		case errors.As(err, &perm):
-			w.spool.SetAside(it, perm.Error())
-			w.update(func(s *Stats) { s.Pending--; s.Failed++ })
-		default:
+		if err := w.deliverGroup(ctx, g); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -530,3 +581,77 @@ func (w *Worker) deliverPending(ctx context.Context) error {
 	}
 	return nil
 }
+
+// group is pages of one batch delivered together.
+type group struct {
+	batch Batch
+	keys  []string
+	pages []*Page
+}
+
+// nextGroup loads waiting pages from the front of keys while they belong to the same
+// batch and fit the bounds; it returns the keys left.
+func (w *Worker) nextGroup(keys []string) ([]string, group) {
+	var g group
+	size := 0
+	for len(keys) > 0 && len(g.keys) < w.opt.MaxBatchPages {
+		p, b, err := w.spool.Load(keys[0])
+		if err != nil {
+			w.spool.SetAside(keys[0], msgDamagedInSpool(err))
+			w.update(func(s *Stats) { s.Pending--; s.Failed++ })
+			keys = keys[1:]
+			continue
+		}
+		n := pageBytes(p)
+		if len(g.keys) > 0 && (b.ID != g.batch.ID || size+n > w.opt.MaxBatchBytes) {
+			break
+		}
+		g.batch, size = b, size+n
+		g.keys, g.pages = append(g.keys, keys[0]), append(g.pages, p)
+		keys = keys[1:]
+	}
+	return keys, g
+}
+
+func pageBytes(p *Page) int {
+	n := len(p.Image)
+	for _, c := range p.Crops {
+		n += len(c)
+	}
+	return n
+}
+
+// deliverGroup hands a group to the sink. When the sink refuses it for good, the
+// group is split in halves until the refused pages stand alone, so that one bad page
+// never keeps the others back.
+func (w *Worker) deliverGroup(ctx context.Context, g group) error {
+	err := w.opt.Sink.Deliver(ctx, g.batch, g.pages)
+	var perm *PermanentError
+	var fatal *FatalError
+	switch {
+	case errors.As(err, &fatal):
+		return err
+	case err == nil:
+		for _, k := range g.keys {
+			if err := w.spool.Done(k); err != nil {
+				return fmt.Errorf("spool: %w", err)
+			}
+		}
+		w.update(func(s *Stats) { s.Pending -= len(g.keys); s.Delivered += len(g.keys); s.Deliveries++ })
+		return nil
+	case errors.As(err, &perm) && len(g.keys) == 1:
+		w.spool.SetAside(g.keys[0], perm.Error())
+		w.update(func(s *Stats) { s.Pending--; s.Failed++ })
+		return nil
+	case errors.As(err, &perm):
+		half := len(g.keys) / 2
+		if err := w.deliverGroup(ctx, group{g.batch, g.keys[:half], g.pages[:half]}); err != nil {
+			return err
+		}
+		return w.deliverGroup(ctx, group{g.batch, g.keys[half:], g.pages[half:]})
+	}
+	return err
+}
+
+// Quarantine is the folder rejected files go to.
+func (w *Worker) Quarantine() string { return w.opt.Quarantine }

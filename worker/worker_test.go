@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,21 +57,26 @@ type fakeSink struct {
 
 func newSink() *fakeSink { return &fakeSink{delivered: map[string]int{}, batches: map[string]bool{}} }
 
-func (s *fakeSink) Deliver(ctx context.Context, b worker.Batch, p *worker.Page) error {
+func (s *fakeSink) Deliver(ctx context.Context, b worker.Batch, pages []*worker.Page) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
 	if s.down {
 		return errors.New("connection refused")
 	}
-	if strings.Contains(string(p.Image), "poison") {
-		return worker.Permanent(errors.New("server says: answers has 80 entries, form g7 has 75"))
+	// Like the server: one transaction, all pages or none.
+	for _, p := range pages {
+		if strings.Contains(string(p.Image), "poison") {
+			return worker.Permanent(errors.New("server says: answers has 80 entries, form g7 has 75"))
+		}
+		sum := sha256.Sum256(p.Image)
+		if hex.EncodeToString(sum[:]) != p.ImageSHA256 {
+			return worker.Permanent(errors.New("image hash mismatch"))
+		}
 	}
-	sum := sha256.Sum256(p.Image)
-	if hex.EncodeToString(sum[:]) != p.ImageSHA256 {
-		return worker.Permanent(errors.New("image hash mismatch"))
+	for _, p := range pages {
+		s.delivered[p.ImageSHA256]++
 	}
-	s.delivered[p.ImageSHA256]++
 	s.batches[b.Name] = true
 	return nil
 }
@@ -399,7 +405,7 @@ func TestWarmupFailureStopsTheBatch(t *testing.T) {
 
 type refusingSink struct{}
 
-func (refusingSink) Deliver(ctx context.Context, b worker.Batch, p *worker.Page) error {
+func (refusingSink) Deliver(ctx context.Context, b worker.Batch, p []*worker.Page) error {
 	return worker.Fatal(errors.New("the token works for school S2 only"))
 }
 
@@ -428,5 +434,75 @@ func TestFatalSinkErrorStopsAHotFolderAndKeepsThePages(t *testing.T) {
 	defer sp.Close()
 	if sp.Len() != 1 {
 		t.Fatalf("spool holds %d pages, want the 1 that could not go out", sp.Len())
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Pages that wait in the spool go out together, bounded by count and bytes, and a
+// page the sink refuses never holds the others back.
+func TestPagesAreDeliveredInBoundedBatches(t *testing.T) {
+	in, spool := t.TempDir(), t.TempDir()
+	for i := 0; i < 10; i++ {
+		write(t, in, fmt.Sprintf("p%02d.jpg", i), fmt.Sprintf("ok %d", i))
+	}
+	write(t, in, "p99.jpg", "ok poison")
+	sink := newSink()
+	sink.setDown(true)
+	w := newWorker(t, spool, sink, func(o *worker.Options) { o.DrainTimeout = 50 * time.Millisecond })
+	if _, err := w.Run(context.Background(), worker.Paths{in}); err == nil {
+		t.Fatal("a dead sink delivered")
+	}
+	w.Close()
+
+	sink.setDown(false)
+	w = newWorker(t, spool, sink, func(o *worker.Options) { o.MaxBatchPages = 4 })
+	st, err := w.Run(context.Background(), worker.Paths{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Delivered != 10 || st.Failed != 1 || sink.unique() != 10 {
+		t.Fatalf("stats = %+v, unique %d", st, sink.unique())
+	}
+	// 11 pages in groups of at most 4: 3 groups, the poisoned one split until the
+	// poison stands alone.
+	if st.Deliveries > 5 || st.Deliveries < 3 {
+		t.Errorf("%d deliveries for 10 pages in groups of 4", st.Deliveries)
+	}
+
+	// A byte bound smaller than two pages sends one page at a time.
+	in2, spool2 := t.TempDir(), t.TempDir()
+	for i := 0; i < 3; i++ {
+		write(t, in2, fmt.Sprintf("p%d.jpg", i), fmt.Sprintf("ok %d", i))
+	}
+	sink2 := newSink()
+	w2 := newWorker(t, spool2, sink2, func(o *worker.Options) { o.MaxBatchBytes = 1; o.Workers = 1 })
+	st2, err := w2.Run(context.Background(), worker.Paths{in2})
+	if err != nil || st2.Deliveries != 3 || sink2.unique() != 3 {
+		t.Errorf("byte bound: %+v, %v", st2, err)
+	}
+}
+
+func TestEachKeepsOrderAndStopsAtTheFirstError(t *testing.T) {
+	var got []int
+	err := worker.Each(context.Background(), 3, slices.Values([]int{5, 1, 4, 2, 3}), func(ctx context.Context, n int) (int, error) {
+		time.Sleep(time.Duration(n) * time.Millisecond)
+		return n * 10, nil
+	}, func(n, out int) error { got = append(got, out); return nil })
+	if err != nil || !slices.Equal(got, []int{50, 10, 40, 20, 30}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	boom := errors.New("boom")
+	err = worker.Each(context.Background(), 2, slices.Values([]int{1, 2, 3, 4, 5, 6}), func(ctx context.Context, n int) (int, error) {
+		if n == 3 {
+			return 0, boom
+		}
+		return n, nil
+	}, nil)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
 	}
 }

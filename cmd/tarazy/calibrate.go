@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
 
-	"tarazy/calibration"
 	"tarazy/omr"
-	"tarazy/omr/reading"
+	"tarazy/worker"
+	"tarazy/worker/omrreader"
 )
 
 func init() {
@@ -33,7 +32,7 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("give the folder of scans from one scanner")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}
@@ -48,29 +47,16 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var samples []calibration.Sample
-	pages, rejected := 0, 0
 	bar := newBar(env, len(files), "measuring")
-	err = readAll(ctx, r, files, *workers, func(_ int, ps []omr.Page) error {
-		bar.Add(1)
-		for _, p := range ps {
-			if p.Reading.Status == reading.StatusRejected {
-				rejected++
-				continue
-			}
-			samples = append(samples, p.Samples...)
-			pages++
-		}
-		return nil
-	})
+	l, err := omrreader.Learn(ctx, r, files, *workers, name, func() { bar.Add(1) })
 	bar.Finish()
 	if err != nil {
 		return err
 	}
-	p, err := calibration.Fit(name, pages, samples)
-	if err != nil {
-		return fmt.Errorf("calibrate %s (%d readable pages, %d rejected): %w", name, pages, rejected, err)
+	if l.Err != nil {
+		return fmt.Errorf("calibrate %s (%d readable pages, %d rejected): %w", name, l.Pages, l.Rejected, l.Err)
 	}
+	p := l.Profile
 	if err := p.Write(env.Stdout); err != nil {
 		return err
 	}
@@ -88,18 +74,10 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if *hist != "" {
-		f, err := os.Create(*hist)
-		if err != nil {
-			return err
-		}
-		if err := png.Encode(f, calibration.Histogram(samples, p)); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		if err := omrreader.WriteHistogram(*hist, p, l.Samples); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(env.Stderr, "learned from %d page(s) (%d rejected); histogram in %s\n", pages, rejected, *hist)
+	fmt.Fprintf(env.Stderr, "learned from %d page(s) (%d rejected); histogram in %s\n", l.Pages, l.Rejected, *hist)
 	return nil
 }

@@ -7,19 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"tarazy/contest"
 	"tarazy/omr"
@@ -27,8 +22,9 @@ import (
 	"tarazy/omr/synth"
 	"tarazy/server"
 	"tarazy/server/client"
+	"tarazy/server/wire"
 	"tarazy/store"
-	"tarazy/store/blob"
+	"tarazy/worker"
 )
 
 func init() {
@@ -128,8 +124,7 @@ type demo struct {
 
 	st     migratingStore
 	url    string
-	stop   func()
-	done   chan error
+	srv    *server.Running
 	tokens map[string]string // person → token
 
 	keys       []store.AnswerKey
@@ -154,14 +149,14 @@ const (
 	demoReviewB  = "Омаров Болат"
 	demoOffice   = "Кеңсе Жанар"
 	demoOperator = "Нұрланов Ерлан"
+	demoScanner  = "hall 1 scanner PC"
 )
 
 func (d *demo) client(who string) *client.Client { return client.New(d.url, d.tokens[who]) }
 
 func (d *demo) close() {
-	if d.stop != nil {
-		d.stop()
-		<-d.done
+	if d.srv != nil {
+		d.srv.Close()
 	}
 	if d.st != nil {
 		d.st.Close()
@@ -179,23 +174,11 @@ func (d *demo) setUp(ctx context.Context) error {
 		return err
 	}
 	d.st = st
-	blobs, err := blob.Open(filepath.Join(db.data, "images"))
+	srv, err := server.StartLocal(st, db.data, func(s *server.Server) error { s.SetSheetLayout(sheetLayout); return nil })
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(st, blobs, server.Defaults(), slog.New(slog.NewTextHandler(io.Discard, nil)), reg, reg)
-	if err != nil {
-		return err
-	}
-	srv.SetSheetLayout(sheetLayout)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithCancel(context.Background())
-	d.url, d.stop, d.done = "http://"+ln.Addr().String(), cancel, make(chan error, 1)
-	go func() { d.done <- srv.Serve(sctx, ln) }()
+	d.url, d.srv = srv.URL, srv
 
 	d.tokens = map[string]string{}
 	var lines []string
@@ -206,6 +189,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		{Name: demoReviewB, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoOperator, Role: store.RoleCommission, School: demoSchool},
 		{Name: demoOffice, Role: store.RoleOffice, School: demoSchool},
+		{Name: demoScanner, Role: store.RoleScanner, School: demoSchool},
 	} {
 		id, secret, hash := server.NewToken()
 		if _, err := st.CreateToken(ctx, store.System, u, id, hash, nil); err != nil {
@@ -343,54 +327,31 @@ func (d *demo) fillAndScan(ctx context.Context) error {
 	// 300 dpi, the setting schools use; marks and faults come from the realistic mix.
 	g := synth.New(synth.Options{DPI: 300})
 	d.truth = map[string]synth.Truth{}
-	var mu sync.Mutex
-	jobs := make(chan int)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c := &d.candidates[i]
-				f, _ := form.ForGrade(c.Grade)
-				sc, err := g.Generate(f, synth.Candidate{IIN: c.IIN, Name: c.Name, Variant: c.Variant, Answers: c.Answers,
-					Serial: c.Serial, Contest: demoContest, Personalised: true}, d.seed*1000+uint64(i))
-				if err == nil {
-					err = os.WriteFile(filepath.Join(scans, fmt.Sprintf("scan-%04d%s", i+1, filepath.Ext(sc.Name))), sc.Data, 0o644)
-				}
-				if err != nil {
-					select {
-					case errc <- err:
-					default:
-					}
-					continue
-				}
-				mu.Lock()
-				d.truth[sc.Truth.Sheet] = sc.Truth
-				if demoHardSheet(sc.Truth) {
-					d.hard++
-				}
-				mu.Unlock()
+	err := worker.Each(ctx, runtime.NumCPU(), func(yield func(int) bool) {
+		for i := range d.candidates {
+			if !yield(i) {
+				return
 			}
-		}()
-	}
-	for i := range d.candidates {
-		select {
-		case jobs <- i:
-		case err := <-errc:
-			close(jobs)
-			wg.Wait()
-			return err
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errc:
+	}, func(ctx context.Context, i int) (synth.Scan, error) {
+		c := &d.candidates[i]
+		f, _ := form.ForGrade(c.Grade)
+		sc, err := g.Generate(f, synth.Candidate{IIN: c.IIN, Name: c.Name, Variant: c.Variant, Answers: c.Answers,
+			Serial: c.Serial, Contest: demoContest, Personalised: true}, d.seed*1000+uint64(i))
+		if err != nil {
+			return sc, err
+		}
+		return sc, os.WriteFile(filepath.Join(scans, fmt.Sprintf("scan-%04d%s", i+1, filepath.Ext(sc.Name))), sc.Data, 0o644)
+	}, func(_ int, sc synth.Scan) error {
+		d.truth[sc.Truth.Sheet] = sc.Truth
+		if demoHardSheet(sc.Truth) {
+			d.hard++
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	default:
 	}
 	// A real stack also holds pages that are not answer sheets.
 	if err := os.WriteFile(filepath.Join(scans, "scan-9998.jpg"), nil, 0o644); err != nil {
@@ -426,7 +387,7 @@ func demoHardSheet(t synth.Truth) bool {
 // scan runs the scanner worker over the stack, delivering to the server.
 func (d *demo) scan(ctx context.Context) error {
 	f := &workerFlags{
-		contest: demoContest, school: demoSchool, serverURL: d.url, token: d.tokens[demoOperator],
+		contest: demoContest, school: demoSchool, serverURL: d.url, token: d.tokens[demoScanner],
 		batch: "hall 1, morning", operator: demoOperator, scanner: "Fujitsu fi-7160 (demo)",
 		spool: filepath.Join(d.out, "spool"), drain: time.Minute, settle: time.Second, learn: 40,
 		db: &dbFlags{data: filepath.Join(d.out, "data")},
@@ -443,22 +404,6 @@ func (d *demo) scan(ctx context.Context) error {
 	return nil
 }
 
-type reviewItem struct {
-	Field      string  `json:"field"`
-	Machine    string  `json:"machine"`
-	HasMachine bool    `json:"has_machine"`
-	Confidence float64 `json:"confidence"`
-	Reason     string  `json:"reason"`
-	Outcome    struct {
-		State string `json:"state"`
-	} `json:"outcome"`
-}
-
-type reviewSheet struct {
-	Serial string       `json:"serial"`
-	Items  []reviewItem `json:"items"`
-}
-
 // review works through the queue as two commission members would: each looks at the
 // field's crop and keys what the candidate meant; a correction is final once the
 // second reviewer keys the same value (double keying).
@@ -468,9 +413,7 @@ func (d *demo) review(ctx context.Context) error {
 	shown := 0
 	left := map[string]bool{} // serial and field left open for people to try
 	for {
-		var q struct {
-			Sheets []reviewSheet `json:"sheets"`
-		}
+		var q wire.ReviewQueue
 		if err := a.Do(ctx, "GET", path+"?limit=100", "", nil, &q); err != nil {
 			return err
 		}
@@ -493,9 +436,7 @@ func (d *demo) review(ctx context.Context) error {
 				open++
 				want, why := demoIntended(c, tr, it.Field)
 				value := map[string]any{"value": want}
-				var res struct {
-					Item reviewItem `json:"item"`
-				}
+				var res wire.DecisionResponse
 				if err := a.Do(ctx, "POST", path+"/"+sh.Serial+"/"+it.Field, "application/json", jsonBody(value), &res); err != nil {
 					return fmt.Errorf("sheet %s %s: %w", sh.Serial, it.Field, err)
 				}

@@ -121,6 +121,9 @@ func TestIntakeApplicationFlow(t *testing.T) {
 		t.Fatalf("issue: exit %d %q %q", code, out, stderr)
 	}
 	code, out, _ = run(t, "intake", "show", "--data", data, "DUP-2026-00002")
+	if code != 0 {
+		t.Errorf("show: exit %d", code)
+	}
 	for _, want := range []string{"issued", "Гүлнар     submit", "директор   status       registered→issued duplicate № 17"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)

@@ -3,22 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"tarazy/calibration"
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
+	"tarazy/worker"
+	"tarazy/worker/omrreader"
 )
 
 func init() {
@@ -47,7 +43,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	if *workers < 1 {
 		return usagef("--workers must be at least 1")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}
@@ -69,7 +65,9 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	} else {
-		opt.Profile = learnProfile(ctx, env, opt, files, *workers)
+		if opt.Profile, err = learnProfile(ctx, env, opt, files, *workers); err != nil {
+			return err
+		}
 	}
 	r, err := omr.NewReader(opt)
 	if err != nil {
@@ -87,7 +85,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	start := time.Now()
 	bar := newBar(env, len(files), "reading")
 	var counts [3]int
-	err = readAll(ctx, r, files, *workers, func(i int, pages []omr.Page) error {
+	err = omrreader.ReadFiles(ctx, r, files, *workers, func(_ string, pages []omr.Page) error {
 		bar.Add(1)
 		for _, p := range pages {
 			if err := reading.WriteJSONL(w, p.Reading); err != nil {
@@ -122,7 +120,7 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 
 // learnProfile calibrates on a sample of the batch spread over it; a batch that
 // teaches nothing (too few marks) keeps the default, and says so.
-func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string, workers int) *calibration.Profile {
+func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string, workers int) (*calibration.Profile, error) {
 	const sampleFiles = 40
 	sample := files
 	if len(files) > sampleFiles {
@@ -131,141 +129,26 @@ func learnProfile(ctx context.Context, env *Env, opt omr.Options, files []string
 			sample = append(sample, files[i*len(files)/sampleFiles])
 		}
 	}
-	p, pages, err := calibrateFiles(ctx, opt, sample, workers, "batch")
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "calibration: %v; using the default thresholds\n", err)
-		return calibration.Default()
-	}
-	fmt.Fprintf(env.Stderr, "calibration from %d page(s) of this batch: blank ≤ %.3f, marked ≥ %.3f (default %.3f / %.3f)\n",
-		pages, p.BlankMax, p.MarkMin, calibration.Default().BlankMax, calibration.Default().MarkMin)
-	for _, n := range p.Notes {
-		fmt.Fprintln(env.Stderr, "calibration: "+n)
-	}
-	return p
-}
-
-// calibrateFiles reads files with the default profile and fits a profile to the
-// bubbles of every page that is a readable sheet.
-func calibrateFiles(ctx context.Context, opt omr.Options, files []string, workers int, scanner string) (*calibration.Profile, int, error) {
 	opt.Profile = nil
 	r, err := omr.NewReader(opt)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var samples []calibration.Sample
-	pages := 0
-	err = readAll(ctx, r, files, workers, func(_ int, ps []omr.Page) error {
-		for _, p := range ps {
-			if p.Reading.Status != reading.StatusRejected {
-				samples = append(samples, p.Samples...)
-				pages++
-			}
-		}
-		return nil
-	})
+	l, err := omrreader.Learn(ctx, r, sample, workers, "batch", nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	p, err := calibration.Fit(scanner, pages, samples)
-	return p, pages, err
-}
-
-// readAll reads files on a pool of workers and hands each file's pages to fn in input
-// order, so the output is the same whatever the number of workers.
-func readAll(ctx context.Context, r *omr.Reader, files []string, workers int, fn func(i int, pages []omr.Page) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		i     int
-		pages []omr.Page
+	if l.Err != nil {
+		fmt.Fprintf(env.Stderr, "calibration: %v; using the default thresholds\n", l.Err)
+		return calibration.Default(), nil
 	}
-	jobs := make(chan int)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				pages, err := r.ReadFile(ctx, files[i])
-				if err != nil {
-					return
-				}
-				results <- result{i, pages}
-			}
-		}()
+	p := l.Profile
+	fmt.Fprintf(env.Stderr, "calibration from %d page(s) of this batch: blank ≤ %.3f, marked ≥ %.3f (default %.3f / %.3f)\n",
+		l.Pages, p.BlankMax, p.MarkMin, calibration.Default().BlankMax, calibration.Default().MarkMin)
+	for _, n := range p.Notes {
+		fmt.Fprintln(env.Stderr, "calibration: "+n)
 	}
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-	pending := map[int][]omr.Page{}
-	next := 0
-	var ferr error
-	for res := range results {
-		pending[res.i] = res.pages
-		for ferr == nil {
-			p, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			if err := fn(next, p); err != nil {
-				ferr = err
-				cancel()
-			}
-			next++
-		}
-	}
-	if ferr != nil {
-		return ferr
-	}
-	if err := ctx.Err(); err != nil && next < len(files) {
-		return fmt.Errorf("stopped after %d of %d files: %w", next, len(files), err)
-	}
-	return nil
-}
-
-var scanExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".tif": true, ".tiff": true, ".pdf": true}
-
-// expandScanPaths lists files as given and the scans inside folders (recursively,
-// sorted). A file named explicitly is read whatever its extension; a missing path is
-// an error before anything is read.
-func expandScanPaths(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && scanExt[strings.ToLower(filepath.Ext(path))] {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(found)
-		files = append(files, found...)
-	}
-	return files, nil
+	return p, nil
 }
 
 func writeCrops(dir string, p omr.Page) error {
@@ -282,29 +165,4 @@ func writeCrops(dir string, p omr.Page) error {
 	return nil
 }
 
-// bar is a progress bar on a terminal and nothing otherwise.
-type bar interface {
-	Add(int) error
-	Finish() error
-}
-
-type noBar struct{}
-
-func (noBar) Add(int) error { return nil }
-func (noBar) Finish() error { return nil }
-
-func newBar(env *Env, n int, what string) bar {
-	f, ok := env.Stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || n < 2 {
-		return noBar{}
-	}
-	return progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(env.Stderr),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("files"),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-	)
-}
+func newBar(env *Env, n int, what string) worker.Bar { return worker.NewBar(env.Stderr, n, what) }

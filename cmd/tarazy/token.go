@@ -24,7 +24,7 @@ func init() {
 const tokenUsage = `token create --name NAME --role ROLE [--school CODE] [--chair] [--expires 720h]
        tarazy token list
        tarazy token revoke ID
-roles: ` + "commission, daryn, publisher, admin, office"
+roles: ` + "commission, daryn, publisher, admin, office, scanner (the scanner PC's worker: uploads only)"
 
 func runToken(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -55,8 +55,8 @@ func tokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "token create", tokenUsage)
 	db := addDBFlags(fs)
 	name := fs.String("name", "", "the person or service holding the token (their reviewer name)")
-	role := fs.String("role", "", "commission, daryn, publisher, admin or office")
-	school := fs.String("school", "", "school code, for commission, publisher and office")
+	role := fs.String("role", "", "commission, daryn, publisher, admin, office or scanner")
+	school := fs.String("school", "", "school code, for commission, publisher, office and scanner")
 	chair := fs.Bool("chair", false, "the commission's chair, who settles disputed review fields")
 	expires := fs.Duration("expires", 0, "lifetime such as 720h (default: until revoked)")
 	if err := parseFlags(fs, args); err != nil {

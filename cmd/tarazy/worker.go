@@ -1,22 +1,22 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"tarazy/calibration"
 	"tarazy/omr"
-	"tarazy/omr/reading"
+	"tarazy/server/client"
+	"tarazy/store"
+	"tarazy/store/blob"
 	"tarazy/worker"
+	"tarazy/worker/omrreader"
 )
 
 func init() {
@@ -41,6 +41,7 @@ type workerFlags struct {
 	workers           int
 	profile           string
 	learn             int
+	maxBatch          int
 	spool, quarantine string
 	drain, settle     time.Duration
 	db                *dbFlags
@@ -52,7 +53,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.contest, "contest", os.Getenv("TARAZY_CONTEST"), "contest id (env TARAZY_CONTEST)")
 	fs.StringVar(&f.school, "school", os.Getenv("TARAZY_SCHOOL"), "school code whose sheets these are (env TARAZY_SCHOOL)")
 	fs.StringVar(&f.serverURL, "server", os.Getenv("TARAZY_SERVER"), "tarazy serve URL; empty: write to the local store in --data/--db (env TARAZY_SERVER)")
-	fs.StringVar(&f.token, "token", os.Getenv("TARAZY_TOKEN"), "the commission's API token for --server (env TARAZY_TOKEN)")
+	fs.StringVar(&f.token, "token", os.Getenv("TARAZY_TOKEN"), "the school's scanner token for --server (env TARAZY_TOKEN)")
 	fs.StringVar(&f.hot, "hot", "", "hot folder the scanner's software writes into; watched until Ctrl-C")
 	fs.StringVar(&f.sane, "sane", "", "SANE device to drive with scanimage --batch (see `scanimage -L`)")
 	fs.StringVar(&f.saneSource, "sane-source", "", `scanner source for --sane, e.g. "ADF Duplex"`)
@@ -66,6 +67,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.spool, "spool", "", "durable spool for pages not yet delivered (default <data>/spool)")
 	fs.StringVar(&f.quarantine, "quarantine", "", "where files that are not readable sheets go, each with a .why.txt (default <hot>/quarantine, or <spool>/quarantine)")
 	fs.DurationVar(&f.drain, "drain", 2*time.Minute, "after the last file, how long to keep retrying a server that is down (pages stay spooled)")
+	fs.IntVar(&f.maxBatch, "max-batch", 200, "pages sent to the server in one request at most (1: each page on its own)")
 	fs.DurationVar(&f.settle, "settle", time.Second, "hot folder: a file is taken once unchanged this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,7 +93,7 @@ func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []strin
 	case sources != 1:
 		return worker.Stats{}, usagef("give exactly one source: --hot DIR, --sane DEVICE, or files and folders")
 	case f.serverURL != "" && f.token == "":
-		return worker.Stats{}, usagef("--server needs --token (the commission's token; `tarazy token create --role commission --school %s`)", f.school)
+		return worker.Stats{}, usagef("--server needs --token (a scanner token of the school; `tarazy token create --role scanner --school %s`)", f.school)
 	}
 	if f.scanner == "" {
 		f.scanner = "scanner"
@@ -114,7 +116,7 @@ func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []strin
 
 	batch := worker.Batch{Name: f.batch, Operator: f.operator, Scanner: f.scanner, Started: time.Now()}
 	var src worker.Source
-	opt := worker.Options{Workers: f.workers, Spool: f.spool, Quarantine: f.quarantine, Sink: sink, DrainTimeout: f.drain}
+	opt := worker.Options{Workers: f.workers, Spool: f.spool, Quarantine: f.quarantine, Sink: sink, DrainTimeout: f.drain, MaxBatchPages: f.maxBatch}
 	switch {
 	case f.hot != "":
 		if err := os.MkdirAll(f.hot, 0o755); err != nil {
@@ -145,19 +147,27 @@ func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []strin
 		}
 	}
 	batch.ID = batch.Name
+	opt.Batch = batch
 
-	rd, err := newBatchReader(f, env, sink, batch)
+	var ropt omr.Options
+	if f.profile != "" {
+		if ropt.Profile, err = calibration.Load(f.profile); err != nil {
+			return worker.Stats{}, err
+		}
+	}
+	rd, err := omrreader.New(ropt, cmp.Or(f.workers, 2), env.Stderr)
 	if err != nil {
 		return worker.Stats{}, err
 	}
+	rd.Scanner = batch.Scanner
+	rd.Record = omrreader.Recorder(sink, batch, filepath.Join(f.spool, "calibration"), env.Stderr)
 	opt.Reader = rd
 	if f.learn > 0 {
-		opt.Warmup, opt.WarmupFiles = rd.warmup, f.learn
+		opt.Warmup, opt.WarmupFiles = rd.Warmup, f.learn
 	}
-	opt.Batch = batch
 
-	prog := newWorkerProgress(env)
-	opt.Progress = prog.update
+	prog := worker.NewProgress(env.Stderr)
+	opt.Progress = prog.Update
 	w, err := worker.New(opt)
 	if err != nil {
 		return worker.Stats{}, err
@@ -165,204 +175,57 @@ func runWorkerBatch(ctx context.Context, env *Env, f *workerFlags, paths []strin
 	defer w.Close()
 	fmt.Fprintf(env.Stderr, "batch %q: operator %s, scanner %s, delivering to %s\n", batch.Name, batch.Operator, batch.Scanner, where)
 	st, runErr := w.Run(ctx, src)
-	prog.finish()
-	printWorkerSummary(env, batch, st, sink, opt, where)
+	prog.Finish()
+	worker.Summary{Batch: batch, Stats: st, Where: where, Outcomes: sink.Outcomes(), Quarantine: w.Quarantine(), Spool: f.spool}.Write(env.Stdout)
 	return st, runErr
 }
 
-// batchReader reads pages with the omr reader and the batch's thresholds, learned
-// from its first pages (or given with --profile) before any page is decided.
-type batchReader struct {
-	r       atomic.Pointer[omr.Reader]
-	f       *workerFlags
-	env     *Env
-	sink    deliverer
-	batch   worker.Batch
-	workers int
+// sink is where a worker's pages go: the server, or the local store.
+type sink interface {
+	worker.Sink
+	worker.Calibrator
+	Outcomes() string
+	Close() error
 }
 
-func newBatchReader(f *workerFlags, env *Env, sink deliverer, batch worker.Batch) (*batchReader, error) {
-	br := &batchReader{f: f, env: env, sink: sink, batch: batch, workers: f.workers}
-	if br.workers <= 0 {
-		br.workers = 2
-	}
-	var opt omr.Options
-	if f.profile != "" {
-		p, err := calibration.Load(f.profile)
-		if err != nil {
-			return nil, err
+type httpSink struct{ *worker.HTTPSink }
+
+func (s httpSink) Outcomes() string { return s.Tally.String() }
+func (s httpSink) Close() error     { return nil }
+
+type storeSink struct {
+	*worker.StoreSink
+	st migratingStore
+}
+
+func (s storeSink) Outcomes() string { return s.Tally.String() }
+func (s storeSink) Close() error     { return s.st.Close() }
+
+func openSink(ctx context.Context, f *workerFlags) (sink, string, error) {
+	if f.serverURL != "" {
+		s := &worker.HTTPSink{Client: client.New(f.serverURL, f.token), Contest: f.contest, School: f.school}
+		if err := s.Check(ctx); err != nil {
+			return nil, "", err
 		}
-		opt.Profile = p
+		return httpSink{s}, f.serverURL, nil
 	}
-	r, err := omr.NewReader(opt)
+	st, err := f.db.openMigrated(ctx, &Env{Stdout: discard{}, Stderr: discard{}})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	br.r.Store(r)
-	return br, nil
-}
-
-func (br *batchReader) Read(ctx context.Context, name string, data []byte) ([]worker.Page, error) {
-	start := time.Now()
-	pages, err := br.r.Load().ReadBytes(ctx, name, data)
+	if _, err := st.Contest(ctx, f.contest); err != nil {
+		st.Close()
+		return nil, "", fmt.Errorf("contest %q is not in %s: create it first (tarazy serve API, or tarazy demo): %w", f.contest, f.db.describe(), err)
+	}
+	if _, err := st.School(ctx, f.school); err != nil {
+		st.Close()
+		return nil, "", fmt.Errorf("school %q is not in %s: %w", f.school, f.db.describe(), err)
+	}
+	blobs, err := blob.Open(filepath.Join(f.db.data, "images"))
 	if err != nil {
-		return nil, err
+		st.Close()
+		return nil, "", err
 	}
-	per := time.Since(start).Seconds() / float64(max(len(pages), 1))
-	out := make([]worker.Page, len(pages))
-	for i, p := range pages {
-		wp := worker.Page{Reading: p.Reading, ImageSHA256: p.ImageSHA256, Image: p.Image, ImageType: p.ImageType, ReadSeconds: per}
-		if len(wp.Image) == 0 {
-			// A file the reader could not open as an image is kept as it came, so the
-			// commission can see what was rejected.
-			wp.Image, wp.ImageSHA256, wp.ImageType = data, "", http.DetectContentType(data)
-		}
-		for _, fd := range p.Fields {
-			if !fd.Review {
-				continue
-			}
-			if wp.Crops == nil {
-				wp.Crops, wp.Confidence, wp.Reasons = map[string][]byte{}, map[string]float64{}, map[string]string{}
-			}
-			if len(fd.Crop) > 0 {
-				wp.Crops[fd.Name] = fd.Crop
-			}
-			wp.Confidence[fd.Name] = fd.Confidence
-			if fd.Reason != "" {
-				wp.Reasons[fd.Name] = fd.Reason
-			}
-		}
-		out[i] = wp
-	}
-	return out, nil
-}
-
-// warmup measures the batch's first files, learns the thresholds from them unless a
-// profile was given, and records the calibration with the batch (for the dashboard)
-// and beside the spool (for the operator): the profile and its histogram PNG.
-func (br *batchReader) warmup(ctx context.Context, files []string) error {
-	base := br.r.Load()
-	var (
-		mu      sync.Mutex
-		samples []calibration.Sample
-		pages   int
-	)
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for i := 0; i < br.workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for path := range jobs {
-				ps, err := base.ReadFile(ctx, path)
-				if err != nil {
-					continue
-				}
-				mu.Lock()
-				for _, p := range ps {
-					if p.Reading.Status != reading.StatusRejected {
-						samples = append(samples, p.Samples...)
-						pages++
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, f := range files {
-		jobs <- f
-	}
-	close(jobs)
-	wg.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	prof := base.Profile()
-	if br.f.profile == "" {
-		p, err := calibration.Fit(br.batch.Scanner, pages, samples)
-		if err != nil {
-			fmt.Fprintf(br.env.Stderr, "calibration: %v; reading with the default thresholds\n", err)
-		} else {
-			r, err := omr.NewReader(omr.Options{Profile: p})
-			if err != nil {
-				return err
-			}
-			br.r.Store(r)
-			prof = p
-		}
-	}
-	fmt.Fprintf(br.env.Stderr, "calibration from %d page(s): blank ≤ %.3f, marked ≥ %.3f\n", pages, prof.BlankMax, prof.MarkMin)
-	for _, n := range prof.Notes {
-		fmt.Fprintln(br.env.Stderr, "calibration: "+n)
-	}
-	if err := br.saveCalibration(prof, samples); err != nil {
-		fmt.Fprintf(br.env.Stderr, "calibration: could not keep a copy beside the spool: %v\n", err)
-	}
-	sum := calibration.Summarize(samples, prof)
-	// The server may be down right now; the pages wait in the spool anyway, and the
-	// dashboard only misses the histogram.
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := br.sink.Calibrate(cctx, br.batch, sum); err != nil {
-		var fatal *worker.FatalError
-		if errors.As(err, &fatal) {
-			return err
-		}
-		fmt.Fprintf(br.env.Stderr, "calibration: not recorded with the batch (%v); the pages are not affected\n", err)
-	}
-	return nil
-}
-
-func (br *batchReader) saveCalibration(p *calibration.Profile, samples []calibration.Sample) error {
-	dir := filepath.Join(br.f.spool, "calibration")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	name := safeFileName(br.batch.Name)
-	jf, err := os.Create(filepath.Join(dir, name+".json"))
-	if err != nil {
-		return err
-	}
-	if err := p.Write(jf); err != nil {
-		jf.Close()
-		return err
-	}
-	if err := jf.Close(); err != nil {
-		return err
-	}
-	pf, err := os.Create(filepath.Join(dir, name+".png"))
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(pf, calibration.Histogram(samples, p)); err != nil {
-		pf.Close()
-		return err
-	}
-	return pf.Close()
-}
-
-func safeFileName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
-			return '_'
-		}
-		return r
-	}, s)
-}
-
-func printWorkerSummary(env *Env, b worker.Batch, st worker.Stats, sink deliverer, opt worker.Options, where string) {
-	w := env.Stdout
-	fmt.Fprintf(w, "batch %q (operator %s, scanner %s)\n", b.Name, b.Operator, b.Scanner)
-	fmt.Fprintf(w, "  files %d, pages read %d in %.1fs (%.1f pages/s)\n", st.Seen, st.Pages, st.Elapsed.Seconds(), st.PagesPerSecond())
-	fmt.Fprintf(w, "  ok %d, to review %d, rejected %d, already read before %d\n", st.OK, st.Review, st.Rejected, st.Duplicates)
-	fmt.Fprintf(w, "  delivered %d to %s (%s)\n", st.Delivered, where, sink.Outcomes())
-	if st.Rejected > 0 {
-		fmt.Fprintf(w, "  rejected files are in %s, each with a .why.txt\n", opt.Quarantine)
-	}
-	if st.Pending > 0 {
-		fmt.Fprintf(w, "  %d page(s) wait in the spool %s and go out on the next run\n", st.Pending, opt.Spool)
-	}
-	if st.Failed > 0 {
-		fmt.Fprintf(w, "  %d page(s) were refused; see %s/failed/*.why.txt\n", st.Failed, opt.Spool)
-	}
+	actor := store.Actor{Name: f.operator, Role: store.RoleScanner, School: f.school}
+	return storeSink{&worker.StoreSink{Store: st, Blobs: blobs, Contest: f.contest, School: f.school, Actor: actor}, st}, f.db.describe(), nil
 }

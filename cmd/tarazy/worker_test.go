@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"tarazy/internal/samples"
 	"tarazy/omr/form"
+	"tarazy/omr/reading"
 	"tarazy/omr/synth"
 	"tarazy/server/client"
 	"tarazy/store"
@@ -95,7 +99,7 @@ func TestWorkerStandaloneIntoTheEmbeddedStore(t *testing.T) {
 		}
 	}
 	batches, err := st.Batches(context.Background(), "C1", "S1")
-	if err != nil || len(batches) != 1 || batches[0].Operator != "Айгерім" || !strings.Contains(batches[0].Calibration, `"blank_max"`) {
+	if err != nil || len(batches) != 1 || batches[0].Operator != "Айгерім" || batches[0].Calibration == nil || batches[0].Calibration.Profile.BlankMax == 0 {
 		t.Fatalf("batches = %+v, %v", batches, err)
 	}
 	st.Close()
@@ -137,7 +141,7 @@ func TestWorkerUploadsToTheServer(t *testing.T) {
 	if err := c.Do(context.Background(), "GET", client.SchoolPath("C1", "S1")+"/batches", "", nil, &batches); err != nil {
 		t.Fatal(err)
 	}
-	if len(batches) != 1 || batches[0].Name != "hall 3" || batches[0].Pages != 4 || batches[0].Calibration == "" {
+	if len(batches) != 1 || batches[0].Name != "hall 3" || batches[0].Pages != 4 || batches[0].Calibration == nil {
 		t.Fatalf("batches = %+v", batches)
 	}
 }
@@ -245,5 +249,104 @@ func TestWorkerKilledMidBatchResumesAndDeliversEachPageOnce(t *testing.T) {
 	}
 	if done, _ := filepath.Glob(filepath.Join(hot, "processed", "*.jpg")); len(done) != len(files) {
 		t.Errorf("%d files in processed/, want %d", len(done), len(files))
+	}
+}
+
+// multiPageTIFF is an uncompressed grey TIFF of n blank w×h pages: what a scanner's
+// software makes of an empty stack, or a 60 KB file declaring 10,000 pages.
+func multiPageTIFF(n, w, h int) []byte {
+	le := binary.LittleEndian
+	out := []byte{'I', 'I', 42, 0, 0, 0, 0, 0}
+	prevNext := 4 // where the offset of the next directory goes
+	for i := 0; i < n; i++ {
+		pixels := len(out)
+		for j := 0; j < w*h; j++ {
+			out = append(out, 0xff)
+		}
+		if len(out)%2 == 1 {
+			out = append(out, 0)
+		}
+		le.PutUint32(out[prevNext:], uint32(len(out)))
+		entries := [][3]uint32{ // tag, type (3 short, 4 long), value
+			{256, 3, uint32(w)}, {257, 3, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+			{273, 4, uint32(pixels)}, {277, 3, 1}, {278, 3, uint32(h)}, {279, 4, uint32(w * h)},
+		}
+		out = le.AppendUint16(out, uint16(len(entries)))
+		for _, e := range entries {
+			out = le.AppendUint16(out, uint16(e[0]))
+			out = le.AppendUint16(out, uint16(e[1]))
+			out = le.AppendUint32(out, 1)
+			out = le.AppendUint32(out, e[2])
+		}
+		prevNext = len(out)
+		out = le.AppendUint32(out, 0)
+	}
+	return out
+}
+
+// A refused multi-page file is stored once, not once per page: each page of a TIFF
+// used to carry a copy of the whole file, and a small file of many empty pages cost
+// the server hundreds of megabytes (issue 12, item 3).
+func TestRefusedMultiPageFileIsStoredOnce(t *testing.T) {
+	dir := t.TempDir()
+	tif := multiPageTIFF(20, 320, 320)
+	if err := os.WriteFile(filepath.Join(dir, "empty-stack.tif"), tif, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := seededData(t)
+	out := mustRun(t, "worker", "--data", data, "--contest", "C1", "--school", "S1", "--batch", "empty", "--learn", "0", dir)
+	var stored int64
+	filepath.WalkDir(filepath.Join(data, "images"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				stored += info.Size()
+			}
+		}
+		return nil
+	})
+	if stored > 2*int64(len(tif)) {
+		t.Errorf("a refused %d-byte file of 20 pages takes %d bytes of the image store; want it once\n%s", len(tif), stored, out)
+	}
+	st, err := (&dbFlags{data: data}).open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rej, err := st.RejectedPages(context.Background(), "C1", "S1", "empty")
+	if err != nil || len(rej) != 1 || !strings.Contains(rej[0].Reason, "20 of the file's 20 pages") {
+		t.Fatalf("rejected pages = %+v, %v; want the file once with every page's reason", rej, err)
+	}
+}
+
+// The project's sample scans (testdata/scans: each grade, turned pages, a TIFF and a
+// PDF of two sheets, a page that is not a sheet) go through the worker into the store
+// and read as they must.
+func TestWorkerReadsTheSampleScans(t *testing.T) {
+	want, err := samples.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := seededData(t)
+	out := mustRun(t, append([]string{"worker", "--data", data, "--contest", "C1", "--school", "S1", "--batch", "samples", "--learn", "0"}, samples.Files(want)...)...)
+	st, err := (&dbFlags{data: data}).open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, e := range want {
+		if e.Status == reading.StatusRejected {
+			continue
+		}
+		sh, err := st.Sheet(context.Background(), "C1", e.Sheet)
+		if err != nil {
+			t.Fatalf("%s page %d (sheet %s) not stored: %v\n%s", e.File, e.Page, e.Sheet, err, out)
+		}
+		if why := e.Check(sh.Reading); why != "" {
+			t.Errorf("%s page %d: %s", e.File, e.Page, why)
+		}
+	}
+	rej, err := st.RejectedPages(context.Background(), "C1", "S1", "samples")
+	if err != nil || len(rej) != 1 || rej[0].File != "not-a-sheet.jpg" {
+		t.Errorf("rejected pages = %+v, %v; want the page that is not a sheet", rej, err)
 	}
 }

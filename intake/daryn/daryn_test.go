@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,9 +17,8 @@ import (
 	"tarazy/contest"
 	"tarazy/intake"
 	"tarazy/intake/daryn"
+	"tarazy/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func apps() []*intake.Application {
 	mk := func(num, name, iin string, grade int, status intake.Status, c intake.Candidate) *intake.Application {
@@ -51,14 +49,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	csvData, _ := os.ReadFile(filepath.Join(dir, "candidates.csv"))
-	golden := filepath.Join("testdata", "candidates.csv")
-	if *update {
-		os.WriteFile(golden, csvData, 0o644)
-	}
-	want, _ := os.ReadFile(golden)
-	if diff := cmp.Diff(string(want), string(csvData)); diff != "" {
-		t.Errorf("candidates.csv (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "candidates.csv", csvData)
 	for _, f := range files {
 		b, _ := os.ReadFile(filepath.Join(dir, f.Name))
 		h := sha256.Sum256(b)

@@ -3,7 +3,6 @@ package receipt_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"image/png"
 	"os"
 	"os/exec"
@@ -12,14 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"tarazy/intake"
 	"tarazy/intake/memstore"
 	"tarazy/intake/receipt"
+	"tarazy/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 
@@ -122,24 +118,6 @@ func fixtures(t *testing.T) map[string]*intake.Application {
 	return out
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./intake/receipt -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 // school is the school as the store knows it: its name, not the catalogue's sample.
 var school = receipt.School{Code: "S1", NameKK: "Алматы қаласындағы Абай атындағы мамандандырылған лицей", NameRU: "Специализированный лицей имени Абая города Алматы"}
 
@@ -151,7 +129,7 @@ func TestTextReceipts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".txt", []byte(txt))
+			golden.Check(t, name+".txt", []byte(txt))
 		})
 	}
 }

@@ -449,17 +449,6 @@ type painter struct {
 	rng *rand.Rand
 }
 
-// darken sets a pixel to at most v (ink never lightens paper).
-func (p *painter) darken(x, y int, v float64) {
-	if x < 0 || y < 0 || x >= p.img.Rect.Dx() || y >= p.img.Rect.Dy() {
-		return
-	}
-	i := y*p.img.Stride + x
-	if v < float64(p.img.Pix[i]) {
-		p.img.Pix[i] = uint8(clampf(v, 0, 255))
-	}
-}
-
 // blend mixes a pixel toward v by alpha.
 func (p *painter) blend(x, y int, v, a float64) {
 	if x < 0 || y < 0 || x >= p.img.Rect.Dx() || y >= p.img.Rect.Dy() {

@@ -19,7 +19,7 @@ import (
 
 	"tarazy/calibration"
 	"tarazy/omr/reading"
-	"tarazy/server"
+	"tarazy/server/wire"
 	"tarazy/store"
 )
 
@@ -74,7 +74,7 @@ func (c *Client) Do(ctx context.Context, method, path, contentType string, body 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		var eb server.ErrorBody
+		var eb wire.ErrorBody
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if json.Unmarshal(b, &eb) != nil || eb.Error.Code == "" {
 			return &Error{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(b))}
@@ -100,7 +100,7 @@ func SchoolPath(contest, school string) string {
 // Ingest uploads a batch. files maps SHA-256 names to bytes for the images and crops
 // the server may not have yet; it may be empty on a retry of a batch whose files were
 // delivered. The answer lists each page's outcome in request order.
-func (c *Client) Ingest(ctx context.Context, contest, school string, req server.IngestRequest, files map[string][]byte) (*server.IngestResponse, error) {
+func (c *Client) Ingest(ctx context.Context, contest, school string, req wire.IngestRequest, files map[string][]byte) (*wire.IngestResponse, error) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	part, err := mw.CreateFormField("batch")
@@ -120,7 +120,7 @@ func (c *Client) Ingest(ctx context.Context, contest, school string, req server.
 	if err := mw.Close(); err != nil {
 		return nil, err
 	}
-	var out server.IngestResponse
+	var out wire.IngestResponse
 	err = c.Do(ctx, http.MethodPost, SchoolPath(contest, school)+"/ingest", mw.FormDataContentType(), &buf, &out)
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func (c *Client) IngestPage(ctx context.Context, contest, school string, b store
 			files[h] = crop
 		}
 	}
-	res, err := c.Ingest(ctx, contest, school, server.IngestRequest{Batch: b, Sheets: []store.IngestItem{it}}, files)
+	res, err := c.Ingest(ctx, contest, school, wire.IngestRequest{Batch: b, Sheets: []store.IngestItem{it}}, files)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func Permanent(err error) bool {
 // PutBatchCalibration records the thresholds and fill histogram a batch is read with;
 // it creates the batch, so a worker sends it before the batch's first page.
 func (c *Client) PutBatchCalibration(ctx context.Context, contest, school string, b store.Batch, sum calibration.Summary) error {
-	body, err := json.Marshal(server.BatchCalibrationRequest{Operator: b.Operator, Scanner: b.Scanner, Calibration: sum})
+	body, err := json.Marshal(wire.BatchCalibrationRequest{Operator: b.Operator, Scanner: b.Scanner, Calibration: sum})
 	if err != nil {
 		return err
 	}

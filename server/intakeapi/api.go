@@ -8,7 +8,6 @@ package intakeapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 	"tarazy/intake"
 	"tarazy/season"
 	"tarazy/server"
-	"tarazy/server/web"
 	"tarazy/store"
 )
 
@@ -81,26 +79,26 @@ func (a *API) routes() []server.Route {
 	office := server.OfficeSchool
 	rts := []server.Route{
 		{Method: "GET", Pattern: p + "/services", Access: office, Handler: a.services},
-		{Method: "GET", Pattern: p + "/services/{service}", Access: office, Handler: a.service},
-		{Method: "GET", Pattern: p + "/deadline", Access: office, Handler: a.deadline},
-		{Method: "GET", Pattern: p + "/applications", Access: office, Handler: a.listApplications},
-		{Method: "POST", Pattern: p + "/applications", Access: office, Handler: a.submit},
-		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Handler: a.getApplication},
-		{Method: "POST", Pattern: p + "/applications/{number}/status", Access: office, Handler: a.setStatus},
-		{Method: "GET", Pattern: p + "/applications/{number}/receipt.{format}", Access: office, Handler: a.receipt},
-		{Method: "GET", Pattern: p + "/first-grade", Access: office, Handler: a.firstGrade},
-		{Method: "GET", Pattern: p + "/complaints", Access: office, Handler: a.listComplaints},
-		{Method: "POST", Pattern: p + "/complaints", Access: office, Handler: a.fileComplaint},
-		{Method: "GET", Pattern: p + "/complaints/{number}", Access: office, Handler: a.getComplaint},
-		{Method: "POST", Pattern: p + "/complaints/{number}/extension", Access: office, Handler: a.extendComplaint},
-		{Method: "POST", Pattern: p + "/complaints/{number}/notice", Access: office, Handler: a.complaintNotice},
-		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.answerComplaint},
-		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.overdue},
-		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.export},
-		{Method: "GET", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.listDarynSendings},
-		{Method: "POST", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.recordDarynSending},
-		{Method: "GET", Pattern: p + "/season", Access: office, Handler: a.season},
-		{Method: "GET", Pattern: p + "/calendar", Access: office, Handler: a.calendar},
+		{Method: "GET", Pattern: p + "/services/{service}", Access: office, Handler: a.srv.Adapt(a.service)},
+		{Method: "GET", Pattern: p + "/deadline", Access: office, Handler: a.srv.Adapt(a.deadline)},
+		{Method: "GET", Pattern: p + "/applications", Access: office, Handler: a.srv.Adapt(a.listApplications)},
+		{Method: "POST", Pattern: p + "/applications", Access: office, Handler: a.srv.Adapt(a.submit)},
+		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Handler: a.srv.Adapt(a.getApplication)},
+		{Method: "POST", Pattern: p + "/applications/{number}/status", Access: office, Handler: a.srv.Adapt(a.setStatus)},
+		{Method: "GET", Pattern: p + "/applications/{number}/receipt.{format}", Access: office, Handler: a.srv.Adapt(a.receipt)},
+		{Method: "GET", Pattern: p + "/first-grade", Access: office, Handler: a.srv.Adapt(a.firstGrade)},
+		{Method: "GET", Pattern: p + "/complaints", Access: office, Handler: a.srv.Adapt(a.listComplaints)},
+		{Method: "POST", Pattern: p + "/complaints", Access: office, Handler: a.srv.Adapt(a.fileComplaint)},
+		{Method: "GET", Pattern: p + "/complaints/{number}", Access: office, Handler: a.srv.Adapt(a.getComplaint)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/extension", Access: office, Handler: a.srv.Adapt(a.extendComplaint)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/notice", Access: office, Handler: a.srv.Adapt(a.complaintNotice)},
+		{Method: "POST", Pattern: p + "/complaints/{number}/answer", Access: office, Handler: a.srv.Adapt(a.answerComplaint)},
+		{Method: "GET", Pattern: p + "/overdue", Access: office, Handler: a.srv.Adapt(a.overdue)},
+		{Method: "GET", Pattern: p + "/contests/{contest}/export/{file}", Access: office, Handler: a.srv.Adapt(a.export)},
+		{Method: "GET", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.srv.Adapt(a.listDarynSendings)},
+		{Method: "POST", Pattern: p + "/contests/{contest}/daryn-sendings", Access: office, Handler: a.srv.Adapt(a.recordDarynSending)},
+		{Method: "GET", Pattern: p + "/season", Access: office, Handler: a.srv.Adapt(a.season)},
+		{Method: "GET", Pattern: p + "/calendar", Access: office, Handler: a.srv.Adapt(a.calendar)},
 	}
 	return append(rts, a.pageRoutes()...)
 }
@@ -122,95 +120,30 @@ func (a *API) today() intake.Date { return intake.DateOf(a.Now().In(a.cat.Locati
 // CodeIINChecksum is the error code of a contest registration whose IIN fails its
 // check digit: the client asks the staff for the reason to accept it and sends it as
 // candidate.iin_override.
-const CodeIINChecksum = "iin_checksum"
+const CodeIINChecksum = string(server.IINChecksum)
+
+// CodeDecisionNeeded is the error code of a contest application the rules let the
+// school refuse but do not make it (§19: late or incomplete): the client asks the
+// staff to decide and sends {"decision": {"accept": true|false, "reason": "…"}}.
+const CodeDecisionNeeded = string(server.DecisionNeeded)
 
 // StatusIINChecksum answers CodeIINChecksum: the request is well formed but needs a
 // decision by a person.
 const StatusIINChecksum = http.StatusUnprocessableEntity
 
-// CodeDecisionNeeded is the error code of a contest application the rules let the
-// school refuse but do not make it (§19: late or incomplete): the client asks the
-// staff to decide and sends {"decision": {"accept": true|false, "reason": "…"}}.
-const CodeDecisionNeeded = "decision_needed"
-
-// codeOf is the one table from the desk's errors to the server's error codes.
-func codeOf(err error) store.Code {
-	switch {
-	case errors.Is(err, intake.ErrNotFound):
-		return store.NotFound
-	case errors.Is(err, intake.ErrDuplicate), errors.Is(err, intake.ErrConflict), errors.Is(err, intake.ErrTransition), errors.Is(err, intake.ErrFrozen):
-		return store.Conflict
-	case errors.Is(err, intake.ErrInvalid), errors.Is(err, intake.ErrNotCovered), errors.Is(err, intake.ErrInvalidFile), errors.Is(err, season.ErrNoSeason):
-		return store.Invalid
-	}
-	return store.Internal
-}
-
-// storeError maps the desk's errors to the server's error codes; the store's own
-// errors (unavailable, not found…) keep theirs.
-func storeError(err error) error {
-	var se *store.Error
-	if err == nil || errors.As(err, &se) {
-		return err
-	}
-	code := codeOf(err)
-	if code == store.Internal {
-		return err
-	}
-	return &store.Error{Code: code, Message: err.Error(), Err: err}
-}
-
-// say puts a message the desk gave in Kazakh and Russian into the request's language.
-func say(r *http.Request, err error) error {
-	var me *intake.MessageError
-	var se *store.Error
-	if !errors.As(err, &me) || errors.As(err, &se) {
-		return err
-	}
-	return &store.Error{Code: codeOf(me.Err), Message: me.In(web.Lang(r)), Err: err}
-}
-
-// fail answers an error in the server's one shape.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, intake.ErrIINChecksum) {
-		var body server.ErrorBody
-		body.Error.Code = CodeIINChecksum
-		body.Error.Message = err.Error() + `; to accept it, send the reason as candidate.iin_override`
-		writeJSON(w, StatusIINChecksum, body)
-		return
-	}
-	if errors.Is(err, intake.ErrDecisionNeeded) {
-		var body server.ErrorBody
-		var me *intake.MessageError
-		body.Error.Code = CodeDecisionNeeded
-		body.Error.Message = err.Error()
-		if errors.As(err, &me) {
-			body.Error.Message = me.In(web.Lang(r))
-		}
-		writeJSON(w, StatusIINChecksum, body)
-		return
-	}
-	a.srv.Error(w, r, storeError(say(r, err)))
-}
-
-// failField answers an error about something the request body names (a service, an
+// fieldError is an error about something the request body names (a service, an
 // application a complaint is about): not found there is a bad request, not a missing
 // page. The store's own not-found (the path's school, the year's contest) stays 404.
-func (a *API) failField(w http.ResponseWriter, r *http.Request, err error) {
+func fieldError(err error) error {
 	var se *store.Error
 	if errors.Is(err, intake.ErrNotFound) && !errors.As(err, &se) {
-		err = &store.Error{Code: store.Invalid, Message: err.Error(), Err: err}
+		return &store.Error{Code: store.Invalid, Message: err.Error(), Err: err}
 	}
-	a.fail(w, r, err)
+	return err
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-}
+// writeJSON is the server's JSON answer.
+func writeJSON(w http.ResponseWriter, status int, v any) { server.WriteJSON(w, status, v) }
 
 func invalidf(format string, args ...any) error {
 	return store.Errorf(store.Invalid, format, args...)

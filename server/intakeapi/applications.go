@@ -36,13 +36,13 @@ func (a *API) services(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.cat)
 }
 
-func (a *API) service(w http.ResponseWriter, r *http.Request) {
+func (a *API) service(w http.ResponseWriter, r *http.Request) error {
 	svc, err := a.cat.Service(chi.URLParam(r, "service"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, svc)
+	return nil
 }
 
 // DeadlineView is a term counted on the calendar.
@@ -59,31 +59,27 @@ type DeadlineView struct {
 	Note        *intake.Message      `json:"note,omitempty"`
 }
 
-func (a *API) deadline(w http.ResponseWriter, r *http.Request) {
+func (a *API) deadline(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	from, err := a.parseTime(q.Get("from"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	n, err := strconv.Atoi(q.Get("working_days"))
 	if err != nil || n < 0 {
-		a.fail(w, r, invalidf("working_days=%q: the term in working days, 0 or more", q.Get("working_days")))
-		return
+		return invalidf("working_days=%q: the term in working days, 0 or more", q.Get("working_days"))
 	}
 	hours := a.cat.Hours
 	if id := q.Get("service"); id != "" {
 		svc, err := a.cat.Service(id)
 		if err != nil {
-			a.failField(w, r, err)
-			return
+			return fieldError(err)
 		}
 		hours = a.cat.HoursFor(svc)
 	}
 	reg, due, err := a.cal.Deadline(from, hours, n)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := DeadlineView{Registered: reg.Date, RegisteredAt: reg.At.Format("2006-01-02T15:04:05Z07:00"), Due: due, Moved: reg.Moved}
 	for _, y := range a.cal.ProvisionalYears(intake.DateOf(from), due) {
@@ -95,6 +91,7 @@ func (a *API) deadline(w http.ResponseWriter, r *http.Request) {
 		v.Note = &m
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // ListView is one page of the register.
@@ -156,16 +153,14 @@ func (a *API) filter(q url.Values) (intake.Filter, error) {
 	return f, nil
 }
 
-func (a *API) listApplications(w http.ResponseWriter, r *http.Request) {
+func (a *API) listApplications(w http.ResponseWriter, r *http.Request) error {
 	f, err := a.filter(r.URL.Query())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	apps, err := a.desk(r).Repo.Applications(r.Context(), f)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := ListView{Applications: make([]ApplicationView, len(apps))}
 	for i, app := range apps {
@@ -175,6 +170,7 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request) {
 		out.NextAfter = apps[len(apps)-1].Number
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // SubmitRequest is an application as the desk takes it in. At is when it came in
@@ -223,36 +219,34 @@ func (a *API) Submit(r *http.Request, req SubmitRequest) (*intake.Application, e
 	})
 }
 
-func (a *API) submit(w http.ResponseWriter, r *http.Request) {
+func (a *API) submit(w http.ResponseWriter, r *http.Request) error {
 	var req SubmitRequest
 	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	app, err := a.Submit(r, req)
 	if err != nil {
-		a.failField(w, r, err)
-		return
+		return fieldError(err)
 	}
 	v := a.view(r, app)
 	w.Header().Set("Location", "/api/schools/"+url.PathEscape(chi.URLParam(r, "school"))+"/intake/applications/"+url.PathEscape(app.Number))
 	writeJSON(w, http.StatusCreated, v)
+	return nil
 }
 
-func (a *API) getApplication(w http.ResponseWriter, r *http.Request) {
+func (a *API) getApplication(w http.ResponseWriter, r *http.Request) error {
 	d := a.desk(r)
 	number := chi.URLParam(r, "number")
 	app, err := d.Repo.Application(r.Context(), number)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := a.view(r, app)
 	if v.Audit, err = d.Repo.Audit(r.Context(), number); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // StatusRequest moves an application on: to in_progress, issued (with the result),
@@ -265,20 +259,19 @@ type StatusRequest struct {
 	Result string        `json:"result,omitempty"`
 }
 
-func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
+func (a *API) setStatus(w http.ResponseWriter, r *http.Request) error {
 	var req StatusRequest
 	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d := a.desk(r)
 	app, err := d.SetStatus(r.Context(), chi.URLParam(r, "number"), intake.Change{To: req.To, Staff: a.staff(r),
 		Ground: req.Ground, Reason: req.Reason, Result: req.Result, At: a.Now()})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a.view(r, app))
+	return nil
 }
 
 // school is the path's school as the store knows it, for its receipts.
@@ -304,45 +297,40 @@ func langs(r *http.Request) ([]string, error) {
 
 // receipt answers the application's receipt (acceptance, refusal at intake, or
 // reasoned refusal) as PDF or text.
-func (a *API) receipt(w http.ResponseWriter, r *http.Request) {
+func (a *API) receipt(w http.ResponseWriter, r *http.Request) error {
 	format := chi.URLParam(r, "format")
 	if format != "pdf" && format != "txt" {
-		a.fail(w, r, invalidf("receipt.%s: the receipt comes as receipt.pdf or receipt.txt", format))
-		return
+		return invalidf("receipt.%s: the receipt comes as receipt.pdf or receipt.txt", format)
 	}
 	ls, err := langs(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	app, err := a.desk(r).Repo.Application(r.Context(), chi.URLParam(r, "number"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	school, err := a.school(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if format == "txt" {
 		txt, err := receipt.Text(a.cat, school, app, ls...)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte(txt))
-		return
+		return nil
 	}
 	var buf bytes.Buffer
 	if err := receipt.PDF(&buf, a.cat, school, app, ls...); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	attachment(w, app.Number+".pdf")
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // FirstGradeView is the notification order of §9-5, §9-6.
@@ -365,11 +353,10 @@ func (a *API) firstGradeOrder(r *http.Request) (FirstGradeView, error) {
 	return FirstGradeView{Year: year, Order: order, Rows: nonNil(rows)}, err
 }
 
-func (a *API) firstGrade(w http.ResponseWriter, r *http.Request) {
+func (a *API) firstGrade(w http.ResponseWriter, r *http.Request) error {
 	v, err := a.firstGradeOrder(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	switch r.URL.Query().Get("format") {
 	case "", "json":
@@ -391,6 +378,7 @@ func (a *API) firstGrade(w http.ResponseWriter, r *http.Request) {
 		attachment(w, "first-grade-"+strconv.Itoa(v.Year)+".csv")
 		w.Write(buf.Bytes())
 	default:
-		a.fail(w, r, invalidf("format=%q: json or csv", r.URL.Query().Get("format")))
+		return invalidf("format=%q: json or csv", r.URL.Query().Get("format"))
 	}
+	return nil
 }

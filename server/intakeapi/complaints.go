@@ -20,11 +20,10 @@ func (a *API) complaintView(c *intake.Complaint) ComplaintView {
 	return ComplaintView{Complaint: c, Overdue: c.Status == intake.ComplaintOpen && c.Due.Before(a.today())}
 }
 
-func (a *API) listComplaints(w http.ResponseWriter, r *http.Request) {
+func (a *API) listComplaints(w http.ResponseWriter, r *http.Request) error {
 	cs, err := a.desk(r).Repo.Complaints(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	open := r.URL.Query().Get("open") == "true"
 	out := []ComplaintView{}
@@ -35,6 +34,7 @@ func (a *API) listComplaints(w http.ResponseWriter, r *http.Request) {
 		out = append(out, a.complaintView(c))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // ComplaintRequest is a complaint as it comes in (Law art. 25): the body that reviews
@@ -48,41 +48,38 @@ type ComplaintRequest struct {
 	At          string        `json:"at,omitempty"`
 }
 
-func (a *API) fileComplaint(w http.ResponseWriter, r *http.Request) {
+func (a *API) fileComplaint(w http.ResponseWriter, r *http.Request) error {
 	var req ComplaintRequest
 	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	at, err := a.parseTime(req.At)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := a.desk(r).FileComplaint(r.Context(), intake.ComplaintInput{Body: req.Body, Application: req.Application,
 		Complainant: req.Complainant, Subject: req.Subject, Electronic: req.Electronic, At: at, Staff: a.staff(r)})
 	if err != nil {
-		a.failField(w, r, err)
-		return
+		return fieldError(err)
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+c.Number)
 	writeJSON(w, http.StatusCreated, a.complaintView(c))
+	return nil
 }
 
-func (a *API) getComplaint(w http.ResponseWriter, r *http.Request) {
+func (a *API) getComplaint(w http.ResponseWriter, r *http.Request) error {
 	d := a.desk(r)
 	number := chi.URLParam(r, "number")
 	c, err := d.Repo.Complaint(r.Context(), number)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := a.complaintView(c)
 	if v.Audit, err = d.Repo.Audit(r.Context(), number); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // ExtensionRequest extends a complaint's term once (art. 25 p. 4); On is the day it
@@ -96,27 +93,25 @@ type ExtensionRequest struct {
 // complaintStep is one step on a complaint that happens on a day: the body names the
 // day ("on", default today) and the step's own fields.
 func (a *API) complaintStep(w http.ResponseWriter, r *http.Request, req any, on *string,
-	step func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error)) {
+	step func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error)) error {
 	if err := decodeJSON(r, req); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	day, err := a.parseDay("on", *on)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := step(a.desk(r), chi.URLParam(r, "number"), day)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a.complaintView(c))
+	return nil
 }
 
-func (a *API) extendComplaint(w http.ResponseWriter, r *http.Request) {
+func (a *API) extendComplaint(w http.ResponseWriter, r *http.Request) error {
 	var req ExtensionRequest
-	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+	return a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
 		return d.ExtendComplaint(r.Context(), number, req.Days, req.Reason, day, a.staff(r))
 	})
 }
@@ -126,9 +121,9 @@ type NoticeRequest struct {
 	On string `json:"on,omitempty"`
 }
 
-func (a *API) complaintNotice(w http.ResponseWriter, r *http.Request) {
+func (a *API) complaintNotice(w http.ResponseWriter, r *http.Request) error {
 	var req NoticeRequest
-	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+	return a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
 		return d.ComplaintNoticeSent(r.Context(), number, day, a.staff(r))
 	})
 }
@@ -139,25 +134,24 @@ type AnswerRequest struct {
 	On      string `json:"on,omitempty"`
 }
 
-func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request) {
+func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request) error {
 	var req AnswerRequest
-	a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
+	return a.complaintStep(w, r, &req, &req.On, func(d *intake.Desk, number string, day intake.Date) (*intake.Complaint, error) {
 		return d.AnswerComplaint(r.Context(), number, day, req.Outcome, a.staff(r))
 	})
 }
 
 // overdue lists open applications and complaints past their term on a day, and
 // extension notices not sent in time, most late first.
-func (a *API) overdue(w http.ResponseWriter, r *http.Request) {
+func (a *API) overdue(w http.ResponseWriter, r *http.Request) error {
 	on, err := a.parseDay("on", r.URL.Query().Get("on"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	list, err := a.desk(r).Overdue(r.Context(), on)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"on": on, "overdue": nonNil(list)})
+	return nil
 }

@@ -1,28 +1,14 @@
 package intakeapi_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"tarazy/intake"
-	"tarazy/server"
 	"tarazy/server/intakeapi"
+	"tarazy/server/servertest"
 	"tarazy/store"
-	"tarazy/store/blob"
-	"tarazy/store/postgres"
-	"tarazy/store/postgres/pgtest"
-	"tarazy/store/sqlite"
 	"tarazy/store/storetest"
 )
 
@@ -33,15 +19,13 @@ var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 
 var now = time.Date(2026, 4, 14, 12, 0, 0, 0, almaty)
 
-type testStore interface {
-	storetest.IntakeStore
-	Migrate(context.Context) ([]string, error)
-}
+type testStore = servertest.Store
 
 // env is a real server with the intake desk on a random loopback port, over a fresh
-// store seeded with contest C1 (2026) and schools S1 and S2, and a token per user.
+// store seeded with contest C1 (2026) and schools S1 and S2, and a token per user
+// (servertest).
 type env struct {
-	URL    string
+	*servertest.Env
 	Store  testStore
 	API    *intakeapi.API
 	tokens map[string]string
@@ -49,23 +33,7 @@ type env struct {
 
 func openStore(t testing.TB, backend string) testStore {
 	t.Helper()
-	ctx := context.Background()
-	var st testStore
-	var err error
-	switch backend {
-	case "sqlite":
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	case "postgres":
-		st, err = postgres.Open(ctx, pgtest.URL(t))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return servertest.OpenStore(t, backend)
 }
 
 func startEnv(t testing.TB, backend string) *env {
@@ -78,60 +46,17 @@ func startEnv(t testing.TB, backend string) *env {
 // startEnvOn starts the server on a migrated, seeded store.
 func startEnvOn(t testing.TB, st testStore) *env {
 	t.Helper()
-	blobs, err := blob.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Defaults()
-	cfg.TokenCacheTTL = 0
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(st, blobs, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), reg, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := intake.LoadCatalogue(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := intake.LoadCalendar()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := intakeapi.Register(srv, st, cat, cal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api.Now = func() time.Time { return now }
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	e := &env{URL: "http://" + ln.Addr().String(), Store: st, API: api, tokens: map[string]string{}}
-	for _, u := range []store.User{
-		{Name: "admin", Role: store.RoleAdmin},
-		{Name: "Гүлнар", Role: store.RoleOffice, School: "S1"},
-		{Name: "директор", Role: store.RoleOffice, School: "S1"},
-		{Name: "Марат", Role: store.RoleOffice, School: "S2"},
-		{Name: "aigerim", Role: store.RoleCommission, School: "S1"},
-		{Name: "daryn", Role: store.RoleDaryn},
-	} {
-		id, secret, hash := server.NewToken()
-		if _, err := st.CreateToken(ctx, store.System, u, id, hash, nil); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[u.Name] = secret
-	}
+	se := servertest.Start(t, st, nil)
+	se.Intake.Now = func() time.Time { return now }
+	e := &env{Env: se, Store: st, API: se.Intake, tokens: se.Tokens}
+	e.AddUsers(t,
+		store.User{Name: "admin", Role: store.RoleAdmin},
+		store.User{Name: "Гүлнар", Role: store.RoleOffice, School: "S1"},
+		store.User{Name: "директор", Role: store.RoleOffice, School: "S1"},
+		store.User{Name: "Марат", Role: store.RoleOffice, School: "S2"},
+		store.User{Name: "aigerim", Role: store.RoleCommission, School: "S1"},
+		store.User{Name: "daryn", Role: store.RoleDaryn},
+	)
 	return e
 }
 
@@ -145,29 +70,14 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 // call sends a request as a user ("" for none) and returns the status, body and
-// headers.
+// headers; a body is sent as JSON.
 func (e *env) call(t testing.TB, who, method, path, body string, hdr ...string) (int, string, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ct := ""
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		ct = "application/json"
 	}
-	if who != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	return e.Call(t, who, method, path, ct, body, hdr...)
 }
 
 // must calls and checks the status, decoding a JSON answer into out when given.
@@ -186,30 +96,9 @@ func (e *env) must(t testing.TB, status int, who, method, path, body string, out
 }
 
 // browser is an HTTP client signed in the way the pages do it (the session cookie).
-func (e *env) browser(t testing.TB, who string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if who != "" {
-		resp, err := c.Post(e.URL+"/api/session", "application/json", strings.NewReader(`{"token":"`+e.tokens[who]+`"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("sign in as %s: %d", who, resp.StatusCode)
-		}
-	}
-	return c
-}
+func (e *env) browser(t testing.TB, who string) *http.Client { return e.Browser(t, who) }
 
 func get(t testing.TB, c *http.Client, url string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	return servertest.Get(t, c, url)
 }

@@ -24,17 +24,15 @@ var exportTypes = map[string]string{
 // the accepted contest registrations of this contest, read from the store. The
 // files are the CLI's (`tarazy intake contest-export`), byte for byte; each answer
 // carries its SHA-256 (Repr-Digest, and the ETag), and SHA256SUMS covers the others.
-func (a *API) export(w http.ResponseWriter, r *http.Request) {
+func (a *API) export(w http.ResponseWriter, r *http.Request) error {
 	file := chi.URLParam(r, "file")
 	ctype, ok := exportTypes[file]
 	if !ok {
-		a.fail(w, r, invalidf("export file %q: one of %s", file, strings.Join(daryn.FileNames, ", ")))
-		return
+		return invalidf("export file %q: one of %s", file, strings.Join(daryn.FileNames, ", "))
 	}
 	files, err := a.exportFiles(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	i := slices.IndexFunc(files, func(f daryn.File) bool { return f.Name == file })
 	f := files[i]
@@ -45,9 +43,10 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) {
 	attachment(w, chi.URLParam(r, "school")+"-"+chi.URLParam(r, "contest")+"-"+f.Name)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, `"`+f.SHA256+`"`) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	w.Write(f.Data)
+	return nil
 }
 
 func (a *API) exportFiles(r *http.Request) ([]daryn.File, error) {

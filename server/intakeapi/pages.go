@@ -45,13 +45,13 @@ func (a *API) pageRoutes() []server.Route {
 	p := PagePrefix
 	office := server.OfficeSchool
 	return []server.Route{
-		{Method: "GET", Pattern: "/ui/intake", Access: server.AnyRole, Page: true, Handler: a.homePage},
+		{Method: "GET", Pattern: "/ui/intake", Access: server.AnyRole, Page: true, Handler: a.srv.Adapt(a.homePage)},
 		{Method: "GET", Pattern: "/ui/intake/intake.js", Access: server.Public, Handler: static("text/javascript; charset=utf-8", script)},
 		{Method: "GET", Pattern: "/ui/intake/intake.css", Access: server.Public, Handler: static("text/css; charset=utf-8", style)},
-		{Method: "GET", Pattern: p, Access: office, Page: true, Handler: a.listPage},
-		{Method: "GET", Pattern: p + "/new", Access: office, Page: true, Handler: a.newPage},
-		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Page: true, Handler: a.applicationPage},
-		{Method: "GET", Pattern: p + "/first-grade", Access: office, Page: true, Handler: a.firstGradePage},
+		{Method: "GET", Pattern: p, Access: office, Page: true, Handler: a.srv.Adapt(a.listPage)},
+		{Method: "GET", Pattern: p + "/new", Access: office, Page: true, Handler: a.srv.Adapt(a.newPage)},
+		{Method: "GET", Pattern: p + "/applications/{number}", Access: office, Page: true, Handler: a.srv.Adapt(a.applicationPage)},
+		{Method: "GET", Pattern: p + "/first-grade", Access: office, Page: true, Handler: a.srv.Adapt(a.firstGradePage)},
 	}
 }
 
@@ -81,23 +81,22 @@ func (a *API) page(r *http.Request, name, title string, data any) web.Page {
 
 // homePage sends an office user to their school's register; an administrator
 // chooses the school.
-func (a *API) homePage(w http.ResponseWriter, r *http.Request) {
+func (a *API) homePage(w http.ResponseWriter, r *http.Request) error {
 	u := server.UserFrom(r.Context())
 	switch u.Role {
 	case store.RoleOffice:
 		http.Redirect(w, r, pageBase(u.School), http.StatusSeeOther)
-		return
+		return nil
 	case store.RoleAdmin:
 	default:
-		a.srv.Error(w, r, store.Errorf(store.Forbidden, "the intake desk is the school office's (role office)"))
-		return
+		return store.Errorf(store.Forbidden, "the intake desk is the school office's (role office)")
 	}
 	schools, err := a.schools(r)
 	if err != nil {
-		a.srv.Error(w, r, err)
-		return
+		return err
 	}
 	a.srv.Shell().Render(w, r, http.StatusOK, a.page(r, "intake-home", "intake.title", schools))
+	return nil
 }
 
 type schoolLink struct {
@@ -150,18 +149,16 @@ type listData struct {
 	Count              int
 }
 
-func (a *API) listPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) listPage(w http.ResponseWriter, r *http.Request) error {
 	sh, lang, school := a.srv.Shell(), web.Lang(r), chi.URLParam(r, "school")
 	q := r.URL.Query()
 	f, err := a.filter(q)
 	if err != nil {
-		a.srv.Error(w, r, err)
-		return
+		return err
 	}
 	apps, err := a.desk(r).Repo.Applications(r.Context(), f)
 	if err != nil {
-		a.srv.Error(w, r, storeError(say(r, err)))
-		return
+		return err
 	}
 	d := listData{Services: a.serviceOptions(lang, f.Service), Open: f.Open, Overdue: !f.OverdueOn.IsZero(), Year: q.Get("year"),
 		NewURL: pageBase(school) + "/new", Count: len(apps)}
@@ -194,6 +191,7 @@ func (a *API) listPage(w http.ResponseWriter, r *http.Request) {
 		d.Next = pageBase(school) + "?" + next.Encode()
 	}
 	sh.Render(w, r, http.StatusOK, a.page(r, "intake-list", "intake.list.title", d))
+	return nil
 }
 
 func dueText(app *intake.Application) string {
@@ -229,7 +227,7 @@ type newData struct {
 
 // newPage is the new-application form. Choosing a service reloads the page with its
 // checklist (so it works without the script too); submitting is the script's.
-func (a *API) newPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) newPage(w http.ResponseWriter, r *http.Request) error {
 	sh, lang, school := a.srv.Shell(), web.Lang(r), chi.URLParam(r, "school")
 	id := r.URL.Query().Get("service")
 	d := newData{API: apiBase(school), PageBase: pageBase(school), Services: a.serviceOptions(lang, id),
@@ -237,12 +235,12 @@ func (a *API) newPage(w http.ResponseWriter, r *http.Request) {
 	if id != "" {
 		svc, err := a.cat.Service(id)
 		if err != nil {
-			a.srv.Error(w, r, storeError(say(r, err)))
-			return
+			return err
 		}
 		d.Service = a.serviceForm(sh, lang, svc)
 	}
 	sh.Render(w, r, http.StatusOK, a.page(r, "intake-new", "intake.new.title", d))
+	return nil
 }
 
 func (a *API) serviceForm(sh *web.Shell, lang string, svc *intake.Service) *serviceForm {
@@ -319,34 +317,29 @@ type appData struct {
 	WithdrawnOn, Refusal string
 }
 
-func (a *API) applicationPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) applicationPage(w http.ResponseWriter, r *http.Request) error {
 	sh, lang, school := a.srv.Shell(), web.Lang(r), chi.URLParam(r, "school")
 	d := a.desk(r)
 	number := chi.URLParam(r, "number")
 	app, err := d.Repo.Application(r.Context(), number)
 	if err != nil {
-		a.srv.Error(w, r, storeError(say(r, err)))
-		return
+		return err
 	}
 	svc, err := a.cat.Service(app.Service)
 	if err != nil {
-		a.srv.Error(w, r, storeError(say(r, err)))
-		return
+		return err
 	}
 	audit, err := d.Repo.Audit(r.Context(), number)
 	if err != nil {
-		a.srv.Error(w, r, storeError(say(r, err)))
-		return
+		return err
 	}
 	issuer, err := a.school(r)
 	if err != nil {
-		a.srv.Error(w, r, storeError(err))
-		return
+		return err
 	}
 	txt, err := receipt.Text(a.cat, issuer, app, lang)
 	if err != nil {
-		a.srv.Error(w, r, err)
-		return
+		return err
 	}
 	api := apiBase(school) + "/applications/" + url.PathEscape(app.Number)
 	v := appData{App: app, API: api, PageBase: pageBase(school), Service: svc.Name(lang), StatusLabel: a.statusLabel(sh, lang, app.Status),
@@ -389,6 +382,7 @@ func (a *API) applicationPage(w http.ResponseWriter, r *http.Request) {
 			From: e.From, To: e.To, Detail: e.Detail})
 	}
 	sh.Render(w, r, http.StatusOK, a.page(r, "intake-application", "intake.app.title", v))
+	return nil
 }
 
 type orderData struct {
@@ -400,11 +394,10 @@ type orderData struct {
 	CSV, School string
 }
 
-func (a *API) firstGradePage(w http.ResponseWriter, r *http.Request) {
+func (a *API) firstGradePage(w http.ResponseWriter, r *http.Request) error {
 	v, err := a.firstGradeOrder(r)
 	if err != nil {
-		a.srv.Error(w, r, storeError(say(r, err)))
-		return
+		return err
 	}
 	school := chi.URLParam(r, "school")
 	d := orderData{Year: v.Year, Rows: v.Rows, School: school,
@@ -413,4 +406,5 @@ func (a *API) firstGradePage(w http.ResponseWriter, r *http.Request) {
 		d.Territory, d.Outside, d.Source = v.Order.Territory, v.Order.Outside, v.Order.Source
 	}
 	a.srv.Shell().Render(w, r, http.StatusOK, a.page(r, "intake-firstgrade", "intake.firstgrade.title", d))
+	return nil
 }

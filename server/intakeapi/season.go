@@ -31,22 +31,21 @@ func (a *API) year(r *http.Request) (int, error) {
 	return v, nil
 }
 
-func (a *API) season(w http.ResponseWriter, r *http.Request) {
+func (a *API) season(w http.ResponseWriter, r *http.Request) error {
 	y, err := a.year(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	se, err := a.desk(r).Season(y)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := SeasonView{Season: se}
 	if svc, err := a.cat.ContestService(); err == nil {
 		v.RegistrationCloses = intake.Date(se.Registration.To).At(a.cat.HoursFor(svc).Close, a.cat.Location())
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // CalendarView is a year of the working-day calendar: its days off besides weekends,
@@ -60,16 +59,14 @@ type CalendarView struct {
 	DaysOff     []intake.DayOff     `json:"days_off"`
 }
 
-func (a *API) calendar(w http.ResponseWriter, r *http.Request) {
+func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
 	y, err := a.year(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	days, err := a.cal.DaysOff(y)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := CalendarView{Year: y, First: a.cal.First(), Confirmed: nonNil(a.cal.Confirmed()), DaysOff: nonNil(days)}
 	if p, ok := a.cal.ProvisionalYear(y); ok {
@@ -77,6 +74,7 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request) {
 		v.Provisional, v.Note = &p, &m
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // DarynSendingRequest reports that the base went to the Daryn centre (§20): when
@@ -89,31 +87,26 @@ type DarynSendingRequest struct {
 // recordDarynSending records a sending of the contest's base with what is in the base
 // now (its candidates and the SHA-256 of its candidates.csv, as the export answers),
 // and the warnings about its timing.
-func (a *API) recordDarynSending(w http.ResponseWriter, r *http.Request) {
+func (a *API) recordDarynSending(w http.ResponseWriter, r *http.Request) error {
 	var req DarynSendingRequest
 	if err := decodeJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	at, err := a.parseTime(req.SentAt)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	contest, err := a.st.Contest(r.Context(), chi.URLParam(r, "contest"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	rows, err := a.exportRows(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	files, err := daryn.Files(rows)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	sha := ""
 	for _, f := range files {
@@ -124,22 +117,20 @@ func (a *API) recordDarynSending(w http.ResponseWriter, r *http.Request) {
 	s, err := a.desk(r).RecordDarynSending(r.Context(), intake.DarynSendingInput{Contest: contest.ID, Year: contest.Year, SentAt: at,
 		Candidates: len(rows), SHA256: sha, Note: req.Note, Staff: a.staff(r)})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, s)
+	return nil
 }
 
-func (a *API) listDarynSendings(w http.ResponseWriter, r *http.Request) {
+func (a *API) listDarynSendings(w http.ResponseWriter, r *http.Request) error {
 	contest := chi.URLParam(r, "contest")
 	if _, err := a.st.Contest(r.Context(), contest); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	all, err := a.desk(r).Repo.DarynSendings(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := []intake.DarynSending{}
 	for _, s := range all {
@@ -148,6 +139,7 @@ func (a *API) listDarynSendings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sendings": out})
+	return nil
 }
 
 // seasonOf is a contest year's dates from the API's season data.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"tarazy/calibration"
 	"tarazy/iin"
 	"tarazy/omr/reading"
 	"tarazy/review"
@@ -932,7 +934,9 @@ func testBatchCalibration(t *testing.T, s store.Store) {
 	Seed(t, s)
 	b := store.Batch{Name: "hall 2 morning", Operator: "Айгерім", Scanner: "fi-7160"}
 	// The worker sends the calibration before the first page arrives.
-	if err := s.PutBatchCalibration(ctx, store.Actor{Name: "aigerim", Role: store.RoleCommission, School: "S1"}, "C1", "S1", b, `{"profile":{"blank_max":0.05},"counts":[1,2]}`); err != nil {
+	first := calibration.Summary{Profile: *calibration.Default(), Low: calibration.SummaryLow, High: calibration.SummaryHigh, Counts: make([]int, calibration.SummaryBins)}
+	first.Profile.BlankMax, first.Counts[0], first.Counts[1] = 0.05, 1, 2
+	if err := s.PutBatchCalibration(ctx, store.Actor{Name: "aigerim", Role: store.RoleCommission, School: "S1"}, "C1", "S1", b, first); err != nil {
 		t.Fatal(err)
 	}
 	ingest(t, s, "S1", Item(Reading("000001", 1), "a"))
@@ -946,18 +950,23 @@ func testBatchCalibration(t *testing.T, s store.Store) {
 			got = &list[i]
 		}
 	}
-	if got == nil || got.Scanner != "fi-7160" || !strings.Contains(got.Calibration, `"blank_max":0.05`) {
+	if got == nil || got.Scanner != "fi-7160" || got.Calibration == nil || got.Calibration.Profile.BlankMax != 0.05 || !reflect.DeepEqual(*got.Calibration, first) {
 		t.Fatalf("batch = %+v", got)
 	}
 	// A second calibration replaces the first, and the audit log keeps both.
-	if err := s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, `{"profile":{"blank_max":0.04}}`); err != nil {
+	second := calibration.Summary{Profile: *calibration.Default()}
+	second.Profile.BlankMax = 0.04
+	if err := s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, second); err != nil {
 		t.Fatal(err)
 	}
 	log, err := s.AuditLog(ctx, store.AuditFilter{Action: "batch.calibration"})
 	if err != nil || len(log) != 2 || !strings.Contains(log[0].Before, "0.05") || !strings.Contains(log[0].After, "0.04") {
 		t.Fatalf("audit = %+v, %v", log, err)
 	}
-	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", store.Batch{}, `{}`), store.Invalid)
-	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, `not json`), store.Invalid)
-	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "NOPE", b, `{}`), store.NotFound)
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", store.Batch{}, second), store.Invalid)
+	// What the worker never sends: a profile that cannot decide a bubble, a histogram
+	// of other bins.
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, calibration.Summary{}), store.Invalid)
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "S1", b, calibration.Summary{Profile: second.Profile, Counts: []int{1, 2}}), store.Invalid)
+	wantCode(t, s.PutBatchCalibration(ctx, store.System, "C1", "NOPE", b, second), store.NotFound)
 }

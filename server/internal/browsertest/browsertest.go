@@ -76,3 +76,17 @@ func Text(t testing.TB, ctx context.Context, sel string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// TextEventually is Text once it contains want, or after timeout, whichever comes
+// first: what a page shows once its script has had the server's answer.
+func TextEventually(t testing.TB, ctx context.Context, sel, want string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := Text(t, ctx, sel)
+		if strings.Contains(got, want) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

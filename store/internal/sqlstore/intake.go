@@ -54,6 +54,41 @@ func copyOf[T any](v *T) (*T, error) {
 	return &out, nil
 }
 
+// writeRecord runs change on a copy of *v in one transaction and, once it has
+// committed, gives the caller the stored copy: a failed write leaves *v as it was.
+func writeRecord[T any](ctx context.Context, r *intakeRepo, v *T, change func(tx *sql.Tx, b *T) error) error {
+	var stored *T
+	err := r.s.tx(ctx, func(tx *sql.Tx) error {
+		b, err := copyOf(v)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, b); err != nil {
+			return err
+		}
+		stored = b
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*v = *stored
+	return nil
+}
+
+// numbered gives a new record the next number of its series, and its time (now,
+// unless the record brings one).
+func (r *intakeRepo) numbered(ctx context.Context, tx *sql.Tx, series string, updated time.Time) (int, string, time.Time, error) {
+	seq, err := r.next(ctx, tx, series)
+	if err != nil {
+		return 0, "", updated, err
+	}
+	if updated.IsZero() {
+		updated = r.s.now()
+	}
+	return seq, intake.FormatNumber(series, seq), updated, nil
+}
+
 func (r *intakeRepo) schoolExists(ctx context.Context, tx *sql.Tx) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schools WHERE code = $1`, r.school).Scan(&n); err != nil {
@@ -257,26 +292,18 @@ func (r *intakeRepo) CreateApplication(ctx context.Context, a *intake.Applicatio
 	if a.Series == "" {
 		return fmt.Errorf("application without a series: %w", intake.ErrInvalid)
 	}
-	var stored *intake.Application
-	err = r.s.tx(ctx, func(tx *sql.Tx) error {
-		b, err := copyOf(a)
-		if err != nil {
-			return err
-		}
+	return writeRecord(ctx, r, a, func(tx *sql.Tx, b *intake.Application) error {
 		if err := r.schoolExists(ctx, tx); err != nil {
 			return err
 		}
 		if err := r.settleContest(ctx, tx, b); err != nil {
 			return err
 		}
-		if b.Seq, err = r.next(ctx, tx, b.Series); err != nil {
+		var err error
+		if b.Seq, b.Number, b.Updated, err = r.numbered(ctx, tx, b.Series, b.Updated); err != nil {
 			return err
 		}
-		b.Number = intake.FormatNumber(b.Series, b.Seq)
 		b.Version = 1
-		if b.Updated.IsZero() {
-			b.Updated = r.s.now()
-		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO intake_applications
 			(school, number, series, seq, service, status, year, due, unique_key, contest, record, version, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
@@ -304,14 +331,8 @@ func (r *intakeRepo) CreateApplication(ctx context.Context, a *intake.Applicatio
 		if err := r.audit(ctx, tx, e, nil, b); err != nil {
 			return err
 		}
-		stored = b
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	*a = *stored
-	return nil
 }
 
 func contestOf(a *intake.Application) string {
@@ -339,36 +360,49 @@ type rowQueryer interface {
 }
 
 func readApplication(ctx context.Context, q rowQueryer, school, number, lock string) (*intake.Application, error) {
-	var rec string
-	var version int
-	err := q.QueryRowContext(ctx, `SELECT record, version FROM intake_applications WHERE school = $1 AND number = $2`+lock, school, number).Scan(&rec, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("application %s: %w", number, intake.ErrNotFound)
-	}
+	a, v, err := readRecord[intake.Application](ctx, q, "intake_applications", "application", school, number, lock)
 	if err != nil {
 		return nil, err
 	}
-	var a intake.Application
-	if err := json.Unmarshal([]byte(rec), &a); err != nil {
-		return nil, fmt.Errorf("application %s: stored record: %w", number, err)
+	a.Version = v
+	return a, nil
+}
+
+// readRecord reads one of the register's JSON records (an application, a complaint)
+// and its version; kind names it in errors. lock is "" or the dialect's FOR UPDATE.
+func readRecord[T any](ctx context.Context, q rowQueryer, table, kind, school, number, lock string) (*T, int, error) {
+	var rec string
+	var version int
+	err := q.QueryRowContext(ctx, `SELECT record, version FROM `+table+` WHERE school = $1 AND number = $2`+lock, school, number).Scan(&rec, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fmt.Errorf("%s %s: %w", kind, number, intake.ErrNotFound)
 	}
-	a.Version = version
-	return &a, nil
+	if err != nil {
+		return nil, 0, err
+	}
+	var v T
+	if err := json.Unmarshal([]byte(rec), &v); err != nil {
+		return nil, 0, fmt.Errorf("%s %s: stored record: %w", kind, number, err)
+	}
+	return &v, version, nil
+}
+
+// checkVersion refuses an update made to a copy older than the stored record.
+func checkVersion(kind, number string, have, stored int) error {
+	if have != stored {
+		return fmt.Errorf("%s %s: version %d, stored %d: %w", kind, number, have, stored, intake.ErrConflict)
+	}
+	return nil
 }
 
 func (r *intakeRepo) UpdateApplication(ctx context.Context, a *intake.Application, e intake.AuditEntry) (err error) {
 	defer store.Wrap(&err, "register of %s", r.school)
-	var stored *intake.Application
-	err = r.s.tx(ctx, func(tx *sql.Tx) error {
+	return writeRecord(ctx, r, a, func(tx *sql.Tx, b *intake.Application) error {
 		old, err := readApplication(ctx, tx, r.school, a.Number, r.s.d.ForUpdate)
 		if err != nil {
 			return err
 		}
-		if old.Version != a.Version {
-			return fmt.Errorf("application %s: version %d, stored %d: %w", a.Number, a.Version, old.Version, intake.ErrConflict)
-		}
-		b, err := copyOf(a)
-		if err != nil {
+		if err := checkVersion("application", a.Number, a.Version, old.Version); err != nil {
 			return err
 		}
 		if err := r.settleContest(ctx, tx, b); err != nil {
@@ -410,14 +444,8 @@ func (r *intakeRepo) UpdateApplication(ctx context.Context, a *intake.Applicatio
 		if err := r.audit(ctx, tx, e, old, b); err != nil {
 			return err
 		}
-		stored = b
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	*a = *stored
-	return nil
 }
 
 func (r *intakeRepo) Applications(ctx context.Context, f intake.Filter) (out []*intake.Application, err error) {
@@ -464,23 +492,15 @@ func (r *intakeRepo) CreateComplaint(ctx context.Context, c *intake.Complaint, e
 	if c.Series == "" {
 		return fmt.Errorf("complaint without a series: %w", intake.ErrInvalid)
 	}
-	var stored *intake.Complaint
-	err = r.s.tx(ctx, func(tx *sql.Tx) error {
-		b, err := copyOf(c)
-		if err != nil {
-			return err
-		}
+	return writeRecord(ctx, r, c, func(tx *sql.Tx, b *intake.Complaint) error {
 		if err := r.schoolExists(ctx, tx); err != nil {
 			return err
 		}
-		if b.Seq, err = r.next(ctx, tx, b.Series); err != nil {
+		var err error
+		if b.Seq, b.Number, b.Updated, err = r.numbered(ctx, tx, b.Series, b.Updated); err != nil {
 			return err
 		}
-		b.Number = intake.FormatNumber(b.Series, b.Seq)
 		b.Version = 1
-		if b.Updated.IsZero() {
-			b.Updated = r.s.now()
-		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_complaints (school, number, series, seq, status, due, record, version, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			r.school, b.Number, b.Series, b.Seq, string(b.Status), dueText(b.Due), jsonString(b), b.Version, b.Updated.UTC().Truncate(time.Microsecond)); err != nil {
@@ -490,32 +510,17 @@ func (r *intakeRepo) CreateComplaint(ctx context.Context, c *intake.Complaint, e
 		if err := r.audit(ctx, tx, e, nil, b); err != nil {
 			return err
 		}
-		stored = b
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	*c = *stored
-	return nil
 }
 
 func readComplaint(ctx context.Context, q rowQueryer, school, number, lock string) (*intake.Complaint, error) {
-	var rec string
-	var version int
-	err := q.QueryRowContext(ctx, `SELECT record, version FROM intake_complaints WHERE school = $1 AND number = $2`+lock, school, number).Scan(&rec, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("complaint %s: %w", number, intake.ErrNotFound)
-	}
+	c, v, err := readRecord[intake.Complaint](ctx, q, "intake_complaints", "complaint", school, number, lock)
 	if err != nil {
 		return nil, err
 	}
-	var c intake.Complaint
-	if err := json.Unmarshal([]byte(rec), &c); err != nil {
-		return nil, fmt.Errorf("complaint %s: stored record: %w", number, err)
-	}
-	c.Version = version
-	return &c, nil
+	c.Version = v
+	return c, nil
 }
 
 func (r *intakeRepo) Complaint(ctx context.Context, number string) (c *intake.Complaint, err error) {
@@ -526,17 +531,12 @@ func (r *intakeRepo) Complaint(ctx context.Context, number string) (c *intake.Co
 
 func (r *intakeRepo) UpdateComplaint(ctx context.Context, c *intake.Complaint, e intake.AuditEntry) (err error) {
 	defer store.Wrap(&err, "register of %s", r.school)
-	var stored *intake.Complaint
-	err = r.s.tx(ctx, func(tx *sql.Tx) error {
+	return writeRecord(ctx, r, c, func(tx *sql.Tx, b *intake.Complaint) error {
 		old, err := readComplaint(ctx, tx, r.school, c.Number, r.s.d.ForUpdate)
 		if err != nil {
 			return err
 		}
-		if old.Version != c.Version {
-			return fmt.Errorf("complaint %s: version %d, stored %d: %w", c.Number, c.Version, old.Version, intake.ErrConflict)
-		}
-		b, err := copyOf(c)
-		if err != nil {
+		if err := checkVersion("complaint", c.Number, c.Version, old.Version); err != nil {
 			return err
 		}
 		b.Version = old.Version + 1
@@ -548,14 +548,8 @@ func (r *intakeRepo) UpdateComplaint(ctx context.Context, c *intake.Complaint, e
 		if err := r.audit(ctx, tx, e, old, b); err != nil {
 			return err
 		}
-		stored = b
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	*c = *stored
-	return nil
 }
 
 func (r *intakeRepo) Complaints(ctx context.Context) (out []*intake.Complaint, err error) {

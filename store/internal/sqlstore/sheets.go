@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
 
+	"tarazy/calibration"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 	"tarazy/review"
@@ -100,25 +102,63 @@ func (s *DB) Ingest(ctx context.Context, by store.Actor, contest, school string,
 	return res, nil
 }
 
+// ingestion is one batch being ingested in its transaction. Its steps follow the
+// order the locks and rows need: the batch, the images seen before, the sheets the
+// batch touches (locked), each page decided, then every row written and the audit.
+type ingestion struct {
+	s               *DB
+	tx              *sql.Tx
+	by              store.Actor
+	contest, school string
+	b               store.Batch
+	items           []store.IngestItem
+	now             time.Time
+
+	res     []store.IngestResult
+	done    []bool
+	byImage map[string][]int // image → the items naming it
+
+	sheets  map[string]*sheetRow // serial → the sheet as it stands (nil: new)
+	serials []string             // the sheets the batch touches, in lock order
+
+	scanRows, versionRows, itemRows [][]any
+	candUpdates                     []candUpdate
+	openFields                      map[string]map[string]bool // serial → fields under review, loaded lazily
+	counts                          map[string]int
+}
+
+// candUpdate is another value seen for a field already under review.
+type candUpdate struct{ serial, field, value string }
+
 func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, school string, b store.Batch, items []store.IngestItem) ([]store.IngestResult, error) {
 	if err := s.need(ctx, tx, contest, school); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, now); err != nil {
-		return nil, err
+	in := &ingestion{s: s, tx: tx, by: by, contest: contest, school: school, b: b, items: items, now: s.now(),
+		res: make([]store.IngestResult, len(items)), done: make([]bool, len(items)), byImage: map[string][]int{},
+		sheets: map[string]*sheetRow{}, openFields: map[string]map[string]bool{}, counts: map[string]int{}}
+	for _, step := range []func(context.Context) error{in.recordBatch, in.seenImages, in.lockSheets, in.decideAll, in.write, in.audit} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
 	}
+	return in.res, nil
+}
 
-	// Images seen before, in one query per chunk.
-	res := make([]store.IngestResult, len(items))
-	done := make([]bool, len(items))
-	byImage := map[string][]int{}
-	for i, it := range items {
-		byImage[it.Image] = append(byImage[it.Image], i)
+func (in *ingestion) recordBatch(ctx context.Context) error {
+	_, err := in.tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, in.contest, in.school, in.b.Name, in.b.Operator, in.b.Scanner, in.by.Name, in.now)
+	return err
+}
+
+// seenImages answers, with their first result, the pages whose image was ingested
+// before, in one query per chunk.
+func (in *ingestion) seenImages(ctx context.Context) error {
+	for i, it := range in.items {
+		in.byImage[it.Image] = append(in.byImage[it.Image], i)
 	}
-	images := make([]string, 0, len(byImage))
-	for h := range byImage {
+	images := make([]string, 0, len(in.byImage))
+	for h := range in.byImage {
 		images = append(images, h)
 	}
 	sort.Strings(images)
@@ -128,56 +168,57 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 		for i, h := range chunk {
 			args[i] = h
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT image_sha, contest, school, serial, version, outcome, reason FROM scans WHERE image_sha IN (`+placeholders(1, len(chunk))+`)`, args...)
+		rows, err := in.tx.QueryContext(ctx, `SELECT image_sha, contest, school, serial, version, outcome, reason FROM scans WHERE image_sha IN (`+placeholders(1, len(chunk))+`)`, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var r store.IngestResult
 			var c, sc string
 			if err := rows.Scan(&r.Image, &c, &sc, &r.Serial, &r.Version, &r.Outcome, &r.Reason); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			r.Existing = true
-			if c != contest || sc != school {
+			if c != in.contest || sc != in.school {
 				// The first result belongs to someone else: say only that.
 				r = store.IngestResult{Image: r.Image, Outcome: store.OutcomeRejected, Existing: true,
 					Reason: "this exact image was already uploaded for another school or contest; check the scanner's output folder"}
 			}
-			for _, i := range byImage[r.Image] {
-				res[i], done[i] = r, true
+			for _, i := range in.byImage[r.Image] {
+				in.res[i], in.done[i] = r, true
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
-	// Lock the sheets this batch touches, in serial order so that two batches never
-	// wait for each other in a cycle.
-	sheets := map[string]*sheetRow{}
-	var serials []string
-	for i, it := range items {
-		if !done[i] && it.Reading.Status != reading.StatusRejected && unfit(it.Reading) == "" {
-			if _, ok := sheets[serialOf(it)]; !ok {
-				sheets[serialOf(it)] = nil
-				serials = append(serials, serialOf(it))
+// lockSheets loads and locks the sheets the batch touches, in serial order so that
+// two batches never wait for each other in a cycle.
+func (in *ingestion) lockSheets(ctx context.Context) error {
+	for i, it := range in.items {
+		if !in.done[i] && it.Reading.Status != reading.StatusRejected && unfit(it.Reading) == "" {
+			if _, ok := in.sheets[serialOf(it)]; !ok {
+				in.sheets[serialOf(it)] = nil
+				in.serials = append(in.serials, serialOf(it))
 			}
 		}
 	}
-	sort.Strings(serials)
-	for start := 0; start < len(serials); start += 500 {
-		chunk := serials[start:min(start+500, len(serials))]
-		args := []any{contest}
+	sort.Strings(in.serials)
+	for start := 0; start < len(in.serials); start += 500 {
+		chunk := in.serials[start:min(start+500, len(in.serials))]
+		args := []any{in.contest}
 		for _, sr := range chunk {
 			args = append(args, sr)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, v.reading
+		rows, err := in.tx.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, v.reading
 			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-			WHERE s.contest = $1 AND s.serial IN (`+placeholders(2, len(chunk))+`) ORDER BY s.serial`+s.d.ForUpdate, args...)
+			WHERE s.contest = $1 AND s.serial IN (`+placeholders(2, len(chunk))+`) ORDER BY s.serial`+in.s.d.ForUpdate, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var sr string
@@ -185,170 +226,197 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 			var rd string
 			if err := rows.Scan(&sr, &row.school, &row.form, &row.state, &row.version, &rd); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			if err := json.Unmarshal([]byte(rd), &row.reading); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", sr, row.version, err)
+				return fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", sr, row.version, err)
 			}
-			sheets[sr] = &row
+			in.sheets[sr] = &row
 		}
 		if err := rows.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
-	var scanRows, versionRows, itemRows [][]any
-	type candUpdate struct {
-		serial, field, value string
-	}
-	var candUpdates []candUpdate
-	openFields := map[string]map[string]bool{} // serial -> fields with an unsettled item, loaded lazily
-	counts := map[string]int{}
-	for i, it := range items {
-		if done[i] {
+func (in *ingestion) decideAll(ctx context.Context) error {
+	for i := range in.items {
+		if in.done[i] {
 			continue
 		}
-		rd := it.Reading
-		rd.Sheet = strings.TrimSpace(rd.Sheet)
-		r := store.IngestResult{Image: it.Image}
-		why := unfit(rd)
-		switch {
-		case rd.Status == reading.StatusRejected:
-			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
-		case why != "":
-			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
-		default:
-			serial := serialOf(it)
-			r.Serial = serial
-			sh := sheets[serial]
-			switch {
-			case sh == nil:
-				sh = &sheetRow{school: school, form: rd.Form, version: 1, reading: rd, isNew: true, state: store.SheetFinal}
-				if rd.Status == reading.StatusReview {
-					sh.state = store.SheetReview
-				}
-				sheets[serial] = sh
-				r.Outcome, r.Version = store.OutcomeStored, 1
-				versionRows = append(versionRows, []any{contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
-				for _, field := range review.Fields(rd.Review) {
-					v, ok := review.Value(rd, field)
-					ev := evidenceOf(it, field)
-					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", ev.confidence, ev.crop, string(review.Open), "", false, now, ev.reason})
-				}
-			case sh.school != school:
-				r.Outcome, r.Serial = store.OutcomeRejected, ""
-				r.Reason = fmt.Sprintf("sheet serial %s is registered to another school's sheet; put this sheet aside for the commission's chair", serial)
-			case sh.form != rd.Form:
-				r.Outcome = store.OutcomeRejected
-				r.Reason = fmt.Sprintf("sheet %s was first read as form %s, this page reads as form %s; rescan it", serial, sh.form, rd.Form)
-			default:
-				diff := review.Differences(sh.reading, rd)
-				if len(diff) == 0 {
-					r.Outcome, r.Version = store.OutcomeDuplicate, sh.version
-					break
-				}
-				// The same sheet read differently: keep both, and let people decide
-				// every field the readings disagree on.
-				sh.version++
-				sh.state = store.SheetReview
-				sh.changed = true
-				nr := rd
-				nr.Status = reading.StatusReview
-				nr.Review = diff
-				r.Outcome, r.Version = store.OutcomeConflict, sh.version
-				versionRows = append(versionRows, []any{contest, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), by.Name, now})
-				if openFields[serial] == nil {
-					of, err := s.openFields(ctx, tx, contest, serial)
-					if err != nil {
-						return nil, err
-					}
-					openFields[serial] = of
-				}
-				for _, field := range diff {
-					nv, _ := review.Value(rd, field)
-					if openFields[serial][field] {
-						candUpdates = append(candUpdates, candUpdate{serial, field, nv})
-						continue
-					}
-					ov, _ := review.Value(sh.reading, field)
-					openFields[serial][field] = true
-					why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
-					ev := evidenceOf(it, field)
-					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), ev.confidence, ev.crop, string(review.Open), "", false, now, why})
-				}
-				sh.reading = nr
-			}
+		if err := in.decide(ctx, i); err != nil {
+			return err
 		}
-		counts[r.Outcome]++
-		res[i], done[i] = r, true
-		for _, j := range byImage[it.Image] {
-			if !done[j] { // the same image twice in one batch: same result
-				rr := r
-				rr.Existing = true
-				res[j], done[j] = rr, true
-			}
-		}
-		cropsJSON := "{}"
-		if len(it.Crops) > 0 {
-			cropsJSON = jsonString(it.Crops)
-		}
-		scanRows = append(scanRows, []any{it.Image, contest, school, b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, by.Name, now})
 	}
+	return nil
+}
 
+// decide says what becomes of one page (a new sheet, a duplicate, a conflicting
+// rescan, or rejected) and adds the rows that record it.
+func (in *ingestion) decide(ctx context.Context, i int) error {
+	it := in.items[i]
+	rd := it.Reading
+	rd.Sheet = strings.TrimSpace(rd.Sheet)
+	r := store.IngestResult{Image: it.Image}
+	why := unfit(rd)
+	switch {
+	case rd.Status == reading.StatusRejected:
+		r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
+	case why != "":
+		r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
+	default:
+		serial := serialOf(it)
+		r.Serial = serial
+		sh := in.sheets[serial]
+		switch {
+		case sh == nil:
+			in.newSheet(it, rd, serial)
+			r.Outcome, r.Version = store.OutcomeStored, 1
+		case sh.school != in.school:
+			r.Outcome, r.Serial = store.OutcomeRejected, ""
+			r.Reason = fmt.Sprintf("sheet serial %s is registered to another school's sheet; put this sheet aside for the commission's chair", serial)
+		case sh.form != rd.Form:
+			r.Outcome = store.OutcomeRejected
+			r.Reason = fmt.Sprintf("sheet %s was first read as form %s, this page reads as form %s; rescan it", serial, sh.form, rd.Form)
+		default:
+			diff := review.Differences(sh.reading, rd)
+			if len(diff) == 0 {
+				r.Outcome, r.Version = store.OutcomeDuplicate, sh.version
+				break
+			}
+			if err := in.rescan(ctx, it, rd, serial, sh, diff); err != nil {
+				return err
+			}
+			r.Outcome, r.Version = store.OutcomeConflict, sh.version
+		}
+	}
+	in.counts[r.Outcome]++
+	in.res[i], in.done[i] = r, true
+	for _, j := range in.byImage[it.Image] {
+		if !in.done[j] { // the same image twice in one batch: same result
+			rr := r
+			rr.Existing = true
+			in.res[j], in.done[j] = rr, true
+		}
+	}
+	cropsJSON := "{}"
+	if len(it.Crops) > 0 {
+		cropsJSON = jsonString(it.Crops)
+	}
+	in.scanRows = append(in.scanRows, []any{it.Image, in.contest, in.school, in.b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, in.by.Name, in.now})
+	return nil
+}
+
+// newSheet is version 1 of a sheet, with its fields under review.
+func (in *ingestion) newSheet(it store.IngestItem, rd reading.Reading, serial string) {
+	sh := &sheetRow{school: in.school, form: rd.Form, version: 1, reading: rd, isNew: true, state: store.SheetFinal}
+	if rd.Status == reading.StatusReview {
+		sh.state = store.SheetReview
+	}
+	in.sheets[serial] = sh
+	in.versionRows = append(in.versionRows, []any{in.contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), in.by.Name, in.now})
+	for _, field := range review.Fields(rd.Review) {
+		v, ok := review.Value(rd, field)
+		ev := evidenceOf(it, field)
+		in.itemRows = append(in.itemRows, []any{in.contest, serial, field, 1, v, ok, "[]", ev.confidence, ev.crop, string(review.Open), "", false, in.now, ev.reason})
+	}
+}
+
+// rescan records the same sheet read differently: both readings are kept, and people
+// decide every field they disagree on.
+func (in *ingestion) rescan(ctx context.Context, it store.IngestItem, rd reading.Reading, serial string, sh *sheetRow, diff []string) error {
+	sh.version++
+	sh.state = store.SheetReview
+	sh.changed = true
+	nr := rd
+	nr.Status = reading.StatusReview
+	nr.Review = diff
+	in.versionRows = append(in.versionRows, []any{in.contest, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), in.by.Name, in.now})
+	if in.openFields[serial] == nil {
+		of, err := in.s.openFields(ctx, in.tx, in.contest, serial)
+		if err != nil {
+			return err
+		}
+		in.openFields[serial] = of
+	}
+	for _, field := range diff {
+		nv, _ := review.Value(rd, field)
+		if in.openFields[serial][field] {
+			in.candUpdates = append(in.candUpdates, candUpdate{serial, field, nv})
+			continue
+		}
+		ov, _ := review.Value(sh.reading, field)
+		in.openFields[serial][field] = true
+		why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
+		ev := evidenceOf(it, field)
+		in.itemRows = append(in.itemRows, []any{in.contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), ev.confidence, ev.crop, string(review.Open), "", false, in.now, why})
+	}
+	sh.reading = nr
+	return nil
+}
+
+// write stores every row the pages made; a sheet or image another batch stored
+// meanwhile runs the transaction again.
+func (in *ingestion) write(ctx context.Context) error {
 	var newSheets [][]any
-	for _, sr := range serials {
-		sh := sheets[sr]
+	for _, sr := range in.serials {
+		sh := in.sheets[sr]
 		if sh == nil {
 			continue
 		}
 		if sh.isNew {
-			newSheets = append(newSheets, []any{contest, sr, school, sh.form, sh.state, sh.version, now})
+			newSheets = append(newSheets, []any{in.contest, sr, in.school, sh.form, sh.state, sh.version, in.now})
 		} else if sh.changed {
-			if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = $3, current_version = $4, updated_at = $5 WHERE contest = $1 AND serial = $2`,
-				contest, sr, sh.state, sh.version, now); err != nil {
-				return nil, err
+			if _, err := in.tx.ExecContext(ctx, `UPDATE sheets SET state = $3, current_version = $4, updated_at = $5 WHERE contest = $1 AND serial = $2`,
+				in.contest, sr, sh.state, sh.version, in.now); err != nil {
+				return err
 			}
 		}
 	}
+	s, tx := in.s, in.tx
 	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at"}, newSheets, "ON CONFLICT DO NOTHING")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n != int64(len(newSheets)) {
-		return nil, errRetry // another batch created one of these sheets meanwhile
+		return errRetry // another batch created one of these sheets meanwhile
 	}
-	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, versionRows, ""); err != nil {
-		return nil, err
+	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, in.versionRows, ""); err != nil {
+		return err
 	}
-	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, itemRows, ""); err != nil {
-		return nil, err
+	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, in.itemRows, ""); err != nil {
+		return err
 	}
-	for _, u := range candUpdates {
-		if err := s.addCandidate(ctx, tx, contest, u.serial, u.field, u.value); err != nil {
-			return nil, err
+	for _, u := range in.candUpdates {
+		if err := s.addCandidate(ctx, tx, in.contest, u.serial, u.field, u.value); err != nil {
+			return err
 		}
 	}
-	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at"}, scanRows, "ON CONFLICT DO NOTHING")
+	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at"}, in.scanRows, "ON CONFLICT DO NOTHING")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n != int64(len(scanRows)) {
-		return nil, errRetry // the same image is being ingested by another worker
+	if n != int64(len(in.scanRows)) {
+		return errRetry // the same image is being ingested by another worker
 	}
-	if len(scanRows) > 0 {
-		changed := map[string]int{}
-		for _, r := range res {
-			if !r.Existing && (r.Outcome == store.OutcomeStored || r.Outcome == store.OutcomeConflict) {
-				changed[r.Serial] = r.Version
-			}
+	return nil
+}
+
+// audit records what the batch stored, when it stored anything.
+func (in *ingestion) audit(ctx context.Context) error {
+	if len(in.scanRows) == 0 {
+		return nil
+	}
+	changed := map[string]int{}
+	for _, r := range in.res {
+		if !r.Existing && (r.Outcome == store.OutcomeStored || r.Outcome == store.OutcomeConflict) {
+			changed[r.Serial] = r.Version
 		}
-		if err := s.audit(ctx, tx, by, "sheets.ingest", contest, school, "batch "+b.Name, nil,
-			map[string]any{"batch": b, "pages": len(scanRows), "outcomes": counts, "versions": changed}); err != nil {
-			return nil, err
-		}
 	}
-	return res, nil
+	return in.s.audit(ctx, in.tx, in.by, "sheets.ingest", in.contest, in.school, "batch "+in.b.Name, nil,
+		map[string]any{"batch": in.b, "pages": len(in.scanRows), "outcomes": in.counts, "versions": changed})
 }
 
 func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string) (map[string]bool, error) {
@@ -635,9 +703,17 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 	idx := map[string]int{}
 	for rows.Next() {
 		var b store.BatchSummary
-		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt, &b.Calibration); err != nil {
+		var cal []byte
+		if err := rows.Scan(&b.Name, &b.Operator, &b.Scanner, &b.CreatedBy, &b.CreatedAt, &cal); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
+		}
+		if len(cal) > 0 {
+			b.Calibration = &calibration.Summary{}
+			if err := json.Unmarshal(cal, b.Calibration); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("batch %s: stored calibration is damaged: %w", b.Name, err)
+			}
 		}
 		b.CreatedAt = b.CreatedAt.UTC()
 		b.Outcomes = map[string]int{}
@@ -751,46 +827,51 @@ func (s *DB) RejectedPages(ctx context.Context, contest, school, batch string) (
 	return out, s.classify(rows.Err())
 }
 
-func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, school string, b store.Batch, calibration string) (err error) {
+func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, school string, b store.Batch, sum calibration.Summary) (err error) {
 	defer store.Wrap(&err, "PutBatchCalibration(%s, %s, %q)", contest, school, b.Name)
 	if strings.TrimSpace(b.Name) == "" {
 		return store.Errorf(store.Invalid, "the batch needs a name (the scanner run or folder)")
 	}
-	if calibration != "" && !json.Valid([]byte(calibration)) {
-		return store.Errorf(store.Invalid, "the calibration is not JSON")
+	if err := sum.Profile.Validate(); err != nil {
+		return store.Errorf(store.Invalid, "calibration profile: %v", err)
+	}
+	if n := len(sum.Counts); n != 0 && n != calibration.SummaryBins {
+		return store.Errorf(store.Invalid, "calibration histogram has %d bins; tarazy sends %d", n, calibration.SummaryBins)
+	}
+	after, err := json.Marshal(sum)
+	if err != nil {
+		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.need(ctx, tx, contest, school); err != nil {
 			return err
 		}
-		var before string
+		var before []byte
 		err := tx.QueryRowContext(ctx, `SELECT calibration FROM batches WHERE contest = $1 AND school = $2 AND name = $3`,
 			contest, school, b.Name).Scan(&before)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at, calibration)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, s.now(), calibration); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, s.now(), string(after)); err != nil {
 				return err
 			}
 		case err != nil:
 			return err
 		default:
-			if before == calibration {
+			var was calibration.Summary
+			if len(before) > 0 && json.Unmarshal(before, &was) == nil && reflect.DeepEqual(was, sum) {
 				return nil
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE batches SET calibration = $4 WHERE contest = $1 AND school = $2 AND name = $3`,
-				contest, school, b.Name, calibration); err != nil {
+				contest, school, b.Name, string(after)); err != nil {
 				return err
 			}
 		}
-		var bj, aj any
-		if before != "" {
+		var bj any
+		if len(before) > 0 {
 			bj = json.RawMessage(before)
 		}
-		if calibration != "" {
-			aj = json.RawMessage(calibration)
-		}
-		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, aj)
+		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, json.RawMessage(after))
 	})
 }
 

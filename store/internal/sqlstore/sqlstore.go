@@ -246,8 +246,6 @@ func placeholders(from, n int) string {
 	return b.String()
 }
 
-func boolInt(b bool) bool { return b }
-
 func nullTime(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
