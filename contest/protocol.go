@@ -281,7 +281,7 @@ func BuildProtocol(res *Result, pol Policy, sit *Sitting, public bool) (*Protoco
 		Seats: res.Seats, Quota: res.Quota, QuotaApproved: res.QuotaApproved,
 		Counts: map[Outcome]int{}, Policies: policyLines(pol, res),
 		CalendarIssues: issues, Commission: sit.Commission,
-		Amendments: sit.Amendments,
+		Amendments:    sit.Amendments,
 		ResultsSHA256: ResultsDigest(res.CandidatesOf()), HashDefinition: HashDefinition,
 		// Empty lists, not null, in JSON: consumers should not need a nil check.
 		Rows: []ProtocolRow{}, Ties: []ProtocolTie{}, Dependent: []string{}, DraftReasons: []string{},

@@ -32,11 +32,40 @@ const (
 	// ConflictBadReading: the reading does not fit its form (unknown form, bad variant,
 	// wrong number of answers).
 	ConflictBadReading ConflictKind = "bad_reading"
-	// ConflictAbsent: a registered candidate has no sheet at all. Not an error in itself
-	// (a child may not come), but the commission confirms it rather than learning it
-	// from a missing line.
+	// ConflictAbsent: a registered candidate has no page at all, in any state, at any
+	// school. Not an error in itself (a child may not come), but the commission
+	// confirms it rather than learning it from a missing line.
 	ConflictAbsent ConflictKind = "absent"
+	// ConflictRefused: a page of this grade was stored but refused as a sheet (its
+	// serial belongs to another sheet of another form, or its reading does not fit its
+	// form). It may be a candidate's only sheet, so it blocks until it is rescanned.
+	ConflictRefused ConflictKind = "refused"
+	// ConflictElsewhere: a registered candidate has no page here, but a page carrying
+	// their IIN was scanned at another school. It blocks: the candidate is not absent.
+	ConflictElsewhere ConflictKind = "elsewhere"
+	// ConflictUnread: a page the reader could not read as a sheet at all (no form
+	// code, no QR code). Listed, not blocking: nothing says whose it is; the
+	// commission checks it is not a candidate's sheet.
+	ConflictUnread ConflictKind = "unread"
+	// ConflictLate: a page that arrived after the grade's results were published and
+	// was not stored. Listed, not blocking: it changes nothing unless it is scanned
+	// again while an amendment is open.
+	ConflictLate ConflictKind = "late"
 )
+
+// MaxSheetsPerIIN is how many sheets of one school may carry one IIN before ingest
+// flags it: one candidate writes one sheet, and a misread IIN or a torn sheet written
+// again makes two or three, never more.
+const MaxSheetsPerIIN = 3
+
+// MaxSheetsNamed is how many sheets a two_sheets conflict names before "and N more".
+const MaxSheetsNamed = 5
+
+// Blocking reports whether a conflict of this kind must be resolved before the
+// results are complete.
+func (k ConflictKind) Blocking() bool {
+	return k != ConflictAbsent && k != ConflictUnread && k != ConflictLate && k != "rescan"
+}
 
 // Conflict is one sheet (or candidate) that was not scored, with what to do about it.
 type Conflict struct {
@@ -112,11 +141,14 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 		group := byIIN[id]
 		seen[id] = true
 		sort.Slice(group, func(i, j int) bool { return readingLess(group[i], group[j]) })
-		// Identical readings of the same sheet are one sheet fed twice.
+		// Identical readings of the same sheet are one sheet fed twice. Only readings
+		// with the same serial can be the same sheet, so they are compared within
+		// their serial: linear in the group, however many sheets carry one IIN.
 		distinct := group[:0:0]
+		bySerial := map[string][]*reading.Reading{}
 		for _, rd := range group {
 			dup := false
-			for _, d := range distinct {
+			for _, d := range bySerial[rd.Sheet] {
 				if sameSheet(d, rd) {
 					b.Rescans = append(b.Rescans, Conflict{Kind: "rescan", IIN: rd.IIN, File: rd.File, Page: rd.Page, Sheet: rd.Sheet,
 						Detail: fmt.Sprintf("same sheet as %s page %d, read identically; counted once", d.File, d.Page)})
@@ -126,17 +158,27 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 			}
 			if !dup {
 				distinct = append(distinct, rd)
+				if rd.Sheet != "" {
+					bySerial[rd.Sheet] = append(bySerial[rd.Sheet], rd)
+				}
 			}
 		}
 		if len(distinct) > 1 {
+			// The detail names a few of the sheets, not all: a conflict per sheet
+			// listing every other sheet grows with the square of their number (4,000
+			// sheets of one IIN made a 161 MB answer).
 			var where []string
-			for _, rd := range distinct {
+			for _, rd := range distinct[:min(len(distinct), MaxSheetsNamed)] {
 				where = append(where, fmt.Sprintf("%s p%d", rd.File, rd.Page))
 			}
+			if more := len(distinct) - MaxSheetsNamed; more > 0 {
+				where = append(where, fmt.Sprintf("and %d more", more))
+			}
+			list := strings.Join(where, ", ")
 			for _, rd := range distinct {
 				if rd.Final() {
 					conflict(ConflictTwoSheets, rd, "%d different sheets carry this IIN (%s); the commission decides which is the candidate's, the others get their correct IIN or are voided",
-						len(distinct), strings.Join(where, ", "))
+						len(distinct), list)
 				}
 			}
 			continue
@@ -198,6 +240,9 @@ func ScoreAll(readings []reading.Reading, keys *Keys, candidates []Candidate, p 
 	return b
 }
 
+// SortConflicts puts conflicts in their published order: kind, IIN, file, page.
+func SortConflicts(cs []Conflict) { sortConflicts(cs) }
+
 func sortConflicts(cs []Conflict) {
 	sort.SliceStable(cs, func(i, j int) bool {
 		a, b := cs[i], cs[j]
@@ -256,7 +301,7 @@ func readingLess(a, b *reading.Reading) bool {
 // complete. Absent candidates are listed but do not block.
 func (b *Batch) HasBlocking() bool {
 	for _, c := range b.Conflicts {
-		if c.Kind != ConflictAbsent {
+		if c.Kind.Blocking() {
 			return true
 		}
 	}

@@ -53,7 +53,7 @@ func TestBrowserDoubleKeying(t *testing.T) {
 	if w := browsertest.Text(t, first, item+` [data-testid="waiting"]`); !strings.Contains(w, "екінші") {
 		t.Fatalf("after one correction the field waits for a second reviewer; page says %q", w)
 	}
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000101"); sh.State != "review" {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000101"); sh.State != "review" {
 		t.Fatalf("one reviewer's correction made the sheet %s", sh.State)
 	}
 
@@ -75,7 +75,7 @@ func TestBrowserDoubleKeying(t *testing.T) {
 	if got := browsertest.Text(t, second, item+` [data-testid="state"]`); got != "түпкілікті" {
 		t.Errorf("state label = %q, want the Kazakh for final", got)
 	}
-	sh, err := e.Store.Sheet(context.Background(), "C1", "000101")
+	sh, err := e.Store.Sheet(context.Background(), "C1", "S1", "000101")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,34 +123,9 @@ func (t *csvTable) flag(i int, col string) (bool, error) {
 	return false, invalidf("%s line %d: %s must be 1 or 0, not %q", t.name, t.lines[i], col, t.str(i, col))
 }
 
-func parseCandidates(r io.Reader, school string) ([]store.Candidate, error) {
-	t, err := readCSV(r, "candidates.csv", []string{"iin", "name", "grade"}, []string{"school", "language", "olympiad", "myn_bala"})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.Candidate, len(t.rows))
-	for i := range t.rows {
-		c := store.Candidate{IIN: t.str(i, "iin"), Name: t.str(i, "name"), School: school, Language: t.str(i, "language")}
-		if sc := t.str(i, "school"); sc != "" && sc != school {
-			return nil, invalidf("candidates.csv line %d: school %s, but this upload is for school %s", t.lines[i], sc, school)
-		}
-		if c.Grade, err = t.int(i, "grade"); err != nil {
-			return nil, err
-		}
-		if c.Olympiad, err = t.flag(i, "olympiad"); err != nil {
-			return nil, err
-		}
-		if c.MynBala, err = t.flag(i, "myn_bala"); err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
-}
-
 // rankingHeader is ranking.csv's header (issue 3).
 var rankingHeader = []string{"school", "grade", "place", "iin", "name", "score", "outcome"}
 
 func placementRecord(p store.Placement) []string {
-	return []string{p.School, strconv.Itoa(p.Grade), strconv.Itoa(p.Place), p.IIN, p.Name, strconv.Itoa(p.Score), p.Outcome}
+	return []string{p.School, strconv.Itoa(p.Grade), strconv.Itoa(p.Place), p.IIN, p.Name, strconv.Itoa(p.Score), string(p.Outcome)}
 }

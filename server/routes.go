@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tarazy/contest"
 	"tarazy/omr/reading"
 	"tarazy/review"
 	"tarazy/store"
@@ -62,21 +63,27 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Pattern: schoolPath + "/review/{serial}/{field}", Access: SchoolWrite, Handler: s.decide},
 		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.auditLog},
 
+		// Results (package results): computed from the stored scans and recorded
+		// decisions, never uploaded.
+		{Method: "GET", Pattern: schoolPath + "/sitting", Access: SchoolRead, Handler: s.getSitting},
+		{Method: "PUT", Pattern: schoolPath + "/sitting", Access: SchoolWrite, Handler: s.putSitting},
 		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.getScores},
-		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.putScores},
 		{Method: "POST", Pattern: gradePath + "/score", Access: SchoolWrite, Handler: s.score, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/conflicts", Access: SchoolRead, Handler: s.conflicts, Upload: true},
 		{Method: "POST", Pattern: gradePath + "/rank", Access: SchoolWrite, Handler: s.rank, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/ranking", Access: SchoolRead, Handler: s.getRanking},
-		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.putRanking},
 		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
 		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.postTie},
+		{Method: "DELETE", Pattern: gradePath + "/ties/{id}", Access: SchoolWrite, Handler: s.withdrawTie},
 		{Method: "GET", Pattern: gradePath + "/protocols", Access: ProtocolRead, Handler: s.listProtocols},
 		{Method: "POST", Pattern: gradePath + "/protocols", Access: SchoolWrite, Handler: s.generateProtocols, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolRead, Handler: s.getProtocol(store.VisibilityInternal)},
-		{Method: "PUT", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityInternal), Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/public.{format}", Access: ProtocolRead, Handler: s.getProtocol(store.VisibilityPublic)},
-		{Method: "PUT", Pattern: gradePath + "/protocols/public.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityPublic), Upload: true},
-		{Method: "POST", Pattern: gradePath + "/publish", Access: SchoolWrite, Handler: s.publish},
+		{Method: "POST", Pattern: gradePath + "/publish", Access: SchoolWrite, Handler: s.publish, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/amendments", Access: ProtocolRead, Handler: s.editions},
+		{Method: "POST", Pattern: gradePath + "/amendments", Access: SchoolWrite, Handler: s.amend},
+		{Method: "POST", Pattern: gradePath + "/verify", Access: National, Handler: s.verify, Upload: true},
+		{Method: "GET", Pattern: "/api/public/contests/{contest}/schools/{school}/grades/{grade}/history", Access: Public, Handler: s.publicHistory},
 	}
 }
 
@@ -298,20 +305,22 @@ func (s *Server) getCommission(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(ms))
+	writeJSON(w, http.StatusOK, ms)
 }
 
+// putCommission takes the commission as the protocol prints it (contest.Commission):
+// {"chair": name, "members": [{"name", "position"}]}.
 func (s *Server) putCommission(w http.ResponseWriter, r *http.Request) {
-	var ms []store.Member
-	if err := decodeJSON(r, &ms); err != nil {
+	var c contest.Commission
+	if err := decodeJSON(r, &c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), ms); err != nil {
+	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ms)
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) getCandidates(w http.ResponseWriter, r *http.Request) {
@@ -348,13 +357,10 @@ func (s *Server) putCandidates(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) {
 	contest, school, serial := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "serial")
-	sh, err := s.store.Sheet(r.Context(), contest, serial)
-	if err == nil && sh.School != school {
-		err = store.Errorf(store.NotFound, "no sheet with serial %s", serial)
-	}
+	sh, err := s.store.Sheet(r.Context(), contest, school, serial)
 	var vs []store.SheetVersion
 	if err == nil {
-		vs, err = s.store.SheetVersions(r.Context(), contest, serial)
+		vs, err = s.store.SheetVersions(r.Context(), contest, school, serial)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -506,79 +512,6 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"set": rs, "results": nonNil(rows)})
-}
-
-func (s *Server) putScores(w http.ResponseWriter, r *http.Request) {
-	g, err := grade(r)
-	var rows []store.Score
-	if err == nil {
-		rows, err = decodeTable(r, parseScores)
-	}
-	var rs store.ResultSet
-	if err == nil {
-		rs, err = s.store.PutScores(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rs)
-}
-
-func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) {
-	g, err := grade(r)
-	var rows []store.Placement
-	if err == nil {
-		rows, err = decodeTable(r, parseRanking)
-	}
-	var rs store.ResultSet
-	if err == nil {
-		rs, err = s.store.PutRanking(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
-	}
-	// This server's own readers see the new version at once.
-	s.ranks.drop(rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rs)
-}
-
-func (s *Server) getTies(w http.ResponseWriter, r *http.Request) {
-	g, err := grade(r)
-	var ds []store.TieDecision
-	if err == nil {
-		ds, err = s.store.TieDecisions(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nonNil(ds))
-}
-
-type tieRequest struct {
-	IINs   []string `json:"iins"`
-	Order  []string `json:"order"`
-	Reason string   `json:"reason"`
-}
-
-func (s *Server) postTie(w http.ResponseWriter, r *http.Request) {
-	g, err := grade(r)
-	var req tieRequest
-	if err == nil {
-		err = decodeJSON(r, &req)
-	}
-	var d store.TieDecision
-	if err == nil {
-		d, err = s.store.RecordTieDecision(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"),
-			store.TieDecision{School: chi.URLParam(r, "school"), Grade: g, IINs: req.IINs, Order: req.Order, Reason: req.Reason})
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, d)
 }
 
 func nonNil[T any](v []T) []T {

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tarazy/contest"
 	"tarazy/iin"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
@@ -349,7 +350,7 @@ func seedRankings(ctx context.Context, st store.Store, schools []store.School, n
 			case p < size/4+10:
 				outcome = "reserve"
 			}
-			rows[p] = store.Placement{School: school, Grade: grade, Place: p + 1, IIN: loadIIN(i), Name: fmt.Sprintf("Кандидат %d", i), Score: 300 - p, Outcome: outcome}
+			rows[p] = store.Placement{School: school, Grade: grade, Place: p + 1, IIN: loadIIN(i), Name: fmt.Sprintf("Кандидат %d", i), Score: 300 - p, Outcome: contest.Outcome(outcome)}
 			i++
 		}
 		if _, err := st.PutRanking(ctx, store.System, "L", school, grade, rows); err != nil {

@@ -87,6 +87,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	srv.UseReader(newScanReader()) // POST …/verify reads the scans again with omr
 	if err := serveIntake(env, srv, st); err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func TestWorkerStandaloneIntoTheEmbeddedStore(t *testing.T) {
 	}
 	defer st.Close()
 	for _, s := range serials {
-		sh, err := st.Sheet(context.Background(), "C1", s)
+		sh, err := st.Sheet(context.Background(), "C1", "S1", s)
 		if err != nil {
 			t.Fatalf("sheet %s not stored: %v", s, err)
 		}

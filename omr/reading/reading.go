@@ -40,6 +40,18 @@ type Reading struct {
 	Answers []string `json:"answers"`
 	Review  []string `json:"review"`
 	Error   string   `json:"error"`
+	// Reader says which reader made the reading, so that anyone holding the scan can
+	// read it again the same way (tarazy verify); nil for readings made before it was
+	// recorded, and for readings made by hand.
+	Reader *Reader `json:"reader,omitempty"`
+}
+
+// Reader identifies the reader of a page: its version, the form it read the page as,
+// and the calibration profile it decided the bubbles with.
+type Reader struct {
+	Version string `json:"version"` // omr.Version of the reader
+	Form    string `json:"form"`    // the form definition read with, "g7@<SHA-256 of its definition>"
+	Profile string `json:"profile"` // SHA-256 of the calibration profile (calibration.Profile.SHA256)
 }
 
 // Final reports whether the reading can be scored as it is.

@@ -160,6 +160,9 @@ func (r *intakeRepo) settleContest(ctx context.Context, tx *sql.Tx, a *intake.Ap
 // accepted joins it, one refused or withdrawn leaves it, each audited in the
 // contest's log.
 func (r *intakeRepo) syncCandidate(ctx context.Context, tx *sql.Tx, by store.Actor, number, contest string, before, after *store.Candidate) error {
+	if err := r.s.candidateOpen(ctx, tx, contest, r.school, before, after); err != nil {
+		return err
+	}
 	switch {
 	case before == nil && after == nil:
 		return nil

@@ -13,6 +13,7 @@ import (
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 	"tarazy/review"
+	"tarazy/scoring"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
@@ -104,6 +105,11 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	if err := s.need(ctx, tx, contest, school); err != nil {
 		return nil, err
 	}
+	frozenAll, err := s.frozenGrades(ctx, tx, contest, school)
+	if err != nil {
+		return nil, err
+	}
+	frozen := frozenAll[school]
 	now := s.now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (contest, school, name, operator, scanner, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, contest, school, b.Name, b.Operator, b.Scanner, by.Name, now); err != nil {
@@ -141,6 +147,7 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 			}
 			r.Existing = true
 			if c != contest || sc != school {
+				// This server's own answer, not the other school's: refused for identity.
 				// The first result belongs to someone else: say only that.
 				r = store.IngestResult{Image: r.Image, Outcome: store.OutcomeRejected, Existing: true,
 					Reason: "this exact image was already uploaded for another school or contest; check the scanner's output folder"}
@@ -169,13 +176,13 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	sort.Strings(serials)
 	for start := 0; start < len(serials); start += 500 {
 		chunk := serials[start:min(start+500, len(serials))]
-		args := []any{contest}
+		args := []any{contest, school}
 		for _, sr := range chunk {
 			args = append(args, sr)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, v.reading
-			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-			WHERE s.contest = $1 AND s.serial IN (`+placeholders(2, len(chunk))+`) ORDER BY s.serial`+s.d.ForUpdate, args...)
+			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.school = s.school AND v.serial = s.serial AND v.version = s.current_version
+			WHERE s.contest = $1 AND s.school = $2 AND s.serial IN (`+placeholders(3, len(chunk))+`) ORDER BY s.serial`+s.d.ForUpdate, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -213,11 +220,14 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 		rd.Sheet = strings.TrimSpace(rd.Sheet)
 		r := store.IngestResult{Image: it.Image}
 		why := unfit(rd)
+		refusal := ""
 		switch {
 		case rd.Status == reading.StatusRejected:
-			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
+			r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, rd.Error, store.RefusalReader
 		case why != "":
-			r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
+			r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, why, store.RefusalUnfit
+		case frozen[gradeOfForm(rd.Form)]:
+			r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, frozenReason(gradeOfForm(rd.Form)), store.RefusalFrozen
 		default:
 			serial := serialOf(it)
 			r.Serial = serial
@@ -230,16 +240,13 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 				}
 				sheets[serial] = sh
 				r.Outcome, r.Version = store.OutcomeStored, 1
-				versionRows = append(versionRows, []any{contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
+				versionRows = append(versionRows, []any{contest, school, serial, 1, store.SourceScan, it.Image, jsonString(rd), by.Name, now})
 				for _, field := range rd.Review {
 					v, ok := review.Value(rd, field)
-					itemRows = append(itemRows, []any{contest, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, it.Reasons[field]})
+					itemRows = append(itemRows, []any{contest, school, serial, field, 1, v, ok, "[]", it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, it.Reasons[field]})
 				}
-			case sh.school != school:
-				r.Outcome, r.Serial = store.OutcomeRejected, ""
-				r.Reason = fmt.Sprintf("sheet serial %s is registered to another school's sheet; put this sheet aside for the commission's chair", serial)
 			case sh.form != rd.Form:
-				r.Outcome = store.OutcomeRejected
+				r.Outcome, refusal = store.OutcomeRejected, store.RefusalIdentity
 				r.Reason = fmt.Sprintf("sheet %s was first read as form %s, this page reads as form %s; rescan it", serial, sh.form, rd.Form)
 			default:
 				diff := review.Differences(sh.reading, rd)
@@ -256,9 +263,9 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 				nr.Status = reading.StatusReview
 				nr.Review = diff
 				r.Outcome, r.Version = store.OutcomeConflict, sh.version
-				versionRows = append(versionRows, []any{contest, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), by.Name, now})
+				versionRows = append(versionRows, []any{contest, school, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), by.Name, now})
 				if openFields[serial] == nil {
-					of, err := s.openFields(ctx, tx, contest, serial)
+					of, err := s.openFields(ctx, tx, contest, school, serial)
 					if err != nil {
 						return nil, err
 					}
@@ -273,7 +280,7 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 					ov, _ := review.Value(sh.reading, field)
 					openFields[serial][field] = true
 					why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
-					itemRows = append(itemRows, []any{contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, why})
+					itemRows = append(itemRows, []any{contest, school, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), it.Confidence[field], it.Crops[field], string(review.Open), "", false, now, why})
 				}
 				sh.reading = nr
 			}
@@ -291,7 +298,8 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 		if len(it.Crops) > 0 {
 			cropsJSON = jsonString(it.Crops)
 		}
-		scanRows = append(scanRows, []any{it.Image, contest, school, b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, by.Name, now})
+		scanRows = append(scanRows, []any{it.Image, contest, school, b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, by.Name, now,
+			strings.TrimSpace(rd.IIN), refusal})
 	}
 
 	var newSheets [][]any
@@ -301,38 +309,41 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 			continue
 		}
 		if sh.isNew {
-			newSheets = append(newSheets, []any{contest, sr, school, sh.form, sh.state, sh.version, now})
+			newSheets = append(newSheets, []any{contest, sr, school, sh.form, sh.state, sh.version, now, sh.reading.IIN})
 		} else if sh.changed {
-			if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = $3, current_version = $4, updated_at = $5 WHERE contest = $1 AND serial = $2`,
-				contest, sr, sh.state, sh.version, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = $4, current_version = $5, updated_at = $6, iin = $7 WHERE contest = $1 AND school = $2 AND serial = $3`,
+				contest, school, sr, sh.state, sh.version, now, sh.reading.IIN); err != nil {
 				return nil, err
 			}
 		}
 	}
-	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at"}, newSheets, "ON CONFLICT DO NOTHING")
+	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at", "iin"}, newSheets, "ON CONFLICT DO NOTHING")
 	if err != nil {
 		return nil, err
 	}
 	if n != int64(len(newSheets)) {
 		return nil, errRetry // another batch created one of these sheets meanwhile
 	}
-	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, versionRows, ""); err != nil {
+	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "school", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, versionRows, ""); err != nil {
 		return nil, err
 	}
-	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, itemRows, ""); err != nil {
+	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "school", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, itemRows, ""); err != nil {
 		return nil, err
 	}
 	for _, u := range candUpdates {
-		if err := s.addCandidate(ctx, tx, contest, u.serial, u.field, u.value); err != nil {
+		if err := s.addCandidate(ctx, tx, contest, school, u.serial, u.field, u.value); err != nil {
 			return nil, err
 		}
 	}
-	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at"}, scanRows, "ON CONFLICT DO NOTHING")
+	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at", "iin", "refusal"}, scanRows, "ON CONFLICT DO NOTHING")
 	if err != nil {
 		return nil, err
 	}
 	if n != int64(len(scanRows)) {
 		return nil, errRetry // the same image is being ingested by another worker
+	}
+	if err := s.flagCrowded(ctx, tx, by, contest, school, items, res); err != nil {
+		return nil, err
 	}
 	if len(scanRows) > 0 {
 		changed := map[string]int{}
@@ -349,8 +360,8 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	return res, nil
 }
 
-func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT field FROM review_items WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial)
+func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, school, serial string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT field FROM review_items WHERE contest = $1 AND school = $2 AND serial = $3 AND NOT applied`, contest, school, serial)
 	if err != nil {
 		return nil, err
 	}
@@ -367,11 +378,11 @@ func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string)
 }
 
 // addCandidate records another value seen for a field already under review.
-func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, field, value string) error {
+func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, school, serial, field, value string) error {
 	var id int64
 	var cands string
-	if err := tx.QueryRowContext(ctx, `SELECT id, candidates FROM review_items WHERE contest = $1 AND serial = $2 AND field = $3 AND NOT applied`,
-		contest, serial, field).Scan(&id, &cands); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT id, candidates FROM review_items WHERE contest = $1 AND school = $2 AND serial = $3 AND field = $4 AND NOT applied`,
+		contest, school, serial, field).Scan(&id, &cands); err != nil {
 		return err
 	}
 	var list []string
@@ -393,12 +404,14 @@ func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, fiel
 	return err
 }
 
-func (s *DB) Sheet(ctx context.Context, contest, serial string) (sh store.Sheet, err error) {
-	defer store.Wrap(&err, "Sheet(%s, %s)", contest, serial)
+const currentVersion = `sheet_versions v ON v.contest = s.contest AND v.school = s.school AND v.serial = s.serial AND v.version = s.current_version`
+
+func (s *DB) Sheet(ctx context.Context, contest, school, serial string) (sh store.Sheet, err error) {
+	defer store.Wrap(&err, "Sheet(%s, %s, %s)", contest, school, serial)
 	var rd string
 	err = s.db.QueryRowContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, s.updated_at, v.reading
-		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-		WHERE s.contest = $1 AND s.serial = $2`, contest, serial).Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd)
+		FROM sheets s JOIN `+currentVersion+`
+		WHERE s.contest = $1 AND s.school = $2 AND s.serial = $3`, contest, school, serial).Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sh, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
 	}
@@ -409,21 +422,103 @@ func (s *DB) Sheet(ctx context.Context, contest, serial string) (sh store.Sheet,
 	return sh, json.Unmarshal([]byte(rd), &sh.Reading)
 }
 
-func (s *DB) SheetVersions(ctx context.Context, contest, serial string) (out []store.SheetVersion, err error) {
-	defer store.Wrap(&err, "SheetVersions(%s, %s)", contest, serial)
+func (s *DB) SchoolSheets(ctx context.Context, contest, school string) (out []store.Sheet, err error) {
+	defer store.Wrap(&err, "SchoolSheets(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, s.updated_at, v.reading
+		FROM sheets s JOIN `+currentVersion+` WHERE s.contest = $1 AND s.school = $2 ORDER BY s.serial`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sh store.Sheet
+		var rd string
+		if err := rows.Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd); err != nil {
+			return nil, s.classify(err)
+		}
+		if err := json.Unmarshal([]byte(rd), &sh.Reading); err != nil {
+			return nil, fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", sh.Serial, sh.Version, err)
+		}
+		sh.UpdatedAt = sh.UpdatedAt.UTC()
+		out = append(out, sh)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) SheetVersions(ctx context.Context, contest, school, serial string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "SheetVersions(%s, %s, %s)", contest, school, serial)
 	out, err = s.versions(ctx, `SELECT serial, version, source, image_sha, reading, created_by, created_at FROM sheet_versions
-		WHERE contest = $1 AND serial = $2 ORDER BY version`, contest, serial)
+		WHERE contest = $1 AND school = $2 AND serial = $3 ORDER BY version`, contest, school, serial)
 	if err == nil && len(out) == 0 {
 		return nil, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
 	}
 	return out, err
 }
 
+func (s *DB) SchoolVersions(ctx context.Context, contest, school string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "SchoolVersions(%s, %s)", contest, school)
+	return s.versions(ctx, `SELECT serial, version, source, image_sha, reading, created_by, created_at FROM sheet_versions
+		WHERE contest = $1 AND school = $2 ORDER BY serial, version`, contest, school)
+}
+
 func (s *DB) FinalSheets(ctx context.Context, contest, school string) (out []store.SheetVersion, err error) {
 	defer store.Wrap(&err, "FinalSheets(%s, %s)", contest, school)
 	return s.versions(ctx, `SELECT v.serial, v.version, v.source, v.image_sha, v.reading, v.created_by, v.created_at
-		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		FROM sheets s JOIN `+currentVersion+`
 		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'final' ORDER BY s.serial`, contest, school)
+}
+
+func (s *DB) Pages(ctx context.Context, contest, school string) (out []store.Page, err error) {
+	defer store.Wrap(&err, "Pages(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT image_sha, batch, file, page, serial, version, outcome, refusal, reason, reading, created_at
+		FROM scans WHERE contest = $1 AND school = $2 ORDER BY created_at, file, page, image_sha`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p store.Page
+		var rd string
+		if err := rows.Scan(&p.Image, &p.Batch, &p.File, &p.Page, &p.Serial, &p.Version, &p.Outcome, &p.Refusal, &p.Reason, &rd, &p.CreatedAt); err != nil {
+			return nil, s.classify(err)
+		}
+		if err := json.Unmarshal([]byte(rd), &p.Reading); err != nil {
+			return nil, fmt.Errorf("page %s: stored reading is damaged: %w", p.Image, err)
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out = append(out, p)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) PagesElsewhere(ctx context.Context, contest, school string, iins []string) (out []store.ElsewherePage, err error) {
+	defer store.Wrap(&err, "PagesElsewhere(%s, %s)", contest, school)
+	for start := 0; start < len(iins); start += 500 {
+		chunk := iins[start:min(start+500, len(iins))]
+		args := []any{contest, school}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		in := placeholders(3, len(chunk))
+		rows, err := s.db.QueryContext(ctx, `SELECT iin, state FROM sheets WHERE contest = $1 AND school <> $2 AND iin IN (`+in+`)
+			UNION ALL SELECT iin, 'refused' FROM scans WHERE contest = $1 AND school <> $2 AND outcome = 'rejected' AND iin IN (`+in+`)
+			ORDER BY 1, 2`, args...)
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		for rows.Next() {
+			var p store.ElsewherePage
+			if err := rows.Scan(&p.IIN, &p.State); err != nil {
+				rows.Close()
+				return nil, s.classify(err)
+			}
+			out = append(out, p)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, s.classify(err)
+		}
+	}
+	return out, nil
 }
 
 func (s *DB) versions(ctx context.Context, q string, args ...any) ([]store.SheetVersion, error) {
@@ -452,8 +547,7 @@ func (s *DB) BlobSchool(ctx context.Context, contest, sha string) (school string
 	defer store.Wrap(&err, "BlobSchool(%s)", sha)
 	err = s.db.QueryRowContext(ctx, `SELECT school FROM scans WHERE image_sha = $1 AND contest = $2`, sha, contest).Scan(&school)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.QueryRowContext(ctx, `SELECT s.school FROM review_items r JOIN sheets s ON s.contest = r.contest AND s.serial = r.serial
-			WHERE r.crop_sha = $1 AND r.contest = $2 LIMIT 1`, sha, contest).Scan(&school)
+		err = s.db.QueryRowContext(ctx, `SELECT school FROM review_items WHERE crop_sha = $1 AND contest = $2 LIMIT 1`, sha, contest).Scan(&school)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", store.Errorf(store.NotFound, "no image with this hash")
@@ -467,7 +561,7 @@ func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, lim
 		limit = 50
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.form, s.current_version, v.image_sha FROM sheets s
-		JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		JOIN `+currentVersion+`
 		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'review' AND s.serial > $3 ORDER BY s.serial LIMIT $4`, contest, school, after, limit)
 	if err != nil {
 		return nil, s.classify(err)
@@ -488,11 +582,11 @@ func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, lim
 	if len(out) == 0 {
 		return out, nil
 	}
-	args := []any{contest}
+	args := []any{contest, school}
 	for _, rs := range out {
 		args = append(args, rs.Serial)
 	}
-	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND NOT r.applied AND r.serial IN (`+placeholders(2, len(out))+`)`, args...)
+	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND r.school = $2 AND NOT r.applied AND r.serial IN (`+placeholders(3, len(out))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -505,7 +599,7 @@ func (s *DB) ReviewQueue(ctx context.Context, contest, school, after string, lim
 
 // items loads review items with their decisions; where filters review_items r.
 func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason, r.applied
 		FROM review_items r `+where+` ORDER BY r.serial, r.id`, args...)
 	if err != nil {
 		return nil, s.classify(err)
@@ -515,7 +609,7 @@ func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([
 	for rows.Next() {
 		var it store.ReviewItem
 		var cands string
-		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop, &it.Reason); err != nil {
+		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop, &it.Reason, &it.Applied); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
 		}
@@ -527,9 +621,12 @@ func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([
 	if err := rows.Close(); err != nil {
 		return nil, s.classify(err)
 	}
-	if len(out) > 0 {
-		ids := make([]any, 0, len(out))
-		for _, it := range out {
+	// Decisions in chunks: a school's whole history can hold more items than one
+	// statement may have placeholders.
+	for start := 0; start < len(out); start += 500 {
+		chunk := out[start:min(start+500, len(out))]
+		ids := make([]any, 0, len(chunk))
+		for _, it := range chunk {
 			ids = append(ids, it.ID)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT item_id, reviewer, value, chair, decided_at FROM review_decisions
@@ -566,17 +663,20 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 	defer store.Wrap(&err, "RecordDecision(%s, %s, %s)", contest, serial, field)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res = store.DecisionResult{}
-		var sheetSchool, formID string
+		var formID string
 		var version int
-		err := tx.QueryRowContext(ctx, `SELECT school, form, current_version FROM sheets WHERE contest = $1 AND serial = $2`+s.d.ForUpdate,
-			contest, serial).Scan(&sheetSchool, &formID, &version)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && sheetSchool != school) {
+		err := tx.QueryRowContext(ctx, `SELECT form, current_version FROM sheets WHERE contest = $1 AND school = $2 AND serial = $3`+s.d.ForUpdate,
+			contest, school, serial).Scan(&formID, &version)
+		if errors.Is(err, sql.ErrNoRows) {
 			return store.Errorf(store.NotFound, "no sheet %s under review at school %s", serial, school)
 		}
 		if err != nil {
 			return err
 		}
-		items, err := s.items(ctx, tx, `WHERE r.contest = $1 AND r.serial = $2 AND NOT r.applied`, contest, serial)
+		if err := s.mustBeOpen(ctx, tx, contest, school, gradeOfForm(formID)); err != nil {
+			return err
+		}
+		items, err := s.items(ctx, tx, `WHERE r.contest = $1 AND r.school = $2 AND r.serial = $3 AND NOT r.applied`, contest, school, serial)
 		if err != nil {
 			return err
 		}
@@ -625,8 +725,8 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 		}
 		// Every field is settled: the sheet's next version carries the decided values.
 		var rdText string
-		if err := tx.QueryRowContext(ctx, `SELECT reading FROM sheet_versions WHERE contest = $1 AND serial = $2 AND version = $3`,
-			contest, serial, version).Scan(&rdText); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT reading FROM sheet_versions WHERE contest = $1 AND school = $2 AND serial = $3 AND version = $4`,
+			contest, school, serial, version).Scan(&rdText); err != nil {
 			return err
 		}
 		var cur reading.Reading
@@ -638,15 +738,15 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 			return err
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sheet_versions (contest, serial, version, source, image_sha, reading, created_by, created_at)
-			VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, contest, serial, version+1, store.SourceReview, jsonString(next), by.Name, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sheet_versions (contest, school, serial, version, source, image_sha, reading, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8)`, contest, school, serial, version+1, store.SourceReview, jsonString(next), by.Name, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = 'final', current_version = $3, updated_at = $4 WHERE contest = $1 AND serial = $2`,
-			contest, serial, version+1, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = 'final', current_version = $4, updated_at = $5, iin = $6 WHERE contest = $1 AND school = $2 AND serial = $3`,
+			contest, school, serial, version+1, now, next.IIN); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET applied = true WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET applied = true WHERE contest = $1 AND school = $2 AND serial = $3 AND NOT applied`, contest, school, serial); err != nil {
 			return err
 		}
 		res.SheetVersion = version + 1
@@ -654,6 +754,11 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 			map[string]any{"version": version}, map[string]any{"version": version + 1, "values": finals})
 	})
 	return res, err
+}
+
+func (s *DB) ReviewHistory(ctx context.Context, contest, school string) (out []store.ReviewItem, err error) {
+	defer store.Wrap(&err, "ReviewHistory(%s, %s)", contest, school)
+	return s.items(ctx, s.db, `WHERE r.contest = $1 AND r.school = $2`, contest, school)
 }
 
 func (s *DB) OpenReviewFields(ctx context.Context) (n int, err error) {
@@ -731,7 +836,7 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 	}
 	// A sheet belongs to the batch that first stored it (version 1).
 	rows, err = s.db.QueryContext(ctx, `SELECT sc.batch, count(*) FROM scans sc
-		JOIN sheets sh ON sh.contest = sc.contest AND sh.serial = sc.serial
+		JOIN sheets sh ON sh.contest = sc.contest AND sh.school = sc.school AND sh.serial = sc.serial
 		WHERE sc.contest = $1 AND sc.school = $2 AND sc.outcome = 'stored' AND sc.version = 1 AND sh.state = 'review'
 		GROUP BY sc.batch`, contest, school)
 	if err != nil {
@@ -829,6 +934,57 @@ func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, s
 		}
 		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, aj)
 	})
+}
+
+// flagCrowded warns about the pages whose IIN is now on more sheets of the school than
+// one candidate writes (scoring.MaxSheetsPerIIN): a misread IIN, a worker that sends
+// copies, or someone's token filling the school with sheets. The pages are stored as
+// usual; the flag on each and an audit entry tell the commission at once, long before
+// scoring lists them.
+func (s *DB) flagCrowded(ctx context.Context, tx *sql.Tx, by store.Actor, contest, school string, items []store.IngestItem, res []store.IngestResult) error {
+	seen := map[string]bool{}
+	var args []any
+	for i, r := range res {
+		id := strings.TrimSpace(items[i].Reading.IIN)
+		if r.Existing || (r.Outcome != store.OutcomeStored && r.Outcome != store.OutcomeConflict) || len(id) != 12 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		args = append(args, id)
+	}
+	crowded := map[string]int{}
+	for start := 0; start < len(args); start += 500 {
+		chunk := args[start:min(start+500, len(args))]
+		rows, err := tx.QueryContext(ctx, `SELECT iin, count(*) FROM sheets WHERE contest = $1 AND school = $2 AND iin IN (`+placeholders(4, len(chunk))+`)
+			GROUP BY iin HAVING count(*) > $3`, append([]any{contest, school, scoring.MaxSheetsPerIIN}, chunk...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			crowded[id] = n
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	if len(crowded) == 0 {
+		return nil
+	}
+	for i := range res {
+		if n, ok := crowded[strings.TrimSpace(items[i].Reading.IIN)]; ok && !res[i].Existing {
+			res[i].Flag = fmt.Sprintf("IIN %s is now on %d sheets of this school; one candidate writes one sheet. Check the bubbled IINs: scoring will not score any of them until the commission settles it"+
+				" / ЖСН %s мектептің %d парағында бар; бір үміткер бір парақ толтырады, ЖСН-ді тексеріңіз"+
+				" / ИИН %s стоит на %d листах школы; один кандидат заполняет один лист, проверьте ИИН",
+				items[i].Reading.IIN, n, items[i].Reading.IIN, n, items[i].Reading.IIN, n)
+		}
+	}
+	return s.audit(ctx, tx, by, "sheets.crowded_iin", contest, school, fmt.Sprintf("%d IINs", len(crowded)), nil, crowded)
 }
 
 // shown quotes a field value for a reason text; a blank reads as "blank".
