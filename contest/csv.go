@@ -369,31 +369,52 @@ type Registration struct {
 	Olympiad bool   `json:"olympiad"`
 	MynBala  bool   `json:"myn_bala"`
 	// Line is where the registration was read from in candidates.csv (0 otherwise),
-	// for messages.
-	Line int `json:"-"`
+	// for messages; Serial is the sheet serial the file gives the candidate (0: none),
+	// which only `tarazy sheet pdf` uses. Neither is stored.
+	Line   int `json:"-"`
+	Serial int `json:"-"`
 }
+
+// MaxSerial is the largest sheet serial: the code strip carries 20 bits of it.
+const MaxSerial = 1<<20 - 1
 
 // CandidatesHeader lists the columns of candidates.csv in the order the writer uses;
 // iin and name are required, the others optional (a missing flag is "no").
 var CandidatesHeader = []string{"school", "grade", "iin", "name", "olympiad", "myn_bala", "language"}
 
 // ReadCandidatesCSV reads candidates.csv, the one reader of the base for the command
-// line, the API and the intake desk's export: iin and name, and optionally school,
-// grade, olympiad, myn_bala and language. The other columns of the Daryn centre's
+// line (score, sheet), the API and the intake desk's export: iin and name, and
+// optionally school, grade, olympiad, myn_bala, language and the sheet serial. The other columns of the Daryn centre's
 // base (§17: email, diplomas, number, registered; intake/daryn writes them) are known
 // and skipped, so that file is read as it is. An IIN must be an IIN (a failed check
 // digit is admitted, Law No. 223 art. 9) and appear once; a grade, when given, must
 // have a contest form. Callers that need a school or a grade on every line check them;
 // each registration carries its Line for that.
 func ReadCandidatesCSV(r io.Reader, name string) ([]Registration, error) {
-	t, err := open(r, name, []string{"iin", "name"}, append(slices.Clone(CandidatesHeader[:2]), "olympiad", "myn_bala", "language", "email", "diplomas", "number", "registered"))
+	t, err := open(r, name, []string{"iin", "name"}, append(slices.Clone(CandidatesHeader[:2]), "olympiad", "myn_bala", "language", "serial", "email", "diplomas", "number", "registered"))
 	if err != nil {
 		return nil, err
 	}
 	var out []Registration
 	seen := map[string]int{}
+	serials := map[int]int{}
 	for t.Next() {
 		reg := Registration{School: t.Get("school"), IIN: t.Get("iin"), Name: t.Get("name"), Language: t.Get("language"), Line: t.Line()}
+		if t.Get("serial") != "" {
+			n, ok := t.Int("serial")
+			if !ok {
+				continue
+			}
+			if n < 1 || n > MaxSerial {
+				t.Bad("serial %d must be 1–%d", n, MaxSerial)
+				continue
+			}
+			if prev, dup := serials[n]; dup {
+				t.Bad("serial %d is already on line %d", n, prev)
+				continue
+			}
+			serials[n], reg.Serial = t.Line(), n
+		}
 		if reg.Name == "" {
 			t.Bad("the name is empty")
 			continue

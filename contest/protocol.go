@@ -48,12 +48,19 @@ type Amendment struct {
 
 // ParseSitting reads a sitting file. Unknown keys are errors, so a misspelt field is
 // not silently dropped from a legal document.
-func ParseSitting(r io.Reader, name string) (*Sitting, error) {
+func ParseSitting(r io.Reader, name string) (*Sitting, error) { return ParseSittingOf(r, name, "") }
+
+// ParseSittingOf reads a sitting file of a school known beforehand (the API's path
+// names it): a file without a school key is that school's.
+func ParseSittingOf(r io.Reader, name, school string) (*Sitting, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	var s Sitting
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if strings.TrimSpace(s.School) == "" {
+		s.School = school
 	}
 	if strings.TrimSpace(s.School) == "" {
 		return nil, fmt.Errorf("%s: school is missing (the school code used in seats.csv and results.csv)", name)

@@ -92,13 +92,15 @@ func Score(ctx context.Context, src Source, scope Scope, p contest.Policy) (*Sco
 	if err := findAbsent(ctx, src, scope, &b, regs, pages); err != nil {
 		return nil, err
 	}
+	// A page refused as a sheet blocks every grade of the school: its form may be
+	// misread, and the sheet it collided with may be of another grade. Only a late page
+	// is its own grade's, and only listed.
 	for _, rf := range pages.Refused {
-		g := gradeOf(rf.Form)
 		switch {
 		case rf.Refusal == store.RefusalReader:
 			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictUnread, File: rf.File, Page: rf.Page,
 				Detail: fmt.Sprintf("batch %q: the reader could not read this page as a sheet (%s); if it is a candidate's sheet, scan it again", rf.Batch, rf.Reason)})
-		case scope.Grade != 0 && g != scope.Grade:
+		case rf.Refusal == store.RefusalFrozen && scope.Grade != 0 && gradeOf(rf.Form) != scope.Grade:
 		case rf.Refusal == store.RefusalFrozen:
 			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictLate, IIN: rf.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial,
 				Detail: fmt.Sprintf("batch %q: the page arrived after the results were published and was not stored; if it must change them, scan it again while an amendment is open", rf.Batch)})

@@ -347,16 +347,7 @@ func (s *Server) getSitting(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) putSitting(w http.ResponseWriter, r *http.Request) {
 	school := chi.URLParam(r, "school")
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.writeError(w, r, fileErr(err))
-		return
-	}
-	if !bytes.Contains(body, []byte("school")) {
-		// The path names the school; a body without it is fine.
-		body = append([]byte("school: "+strconv.Quote(school)+"\n"), body...)
-	}
-	sit, err := contest.ParseSitting(bytes.NewReader(body), "sitting")
+	sit, err := contest.ParseSittingOf(r.Body, "sitting", school)
 	switch {
 	case err != nil:
 		err = fileErr(err)

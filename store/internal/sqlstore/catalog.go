@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -387,6 +388,10 @@ func (s *DB) Sitting(ctx context.Context, contest, school string) (st tc.Sitting
 func (s *DB) PutCandidates(ctx context.Context, by store.Actor, contest string, cs []store.Candidate) (err error) {
 	defer store.Wrap(&err, "PutCandidates(%s)", contest)
 	seen := map[string]int{}
+	cs = slices.Clone(cs)
+	for i := range cs {
+		cs[i].Line, cs[i].Serial = 0, 0 // where a file had it: not part of the record
+	}
 	for i, c := range cs {
 		if _, err := iin.Parse(c.IIN); err != nil && !errors.Is(err, iin.ErrChecksum) {
 			// A failed check digit is admitted (Law No. 223 art. 9 knows such IINs
