@@ -34,9 +34,9 @@ type Options struct {
 type Reader struct {
 	profile    *calibration.Profile
 	profileSHA string
-	byGrade map[int]*form.Form
-	known   []string
-	cropK   float64
+	byGrade    map[int]*form.Form
+	known      []string
+	cropK      float64
 }
 
 // NewReader checks the options and prepares the layouts of the accepted forms.
