@@ -32,11 +32,11 @@ type Options struct {
 // Reader reads answer-sheet scans. It holds no per-page state, so one Reader is safe
 // for concurrent use by any number of goroutines.
 type Reader struct {
-	profile    *calibration.Profile
-	profileSHA string
-	byGrade    map[int]*form.Form
-	known      []string
-	cropK      float64
+	profile *calibration.Profile
+	profSHA string
+	byGrade map[int]*form.Form
+	known   []string
+	cropK   float64
 }
 
 // NewReader checks the options and prepares the layouts of the accepted forms.
@@ -48,7 +48,7 @@ func NewReader(opt Options) (*Reader, error) {
 	if err := r.profile.Validate(); err != nil {
 		return nil, err
 	}
-	r.profileSHA = r.profile.SHA256()
+	r.profSHA = r.profile.SHA256()
 	if r.cropK <= 0 {
 		r.cropK = 8
 	}
@@ -251,7 +251,7 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	rd.Variant = byName["variant"].Value
 
 	r.checkIdentity(&rd, fields, byName, qr, qrOK, stripOK, serial)
-	rd.Reader = &reading.Reader{Version: Version, Form: FormID(f), Profile: r.profileSHA}
+	rd.Reader = &reading.Reader{Version: Version, Form: FormID(f), Profile: r.profSHA}
 
 	for _, fd := range fields {
 		if fd.Review {
