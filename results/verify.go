@@ -43,6 +43,15 @@ const (
 	DiffPublication = "publication" // the publication's record is not what its protocol prints
 )
 
+var kindOrder = []string{DiffReader, DiffReading, DiffReview, DiffPolicy, DiffScore, DiffRanking, DiffPublication, DiffProtocol}
+
+func kindRank(k string) int {
+	if i := slices.Index(kindOrder, k); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
 // Difference is one thing that is not what the evidence gives, in words.
 type Difference struct {
 	Kind    string `json:"kind"`
@@ -117,6 +126,9 @@ func (s *Service) Verify(ctx context.Context, contestID, school string, grade in
 	if err := s.recompute(ctx, v, contestID, school, grade, finals); err != nil {
 		return nil, err
 	}
+	// The cause first: a changed reading or decision explains the scores, ranks and
+	// files that follow from it.
+	sort.SliceStable(v.Differences, func(i, j int) bool { return kindRank(v.Differences[i].Kind) < kindRank(v.Differences[j].Kind) })
 	if len(v.Differences) > MaxDifferences {
 		more := len(v.Differences) - MaxDifferences
 		v.Differences = append(v.Differences[:MaxDifferences], Difference{Kind: "more", Text: textf("тағы %d айырмашылық", "и ещё %d различий", "and %d more differences", more)})
