@@ -167,9 +167,7 @@ func findAbsent(ctx context.Context, src Source, scope Scope, b *scoring.Batch, 
 			continue
 		}
 		if rf, ok := refusedOf[c.IIN]; ok && rf.Refusal != store.RefusalFrozen {
-			kept = append(kept, scoring.Conflict{Kind: scoring.ConflictRefused, IIN: c.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial,
-				Detail: fmt.Sprintf("the candidate's page in batch %q was not stored as a sheet: %s; scan it again before scoring", rf.Batch, rf.Reason)})
-			continue
+			continue // their page was refused as a sheet: that blocking conflict names it
 		}
 		absent = append(absent, c.IIN)
 		kept = append(kept, c)

@@ -17,6 +17,7 @@ import (
 
 	"tarazy/contest"
 	"tarazy/iin"
+	"tarazy/intake"
 	"tarazy/omr/reading"
 	"tarazy/review"
 	"tarazy/scoring"
@@ -105,6 +106,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReviewHistoryKeepsSettledItems", testReviewHistory},
 		{"Sittings", testSittings},
 		{"PublishedMeansFrozen", testFrozen},
+		{"PublishedMeansFrozenAtTheIntakeDesk", testFrozenIntake},
 		{"IngestUnknownSchoolWritesNothing", testIngestUnknown},
 		{"IngestUnfitPageIsRejectedTheRestGoesOn", testIngestUnfitPage},
 		{"BatchSummaries", testBatches},
@@ -978,6 +980,35 @@ func testFrozen(t *testing.T, s store.Store) {
 	if err := s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(1), School: "S1", Grade: 5, Name: "A", Olympiad: true}}); err != nil {
 		t.Errorf("a candidate during the amendment: %v", err)
 	}
+}
+
+// A candidate withdrawn, or a new one registered, at the intake desk after the grade
+// is published would change the published results without a trace: refused.
+func testFrozenIntake(t *testing.T, s store.Store) {
+	is, ok := s.(IntakeStore)
+	if !ok {
+		t.Skip("this store has no intake desk")
+	}
+	Seed(t, s)
+	d := Desk(t, is, "Гүлнар", "S1")
+	a, err := d.Submit(ctx, ContestSubmission(1, "S1", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetStatus(ctx, a.Number, intake.Change{To: intake.InProgress, Staff: "Гүлнар"}); err != nil {
+		t.Fatal(err)
+	}
+	p := putProtocol(t, s, "public", "pdf", "grade 7")
+	if _, _, err := s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": p.Version}, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.SetStatus(ctx, a.Number, intake.Change{To: intake.Withdrawn, Staff: "Гүлнар", Reason: "written request"})
+	wantCode(t, err, store.Conflict)
+	if got := candidates(t, s, "S1"); len(got) != 1 {
+		t.Errorf("the withdrawal reached the base of a published grade: %+v", got)
+	}
+	_, err = d.Submit(ctx, ContestSubmission(2, "S1", 4))
+	wantCode(t, err, store.Conflict)
 }
 
 // PagesElsewhere tells a school that its candidate's page was scanned at another
