@@ -37,7 +37,9 @@ func (m *memSource) Keys(ctx context.Context) (*scoring.Keys, error) {
 func (m *memSource) Registrations(ctx context.Context, s results.Scope) ([]contest.Registration, error) {
 	return m.regs, nil
 }
-func (m *memSource) Pages(ctx context.Context, s results.Scope) (results.Pages, error) { return m.pages, nil }
+func (m *memSource) Pages(ctx context.Context, s results.Scope) (results.Pages, error) {
+	return m.pages, nil
+}
 func (m *memSource) Elsewhere(ctx context.Context, s results.Scope, iins []string) (map[string]string, error) {
 	return m.elsewhere, nil
 }

@@ -74,7 +74,7 @@ func TestCLIAndServerProtocolsAreIdentical(t *testing.T) {
 		commission.Members = append(commission.Members, contest.Member{Name: n, Position: "мұғалім"})
 	}
 	sitting := contest.Sitting{School: "S1", SchoolNameKK: "НЗМ Алматы", SchoolNameRU: "НИШ Алматы", Number: "3/2026", City: "Алматы",
-		Calendar: contest.Calendar{ContestDate: "2026-04-20", ProtocolDate: "2026-04-22", Reasons: map[string]string{"protocol_date": "жарық сөнді / отключение света"}},
+		Calendar:   contest.Calendar{ContestDate: "2026-04-20", ProtocolDate: "2026-04-22", Reasons: map[string]string{"protocol_date": "жарық сөнді / отключение света"}},
 		Commission: commission}
 	y, _ := json.Marshal(sitting) // JSON is YAML
 	write("sitting.yaml", string(y))
