@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"tarazy/contest"
 	"tarazy/omr/form"
@@ -254,18 +253,4 @@ func PageConflicts(cs []scoring.Conflict, after string, limit int) ConflictPage 
 		p.Next = fmt.Sprint(end)
 	}
 	return p
-}
-
-// kinds says, for a summary line, how many conflicts of each kind there are.
-func kinds(cs []scoring.Conflict) string {
-	n := map[scoring.ConflictKind]int{}
-	for _, c := range cs {
-		n[c.Kind]++
-	}
-	var parts []string
-	for k, v := range n {
-		parts = append(parts, fmt.Sprintf("%s %d", k, v))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
 }

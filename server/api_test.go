@@ -420,19 +420,6 @@ func TestTwoWorkersUploadingTheSameBatchStoreItOnce(t *testing.T) {
 	})
 }
 
-func rankingCSV(school string, grade, n int) string {
-	var b strings.Builder
-	b.WriteString("school,grade,place,iin,name,score,outcome\n")
-	for i := 1; i <= n; i++ {
-		outcome := "admitted"
-		if i > n/2 {
-			outcome = "not_admitted"
-		}
-		fmt.Fprintf(&b, "%s,%d,%d,%s,Candidate %d,%d,%s\n", school, grade, i, storetest.IIN(i), i, 300-i, outcome)
-	}
-	return b.String()
-}
-
 func TestRankingIsCachedAndVersioned(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		f := newGradeFixture(t, e, "S1", "aigerim", 1, 4, []int{40, 38, 36, 34, 32, 30, 28, 26, 24, 22})

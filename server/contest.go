@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -25,15 +23,6 @@ import (
 // (package results), the one path from stored scans and recorded decisions to every
 // published number; the command line runs the same engine over files. Nothing here
 // accepts a score, a ranking or a protocol made elsewhere.
-
-// noBOM drops the byte-order mark a spreadsheet puts before the header.
-func noBOM(r io.Reader) io.Reader {
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
-	}
-	return br
-}
 
 // fileErr turns a contest or scoring file error into a 400 that lists the bad lines.
 func fileErr(err error) error {

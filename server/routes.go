@@ -226,17 +226,7 @@ func (s *Server) listSchools(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) {
-	list, err := decodeTable(r, func(rd io.Reader) ([]store.School, error) {
-		t, err := readCSV(rd, "schools.csv", []string{"code", "name_kk", "name_ru"}, []string{"region"})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]store.School, len(t.rows))
-		for i := range t.rows {
-			out[i] = store.School{Code: t.str(i, "code"), NameKK: t.str(i, "name_kk"), NameRU: t.str(i, "name_ru"), Region: t.str(i, "region")}
-		}
-		return out, nil
-	})
+	list, err := decodeTable(r, parseSchools)
 	if err == nil {
 		err = s.store.PutSchools(r.Context(), Actor(r.Context()), list)
 	}

@@ -162,8 +162,7 @@ func demoCandidates(rng *rand.Rand, keys []store.AnswerKey) ([]demoCandidate, er
 
 // demoCommission is the school's commission of seven (§22–24).
 func demoCommission() contest.Commission {
-	c := contest.Commission{Chair: demoChair}
-	for _, m := range []contest.Member{
+	return contest.Commission{Chair: demoChair, Members: []contest.Member{
 		{Name: demoChair, Position: "«Дарын» орталығы, әдіскер"},
 		{Name: demoReviewA, Position: "Сапаны қамтамасыз ету комитеті, бас маман"},
 		{Name: demoReviewB, Position: "Мектеп, математика мұғалімі"},
@@ -171,10 +170,7 @@ func demoCommission() contest.Commission {
 		{Name: "Жақыпов Дамир", Position: "Білім беру саласындағы қоғамдық ұйым"},
 		{Name: "Садықова Мадина", Position: "Оқу-әдістемелік кеңес"},
 		{Name: demoOperator, Position: "Мектеп, ақпараттық технологиялар маманы"},
-	} {
-		c.Members = append(c.Members, m)
-	}
-	return c
+	}}
 }
 
 // demoSitting is the school's protocol number, city and contest calendar: what the
