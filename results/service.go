@@ -254,9 +254,6 @@ func (s *Service) ScoreGrade(ctx context.Context, by store.Actor, contestID, sch
 	p := contest.DefaultPolicy()
 	if policy != nil {
 		p = *policy
-		if p.TieBreaks == nil {
-			p.TieBreaks = []string{}
-		}
 	} else if rs, _, err := s.Store.Scores(ctx, contestID, school, grade); err == nil && rs.Policy != nil {
 		p = *rs.Policy
 	} else if err != nil && store.ErrorCode(err) != store.NotFound {

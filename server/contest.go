@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +111,30 @@ type ScoreResponse struct {
 }
 
 type scoreRequest struct {
-	Policy *contest.Policy `json:"policy"`
+	Policy json.RawMessage `json:"policy"`
+}
+
+// policyOf reads a policy sent with scoring: what it does not say is the default (an
+// empty tie_breaks list is "none", a missing one the default order); an unknown key is
+// an error.
+func policyOf(raw json.RawMessage) (*contest.Policy, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	p := contest.DefaultPolicy()
+	p.TieBreaks = nil
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, invalidf("the policy is not valid: %v", err)
+	}
+	if p.TieBreaks == nil {
+		p.TieBreaks = contest.DefaultPolicy().TieBreaks
+	}
+	if err := p.Validate(); err != nil {
+		return nil, invalidf("%v", err)
+	}
+	return &p, nil
 }
 
 func scoreResponse(r *http.Request, out *results.ScoreOutcome) ScoreResponse {
@@ -137,9 +162,13 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 	if err == nil && r.ContentLength != 0 {
 		err = decodeJSON(r, &req)
 	}
+	var policy *contest.Policy
+	if err == nil {
+		policy, err = policyOf(req.Policy)
+	}
 	var out *results.ScoreOutcome
 	if err == nil {
-		out, err = s.results.ScoreGrade(ctx, Actor(ctx), contestID, school, g, req.Policy)
+		out, err = s.results.ScoreGrade(ctx, Actor(ctx), contestID, school, g, policy)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -351,3 +351,40 @@ func TestSittingIsStoredApart(t *testing.T) {
 	e.must(t, 400, "aigerim", "PUT", base+"/sitting", "application/yaml", "calendar: {contest_date: 20.04.2026, protocol_date: 2026-04-21}\n")
 	e.must(t, 403, "saule", "PUT", base+"/sitting", "application/yaml", "calendar: {contest_date: 2026-04-20, protocol_date: 2026-04-21}\n")
 }
+
+// Issue 14: a key file whose first line is JSON (key.json sent as key.csv) answered 500
+// with the panic's message; it is a 400 that says what the first line must be.
+func TestAKeyFileThatIsNotCSVIsA400(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	for _, body := range []string{`{"grade":7,"variant":"1","answers":"ABC"}`, "\"grade,variant,answers\n", "grade;variant\n"} {
+		b := e.must(t, 400, "daryn", "PUT", "/api/contests/C1/keys", "text/csv", body)
+		if !strings.Contains(b, "key.csv line 1") {
+			t.Errorf("%q: %s", body, b)
+		}
+	}
+}
+
+// The policy is given once, with scoring, and everything downstream prints it: what
+// the body leaves out is the default; the ranking refuses a policy of its own.
+func TestThePolicyIsRecordedWithTheScores(t *testing.T) {
+	e := startEnv(t, "sqlite", nil)
+	f := newGradeFixture(t, e, "S1", "aigerim", 1, 2, []int{40, 35, 30})
+	e.must(t, 400, "aigerim", "POST", f.path+"/score", "application/json", `{"policy":{"invalid_as":"maybe"}}`)
+	e.must(t, 400, "aigerim", "POST", f.path+"/score", "application/json", `{"policy":{"reserve":3}}`)
+	e.must(t, 400, "aigerim", "POST", f.path+"/score?invalid_as=blank", "", "")
+	var sr server.ScoreResponse
+	json.Unmarshal([]byte(e.must(t, 200, "aigerim", "POST", f.path+"/score", "application/json", `{"policy":{"invalid_as":"blank","tie_breaks":[]}}`)), &sr)
+	if sr.Policy.InvalidAs != "blank" || len(sr.Policy.TieBreaks) != 0 || sr.Policy.QuotaOrder != contest.MeritFirst || sr.Set.Policy == nil {
+		t.Fatalf("recorded policy = %+v", sr.Policy)
+	}
+	f.score(t) // again without a policy: the recorded one stays
+	rr := f.rank(t)
+	if rr.Policy.InvalidAs != "blank" || len(rr.Policy.TieBreaks) != 0 {
+		t.Errorf("the ranking's policy = %+v", rr.Policy)
+	}
+	e.must(t, 400, "aigerim", "POST", f.path+"/rank?tie_breaks=math", "", "")
+	e.must(t, 201, "aigerim", "POST", f.path+"/protocols", "", "")
+	if csv := e.must(t, 200, "aigerim", "GET", f.path+"/protocols/public.csv", "", ""); !strings.Contains(csv, "policy_invalid_as,blank,") || !strings.Contains(csv, "policy_tie_breaks,,") {
+		t.Errorf("the protocol does not print the recorded policy:\n%s", csv)
+	}
+}

@@ -614,6 +614,9 @@ func (d *demo) summary() {
 		d.say("grade %d:            %d seats → admitted %d on score, %d on the quota, reserve %d, not admitted %d",
 			g.grade, r.Seats, r.Count(contest.Admitted), r.Count(contest.AdmittedQuota), r.Count(contest.Reserve), r.Count(contest.NotAdmitted))
 	}
+	if d.verified.pages > 0 {
+		d.say("verified:           %d pages read again and every published protocol recomputed in %.1fs", d.verified.pages, d.verified.seconds)
+	}
 	d.say("took %.0fs", time.Since(d.start).Seconds())
 	d.say("\nwhere to look:")
 	d.say("  %s/protocols/grade7-public.pdf   the protocol the school publishes (§41)", d.out)
