@@ -97,15 +97,21 @@ func Score(ctx context.Context, src Source, scope Scope, p contest.Policy) (*Sco
 	for _, rf := range pages.Refused {
 		switch {
 		case rf.Refusal == store.RefusalReader:
-			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictUnread, File: rf.File, Page: rf.Page,
-				Detail: fmt.Sprintf("batch %q: the reader could not read this page as a sheet (%s); if it is a candidate's sheet, scan it again", rf.Batch, rf.Reason)})
+			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictUnread, File: rf.File, Page: rf.Page}.Says(
+				"«%s» партиясы: бетті парақ ретінде оқу мүмкін болмады (%s); егер бұл үміткердің парағы болса, қайта сканерлеңіз",
+				"партия «%s»: страницу не удалось прочитать как лист (%s); если это лист кандидата, отсканируйте его заново",
+				"batch %q: the reader could not read this page as a sheet (%s); if it is a candidate's sheet, scan it again", rf.Batch, rf.Reason))
 		case rf.Refusal == store.RefusalFrozen && scope.Grade != 0 && gradeOf(rf.Form) != scope.Grade:
 		case rf.Refusal == store.RefusalFrozen:
-			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictLate, IIN: rf.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial,
-				Detail: fmt.Sprintf("batch %q: the page arrived after the results were published and was not stored; if it must change them, scan it again while an amendment is open", rf.Batch)})
+			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictLate, IIN: rf.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial}.Says(
+				"«%s» партиясы: бет нәтижелер жарияланғаннан кейін келді және сақталмады; нәтижені өзгертуі керек болса, өзгеріс ашық кезде қайта сканерлеңіз",
+				"партия «%s»: страница пришла после публикации результатов и не сохранена; если она должна их изменить, отсканируйте её снова, когда изменение открыто",
+				"batch %q: the page arrived after the results were published and was not stored; if it must change them, scan it again while an amendment is open", rf.Batch))
 		default:
-			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictRefused, IIN: rf.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial,
-				Detail: fmt.Sprintf("batch %q: the page was not stored as a sheet: %s; it may be a candidate's only sheet, so scan it again (or enter it on the review screen) before scoring", rf.Batch, rf.Reason)})
+			b.Conflicts = append(b.Conflicts, scoring.Conflict{Kind: scoring.ConflictRefused, IIN: rf.IIN, File: rf.File, Page: rf.Page, Sheet: rf.Serial}.Says(
+				"«%s» партиясы: бет парақ ретінде сақталмады: %s; бұл үміткердің жалғыз парағы болуы мүмкін, есептеу алдында қайта сканерлеңіз",
+				"партия «%s»: страница не сохранена как лист: %s; это может быть единственный лист кандидата, отсканируйте её снова до подсчёта",
+				"batch %q: the page was not stored as a sheet: %s; it may be a candidate's only sheet, so scan it again before scoring", rf.Batch, rf.Reason))
 		}
 	}
 	scoring.SortConflicts(b.Conflicts)
@@ -161,8 +167,10 @@ func findAbsent(ctx context.Context, src Source, scope Scope, b *scoring.Batch, 
 			continue // another grade's candidate: its own scoring reports it
 		}
 		if rd, ok := sheetOf[c.IIN]; ok {
-			kept = append(kept, scoring.Conflict{Kind: scoring.ConflictWrongGrade, IIN: c.IIN, File: rd.File, Page: rd.Page, Sheet: rd.Sheet,
-				Detail: fmt.Sprintf("the candidate is registered for grade %d, and their only sheet here is form %s; the commission checks which test they wrote", r.Grade, rd.Form)})
+			kept = append(kept, scoring.Conflict{Kind: scoring.ConflictWrongGrade, IIN: c.IIN, File: rd.File, Page: rd.Page, Sheet: rd.Sheet}.Says(
+				"үміткер %d-сыныпқа тіркелген, ал оның мұндағы жалғыз парағы — %s бланкі; комиссия қай тестті жазғанын тексереді",
+				"кандидат зарегистрирован в %d класс, а его единственный лист здесь — бланк %s; комиссия проверяет, какой тест он писал",
+				"the candidate is registered for grade %d, and their only sheet here is form %s; the commission checks which test they wrote", r.Grade, rd.Form))
 			continue
 		}
 		if rf, ok := refusedOf[c.IIN]; ok && rf.Refusal != store.RefusalFrozen {
@@ -191,13 +199,20 @@ func findAbsent(ctx context.Context, src Source, scope Scope, b *scoring.Batch, 
 			continue
 		}
 		if state, ok := elsewhere[c.IIN]; ok {
-			c.Kind = scoring.ConflictElsewhere
-			c.Detail = fmt.Sprintf("no page of the candidate is here, but a page carrying their IIN was scanned at another school (%s there); the Daryn centre finds it, and it is scanned again here or its IIN corrected there", state)
+			*c = scoring.Conflict{Kind: scoring.ConflictElsewhere, IIN: c.IIN}.Says(
+				"үміткердің мұнда парағы жоқ, бірақ оның ЖСН-і бар бет басқа мектепте сканерленген (онда: %s); «Дарын» орталығы оны табады: бет мұнда қайта сканерленеді немесе онда ЖСН түзетіледі",
+				"здесь нет листа кандидата, но страница с его ИИН отсканирована в другой школе (там: %s); центр «Дарын» находит её: её сканируют здесь или исправляют ИИН там",
+				"no page of the candidate is here, but a page carrying their IIN was scanned at another school (%s there); the Daryn centre finds it, and it is scanned again here or its IIN corrected there", state)
 			continue
 		}
 		r := reg[c.IIN]
-		c.Detail = fmt.Sprintf("registered for grade %d at %s, and no page carrying this IIN was scanned anywhere; confirm the candidate was absent", r.Grade, r.School)
+		*c = scoring.Conflict{Kind: scoring.ConflictAbsent, IIN: c.IIN}.Says(
+			"%d-сыныпқа %s мектебінде тіркелген, бұл ЖСН бар бет еш жерде сканерленбеген; үміткердің келмегенін растаңыз",
+			"зарегистрирован в %d класс в школе %s, страница с этим ИИН нигде не отсканирована; подтвердите, что кандидат не пришёл",
+			"registered for grade %d at %s, and no page carrying this IIN was scanned anywhere; confirm the candidate was absent", r.Grade, r.School)
 		if unread > 0 {
+			c.DetailKK += fmt.Sprintf(" (мектептің %d беті мүлде оқылмады: олардың ешқайсысы оның парағы емес екенін тексеріңіз)", unread)
+			c.DetailRU += fmt.Sprintf(" (%d страниц школы не прочитаны вовсе: проверьте, что среди них нет его листа)", unread)
 			c.Detail += fmt.Sprintf(" (%d pages of this school could not be read at all: check none of them is theirs)", unread)
 		}
 	}
