@@ -7,6 +7,8 @@
 package calibration
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -313,6 +315,14 @@ func Load(path string) (*Profile, error) {
 		return nil, fmt.Errorf("profile %s: %w", path, err)
 	}
 	return &p, nil
+}
+
+// SHA256 identifies the profile: the hex SHA-256 of its compact JSON. A reading
+// records it, so the scan can be read again with the same thresholds.
+func (p *Profile) SHA256() string {
+	b, _ := json.Marshal(p) // plain numbers and strings: never fails
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // Write saves a profile as indented JSON.

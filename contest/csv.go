@@ -6,140 +6,75 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
+	"tarazy/iin"
+	"tarazy/internal/csvtable"
 	"tarazy/omr/form"
 	"tarazy/scoring"
 )
 
-// The published CSV shapes (issue 3). Headers are required, so that a file with its
-// columns in another order fails instead of being read wrongly.
+// The published CSV shapes (issue 3): the column names, in the order the writers put
+// them. A file's header line is required and names its columns (in any order), so a
+// file is never read by position.
 var (
-	SeatsHeader      = []string{"school", "grade", "seats", "quota"} // quota column optional
-	ResultsHeader    = []string{"school", "grade", "iin", "name", "score", "math", "reading", "history", "olympiad", "myn_bala"}
-	RankingHeader    = []string{"school", "grade", "place", "iin", "name", "score", "outcome"}
-	DecisionsHeader  = []string{"school", "grade", "order", "decided_by", "reason", "decided_on"}
-	CandidatesHeader = []string{"school", "grade", "iin", "name", "olympiad", "myn_bala"}
+	SeatsHeader     = []string{"school", "grade", "seats", "quota"} // quota column optional
+	ResultsHeader   = []string{"school", "grade", "iin", "name", "score", "math", "reading", "history", "olympiad", "myn_bala"}
+	RankingHeader   = []string{"school", "grade", "place", "iin", "name", "score", "outcome"}
+	DecisionsHeader = []string{"school", "grade", "order", "decided_by", "reason", "decided_on"}
+)
+
+// Limits on what a file may say, the same whether it comes to the command line or the
+// API: beyond them a value is a typing error, not a school.
+const (
+	MaxSeats = 10000 // seats of one grade at one school
+	MaxTie   = 1000  // candidates in one tie decision
 )
 
 // ErrCSV is wrapped by every error about a malformed input file.
 var ErrCSV = errors.New("the file is not valid")
 
-// table reads a CSV file with a required header and reports problems by line.
-type table struct {
-	name string
-	cr   *csv.Reader
-	errs []error
-	line int
-}
+// The files are read in one dialect (internal/csvtable): a header naming the columns
+// in any order, ',' or ';', Excel's byte-order mark, yes/no cells as 1/0, yes/no,
+// иә/жоқ or да/нет. The header constants above are the column names and the order the
+// writers use.
 
-func newTable(r io.Reader, name string, header []string, optional int) (*table, error) {
-	t := &table{name: name, cr: csv.NewReader(r)}
-	t.cr.FieldsPerRecord = -1
-	t.cr.TrimLeadingSpace = true
-	rec, err := t.cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("%w: %s is empty; its first line must be %s", ErrCSV, name, strings.Join(header, ","))
-	}
+func open(r io.Reader, name string, required, optional []string) (*csvtable.Table, error) {
+	t, err := csvtable.Open(r, name, required, optional)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCSV, name, err)
-	}
-	n := len(rec)
-	if n < len(header)-optional || n > len(header) || !equalFold(rec, header[:n]) {
-		return nil, fmt.Errorf("%w: %s line 1: the header must be %s; it is %s", ErrCSV, name, strings.Join(header, ","), strings.Join(rec, ","))
+		return nil, fmt.Errorf("%w: %w", ErrCSV, err)
 	}
 	return t, nil
 }
 
-// next returns the next record padded to n fields, or nil at the end.
-func (t *table) next(n int) []string {
-	for {
-		rec, err := t.cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		t.line, _ = t.cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				t.line = pe.Line
-			}
-			t.bad("%v", err)
-			if pe == nil {
-				return nil
-			}
-			continue
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
-		}
-		if len(rec) > n {
-			t.bad("%d fields, expected at most %d", len(rec), n)
-			continue
-		}
-		for len(rec) < n {
-			rec = append(rec, "")
-		}
-		return rec
+func tableErr(t *csvtable.Table) error {
+	if err := t.Err(); err != nil {
+		return fmt.Errorf("%w:\n%w", ErrCSV, err)
 	}
+	return nil
 }
 
-func (t *table) bad(format string, args ...any) {
-	t.errs = append(t.errs, &scoring.LineError{File: t.name, Line: t.line, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (t *table) err() error {
-	if len(t.errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w:\n%w", ErrCSV, errors.Join(t.errs...))
-}
-
-func (t *table) int(field, s string) (int, bool) {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		t.bad("%s %q is not a whole number", field, s)
-		return 0, false
-	}
-	return v, true
-}
-
-func (t *table) flag(field, s string) (bool, bool) {
-	switch s {
-	case "1":
-		return true, true
-	case "0", "":
-		return false, true
-	}
-	t.bad("%s %q must be 1 or 0", field, s)
-	return false, false
-}
-
-func (t *table) grade(s string) (*form.Form, int, bool) {
-	g, ok := t.int("grade", s)
+func grade(t *csvtable.Table) (*form.Form, int, bool) {
+	g, ok := t.Int("grade")
 	if !ok {
 		return nil, 0, false
 	}
 	f, err := form.ForGrade(g)
 	if err != nil {
-		t.bad("grade %d has no contest form (grades 5, 6, 7)", g)
+		t.Bad("grade %d has no contest form (grades 5, 6, 7)", g)
 		return nil, 0, false
 	}
 	return f, g, true
 }
 
-func equalFold(got, want []string) bool {
-	if len(got) != len(want) {
+// validIIN accepts twelve digits whose date and century are an IIN's; a failed check
+// digit is admitted (Law No. 223 art. 9 knows such IINs exist).
+func validIIN(t *csvtable.Table, s string) bool {
+	if _, err := iin.Parse(s); err != nil && !errors.Is(err, iin.ErrChecksum) {
+		t.Bad("IIN %q: %v", clip(s), err)
 		return false
-	}
-	for i := range got {
-		if !strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(got[i], "\ufeff")), want[i]) {
-			return false
-		}
 	}
 	return true
 }
@@ -156,74 +91,93 @@ func validIINShape(s string) bool {
 	return true
 }
 
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
 // ReadSeatsCSV reads school,grade,seats[,quota]. An empty quota means 10 % rounded half
 // up (§25); a number is the school's approved quota.
 func ReadSeatsCSV(r io.Reader, name string) ([]Seats, error) {
-	t, err := newTable(r, name, SeatsHeader, 1)
+	t, err := open(r, name, SeatsHeader[:3], SeatsHeader[3:])
 	if err != nil {
 		return nil, err
 	}
 	var out []Seats
-	for rec := t.next(4); rec != nil; rec = t.next(4) {
-		if rec[0] == "" {
-			t.bad("the school is empty")
+	seen := map[schoolGrade]int{}
+	for t.Next() {
+		school := t.Get("school")
+		if school == "" {
+			t.Bad("the school is empty")
 			continue
 		}
-		_, g, ok := t.grade(rec[1])
+		_, g, ok := grade(t)
 		if !ok {
 			continue
 		}
-		n, ok := t.int("seats", rec[2])
+		n, ok := t.Int("seats")
 		if !ok {
 			continue
 		}
-		if n < 0 {
-			t.bad("%d seats", n)
+		if n < 0 || n > MaxSeats {
+			t.Bad("%d seats is not between 0 and %d", n, MaxSeats)
 			continue
 		}
-		s := Seats{School: rec[0], Grade: g, Seats: n}
-		if rec[3] != "" {
-			q, ok := t.int("quota", rec[3])
+		s := Seats{School: school, Grade: g, Seats: n}
+		if q := t.Get("quota"); q != "" {
+			v, ok := t.Int("quota")
 			if !ok {
 				continue
 			}
-			s.Quota = &q
+			if v < 0 || v > n {
+				t.Bad("the quota %d is not between 0 and the %d seats", v, n)
+				continue
+			}
+			s.Quota = &v
 		}
+		sg := schoolGrade{s.School, s.Grade}
+		if prev, dup := seen[sg]; dup {
+			t.Bad("school %s grade %d is already given on line %d", s.School, s.Grade, prev)
+			continue
+		}
+		seen[sg] = t.Line()
 		out = append(out, s)
 	}
-	return out, t.err()
+	return out, tableErr(t)
 }
 
 // ReadResultsCSV reads school,grade,iin,name,score,math,reading,history,olympiad,myn_bala.
 // history is empty (or 0) for grade 5, whose form has no history section. Scores are
 // checked against the form's range and the sections against the score.
 func ReadResultsCSV(r io.Reader, name string) ([]Candidate, error) {
-	t, err := newTable(r, name, ResultsHeader, 0)
+	t, err := open(r, name, ResultsHeader, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out []Candidate
-	for rec := t.next(10); rec != nil; rec = t.next(10) {
-		f, g, ok := t.grade(rec[1])
+	for t.Next() {
+		f, g, ok := grade(t)
 		if !ok {
 			continue
 		}
-		c := Candidate{School: rec[0], Grade: g, IIN: rec[2], Name: rec[3]}
+		c := Candidate{School: t.Get("school"), Grade: g, IIN: t.Get("iin"), Name: t.Get("name")}
 		if c.School == "" {
-			t.bad("the school is empty")
+			t.Bad("the school is empty")
 			continue
 		}
 		if !validIINShape(c.IIN) {
-			t.bad("IIN %q is not 12 digits", c.IIN)
+			t.Bad("IIN %q is not 12 digits", clip(c.IIN))
 			continue
 		}
-		var okAll = true
+		okAll := true
 		nums := []*int{&c.Score, &c.Math, &c.Reading, &c.History}
 		for i, field := range []string{"score", "math", "reading", "history"} {
-			if field == "history" && rec[7] == "" {
+			if field == "history" && t.Get("history") == "" {
 				continue
 			}
-			v, ok := t.int(field, rec[4+i])
+			v, ok := t.Int(field)
 			okAll = okAll && ok
 			*nums[i] = v
 		}
@@ -231,26 +185,26 @@ func ReadResultsCSV(r io.Reader, name string) ([]Candidate, error) {
 			continue
 		}
 		if _, has := sectionOf(f, form.SectionHistory); !has && c.History != 0 {
-			t.bad("grade %d has no history section, but history is %d", g, c.History)
+			t.Bad("grade %d has no history section, but history is %d", g, c.History)
 			continue
 		}
 		if c.Score < -f.Questions() || c.Score > f.MaxScore() {
-			t.bad("score %d is outside %d…%d for grade %d", c.Score, -f.Questions(), f.MaxScore(), g)
+			t.Bad("score %d is outside %d…%d for grade %d", c.Score, -f.Questions(), f.MaxScore(), g)
 			continue
 		}
 		if c.Math+c.Reading+c.History != c.Score {
-			t.bad("math %d + reading %d + history %d is not the score %d", c.Math, c.Reading, c.History, c.Score)
+			t.Bad("math %d + reading %d + history %d is not the score %d", c.Math, c.Reading, c.History, c.Score)
 			continue
 		}
 		var ok1, ok2 bool
-		c.Olympiad, ok1 = t.flag("olympiad", rec[8])
-		c.MynBala, ok2 = t.flag("myn_bala", rec[9])
+		c.Olympiad, ok1 = t.Flag("olympiad")
+		c.MynBala, ok2 = t.Flag("myn_bala")
 		if !ok1 || !ok2 {
 			continue
 		}
 		out = append(out, c)
 	}
-	return out, t.err()
+	return out, tableErr(t)
 }
 
 func sectionOf(f *form.Form, key string) (form.Section, bool) {
@@ -307,62 +261,67 @@ func WriteRankingCSV(w io.Writer, rows []Row) error {
 
 // ReadRankingCSV reads what WriteRankingCSV writes (only the columns it has).
 func ReadRankingCSV(r io.Reader, name string) ([]Row, error) {
-	t, err := newTable(r, name, RankingHeader, 0)
+	t, err := open(r, name, RankingHeader, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out []Row
-	for rec := t.next(7); rec != nil; rec = t.next(7) {
-		_, g, ok := t.grade(rec[1])
+	for t.Next() {
+		_, g, ok := grade(t)
 		if !ok {
 			continue
 		}
-		place, ok1 := t.int("place", rec[2])
-		score, ok2 := t.int("score", rec[5])
+		place, ok1 := t.Int("place")
+		score, ok2 := t.Int("score")
 		if !ok1 || !ok2 {
 			continue
 		}
-		o := Outcome(rec[6])
+		o := Outcome(t.Get("outcome"))
 		if outcomeRank(o) < 0 {
-			t.bad("outcome %q is not one of admitted, admitted_quota, reserve, not_admitted, tie_pending", rec[6])
+			t.Bad("outcome %q is not one of admitted, admitted_quota, reserve, not_admitted, tie_pending", clip(string(o)))
 			continue
 		}
-		out = append(out, Row{School: rec[0], Grade: g, Place: place, IIN: rec[3], Name: rec[4], Score: score, Outcome: o})
+		out = append(out, Row{School: t.Get("school"), Grade: g, Place: place, IIN: t.Get("iin"), Name: t.Get("name"), Score: score, Outcome: o})
 	}
-	return out, t.err()
+	return out, tableErr(t)
 }
 
 // ReadDecisionsCSV reads school,grade,order,decided_by,reason,decided_on, where order is
 // the IINs of the tied candidates separated by spaces, best first.
 func ReadDecisionsCSV(r io.Reader, name string) ([]Decision, error) {
-	t, err := newTable(r, name, DecisionsHeader, 0)
+	t, err := open(r, name, DecisionsHeader, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out []Decision
-	for rec := t.next(6); rec != nil; rec = t.next(6) {
-		_, g, ok := t.grade(rec[1])
+	for t.Next() {
+		_, g, ok := grade(t)
 		if !ok {
 			continue
 		}
-		d := Decision{School: rec[0], Grade: g, Order: strings.Fields(rec[2]), DecidedBy: rec[3], Reason: rec[4], DecidedOn: rec[5]}
+		d := Decision{School: t.Get("school"), Grade: g, Order: strings.Fields(t.Get("order")), DecidedBy: t.Get("decided_by"),
+			Reason: t.Get("reason"), DecidedOn: t.Get("decided_on")}
 		if len(d.Order) < 2 {
-			t.bad("order must list at least two IINs separated by spaces, best first")
+			t.Bad("order must list at least two IINs separated by spaces, best first")
+			continue
+		}
+		if len(d.Order) > MaxTie {
+			t.Bad("order lists %d IINs; a tie of more than %d candidates is not a tie this file can record", len(d.Order), MaxTie)
 			continue
 		}
 		if d.DecidedBy == "" || d.Reason == "" {
-			t.bad("say who decided (decided_by) and why (reason)")
+			t.Bad("say who decided (decided_by) and why (reason)")
 			continue
 		}
 		if d.DecidedOn != "" {
 			if _, err := parseDate(d.DecidedOn); err != nil {
-				t.bad("decided_on %q is not a date YYYY-MM-DD", d.DecidedOn)
+				t.Bad("decided_on %q is not a date YYYY-MM-DD", clip(d.DecidedOn))
 				continue
 			}
 		}
 		out = append(out, d)
 	}
-	return out, t.err()
+	return out, tableErr(t)
 }
 
 // WriteTiesCSV writes the pending ties of a ranking in the decisions format, with who
@@ -383,53 +342,98 @@ func WriteTiesCSV(w io.Writer, rk *Ranking) error {
 	return cw.Error()
 }
 
-// Registration is one line of the candidates' electronic base (§17) as far as the
-// contest needs it.
+// Registration is one candidate of the electronic base (§17) as far as the contest
+// needs it: the store keeps these, the intake desk makes them, candidates.csv lists
+// them.
 type Registration struct {
 	School   string `json:"school"`
 	Grade    int    `json:"grade"`
 	IIN      string `json:"iin"`
 	Name     string `json:"name"`
+	Language string `json:"language,omitempty"` // of instruction: kk or ru
 	Olympiad bool   `json:"olympiad"`
 	MynBala  bool   `json:"myn_bala"`
+	// Line is where the registration was read from in candidates.csv (0 otherwise),
+	// for messages; Serial is the sheet serial the file gives the candidate (0: none),
+	// which only `tarazy sheet pdf` uses. Neither is stored.
+	Line   int `json:"-"`
+	Serial int `json:"-"`
 }
 
-// ReadCandidatesCSV reads school,grade,iin,name,olympiad,myn_bala.
+// MaxSerial is the largest sheet serial: the code strip carries 20 bits of it.
+const MaxSerial = 1<<20 - 1
+
+// CandidatesHeader lists the columns of candidates.csv in the order the writer uses;
+// iin and name are required, the others optional (a missing flag is "no").
+var CandidatesHeader = []string{"school", "grade", "iin", "name", "olympiad", "myn_bala", "language"}
+
+// ReadCandidatesCSV reads candidates.csv, the one reader of the base for the command
+// line (score, sheet), the API and the intake desk's export: iin and name, and
+// optionally school, grade, olympiad, myn_bala, language and the sheet serial. The other columns of the Daryn centre's
+// base (§17: email, diplomas, number, registered; intake/daryn writes them) are known
+// and skipped, so that file is read as it is. An IIN must be an IIN (a failed check
+// digit is admitted, Law No. 223 art. 9) and appear once; a grade, when given, must
+// have a contest form. Callers that need a school or a grade on every line check them;
+// each registration carries its Line for that.
 func ReadCandidatesCSV(r io.Reader, name string) ([]Registration, error) {
-	t, err := newTable(r, name, CandidatesHeader, 0)
+	t, err := open(r, name, []string{"iin", "name"}, append(slices.Clone(CandidatesHeader[:2]), "olympiad", "myn_bala", "language", "serial", "email", "diplomas", "number", "registered"))
 	if err != nil {
 		return nil, err
 	}
 	var out []Registration
 	seen := map[string]int{}
-	for rec := t.next(6); rec != nil; rec = t.next(6) {
-		_, g, ok := t.grade(rec[1])
-		if !ok {
+	serials := map[int]int{}
+	for t.Next() {
+		reg := Registration{School: t.Get("school"), IIN: t.Get("iin"), Name: t.Get("name"), Language: t.Get("language"), Line: t.Line()}
+		if t.Get("serial") != "" {
+			n, ok := t.Int("serial")
+			if !ok {
+				continue
+			}
+			if n < 1 || n > MaxSerial {
+				t.Bad("serial %d must be 1–%d", n, MaxSerial)
+				continue
+			}
+			if prev, dup := serials[n]; dup {
+				t.Bad("serial %d is already on line %d", n, prev)
+				continue
+			}
+			serials[n], reg.Serial = t.Line(), n
+		}
+		if reg.Name == "" {
+			t.Bad("the name is empty")
 			continue
 		}
-		reg := Registration{School: rec[0], Grade: g, IIN: rec[2], Name: rec[3]}
-		if reg.School == "" || reg.Name == "" {
-			t.bad("school and name must not be empty")
-			continue
-		}
-		if !validIINShape(reg.IIN) {
-			t.bad("IIN %q is not 12 digits", reg.IIN)
+		if !validIIN(t, reg.IIN) {
 			continue
 		}
 		if prev, dup := seen[reg.IIN]; dup {
-			t.bad("IIN %s is already registered on line %d", reg.IIN, prev)
+			t.Bad("IIN %s is already registered on line %d", reg.IIN, prev)
 			continue
 		}
-		seen[reg.IIN] = t.line
+		seen[reg.IIN] = t.Line()
+		if t.Get("grade") != "" {
+			_, g, ok := grade(t)
+			if !ok {
+				continue
+			}
+			reg.Grade = g
+		}
 		var ok1, ok2 bool
-		reg.Olympiad, ok1 = t.flag("olympiad", rec[4])
-		reg.MynBala, ok2 = t.flag("myn_bala", rec[5])
+		reg.Olympiad, ok1 = t.Flag("olympiad")
+		reg.MynBala, ok2 = t.Flag("myn_bala")
 		if !ok1 || !ok2 {
+			continue
+		}
+		switch reg.Language {
+		case "", "kk", "ru":
+		default:
+			t.Bad("language %q must be kk or ru", clip(reg.Language))
 			continue
 		}
 		out = append(out, reg)
 	}
-	return out, t.err()
+	return out, tableErr(t)
 }
 
 // WriteCandidatesCSV writes the base in the form ReadCandidatesCSV reads.
@@ -437,7 +441,7 @@ func WriteCandidatesCSV(w io.Writer, regs []Registration) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(CandidatesHeader)
 	for _, r := range regs {
-		_ = cw.Write([]string{r.School, strconv.Itoa(r.Grade), r.IIN, r.Name, b01(r.Olympiad), b01(r.MynBala)})
+		_ = cw.Write([]string{r.School, strconv.Itoa(r.Grade), r.IIN, r.Name, b01(r.Olympiad), b01(r.MynBala), r.Language})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -48,20 +48,26 @@ func TestMalformedCSVNamesTheLine(t *testing.T) {
 		src  string
 		want string
 	}{
-		{"SeatsWrongHeader", seats, "grade,school,seats\n", "line 1: the header must be school,grade,seats,quota"},
+		{"SeatsUnknownColumn", seats, "grade,school,places\n", `line 1: the first line must be the header school,grade,seats (optional: quota); "places" is not one of its columns`},
+		{"SeatsMissingColumn", seats, "grade,school\nA,7\n", `column "seats" is missing`},
+		{"SeatsTwice", seats, "school,grade,seats\nA,7,10\nA,7,12\n", "line 3: school A grade 7 is already given on line 2"},
+		{"SeatsQuotaAboveSeats", seats, "school,grade,seats,quota\nA,7,10,11\n", "line 2: the quota 11 is not between 0 and the 10 seats"},
 		{"SeatsNotANumber", seats, "school,grade,seats\nA,7,many\n", `line 2: seats "many" is not a whole number`},
 		{"SeatsUnknownGrade", seats, "school,grade,seats\nA,9,10\n", "line 2: grade 9 has no contest form"},
-		{"ResultsEmpty", results, "", "results.csv is empty"},
+		{"ResultsEmpty", results, "", "results.csv: the file is empty"},
 		{"ResultsSectionsDoNotAddUp", results, rh + "A,7,130502600014,Ann,10,5,5,5,0,0\n", "line 2: math 5 + reading 5 + history 5 is not the score 10"},
 		{"ResultsScoreAboveMaximum", results, rh + "A,5,130502600014,Ann,161,161,0,,0,0\n", "line 2: score 161 is outside -40…160"},
 		{"ResultsHistoryOnGrade5", results, rh + "A,5,130502600014,Ann,10,5,0,5,0,0\n", "grade 5 has no history section"},
-		{"ResultsBadFlag", results, rh + "A,7,130502600014,Ann,10,10,0,0,yes,0\n", `olympiad "yes" must be 1 or 0`},
+		{"ResultsBadFlag", results, rh + "A,7,130502600014,Ann,10,10,0,0,maybe,0\n", `olympiad "maybe" must be 1 or 0`},
 		{"ResultsBadIIN", results, rh + "A,7,1305,Ann,10,10,0,0,0,0\n", `IIN "1305" is not 12 digits`},
 		{"ResultsTooManyFields", results, rh + "A,7,130502600014,Ann,10,10,0,0,0,0,extra\n", "line 2: 11 fields"},
 		{"ResultsBrokenQuote", results, rh + "A,7,130502600014,\"Ann,10,10,0,0,0,0\n", "line 2"},
 		{"DecisionOneIIN", decisions, "school,grade,order,decided_by,reason,decided_on\nA,7,130502600014,chair,lot,\n", "at least two IINs"},
 		{"DecisionNoReason", decisions, "school,grade,order,decided_by,reason,decided_on\nA,7,1 2,chair,,\n", "why (reason)"},
 		{"DecisionBadDate", decisions, "school,grade,order,decided_by,reason,decided_on\nA,7,1 2,chair,r,21.04.2026\n", "not a date"},
+		{"CandidateNotAnIIN", cands, "iin,name\n1305026000,Ann\n", `line 2: IIN "1305026000"`},
+		{"CandidateNoName", cands, "iin,name,grade\n130502600014,,7\n", "line 2: the name is empty"},
+		{"CandidateBadLanguage", cands, "iin,name,language\n130502600014,Ann,en\n", `line 2: language "en" must be kk or ru`},
 		{"CandidateTwice", cands, "school,grade,iin,name,olympiad,myn_bala\nA,7,130502600014,Ann,0,0\nA,7,130502600014,Bob,0,0\n", "line 3: IIN 130502600014 is already registered on line 2"},
 	}
 	for _, tc := range cases {
@@ -71,6 +77,28 @@ func TestMalformedCSVNamesTheLine(t *testing.T) {
 				t.Fatalf("error %v\nwant ErrCSV containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// One dialect for every file: what a Kazakh or Russian spreadsheet saves (';', the
+// byte-order mark, columns in its own order, yes/no words) reads as the plain file.
+func TestEveryFileReadsTheSpreadsheetDialect(t *testing.T) {
+	const bom = "\ufeff"
+	seats, err := contest.ReadSeatsCSV(strings.NewReader(bom+"Seats;School;Grade;Quota\n25;A;7;\n"), "seats.csv")
+	if err != nil || len(seats) != 1 || seats[0].School != "A" || seats[0].Seats != 25 || seats[0].Quota != nil {
+		t.Errorf("seats: %+v %v", seats, err)
+	}
+	res, err := contest.ReadResultsCSV(strings.NewReader(bom+"iin;school;grade;name;score;math;reading;history;olympiad;myn_bala\n130502600014;A;7;Ann;10;10;0;0;иә;нет\n"), "results.csv")
+	if err != nil || len(res) != 1 || !res[0].Olympiad || res[0].MynBala {
+		t.Errorf("results: %+v %v", res, err)
+	}
+	regs, err := contest.ReadCandidatesCSV(strings.NewReader(bom+"name;iin;grade;school;olympiad;myn_bala;language;email\nÄnn;130502600014;7;A;да;yes;kk;a@b.kz\n"), "candidates.csv")
+	if err != nil || len(regs) != 1 || !regs[0].Olympiad || !regs[0].MynBala || regs[0].Grade != 7 || regs[0].Line != 2 || regs[0].Language != "kk" {
+		t.Errorf("candidates: %+v %v", regs, err)
+	}
+	ds, err := contest.ReadDecisionsCSV(strings.NewReader("reason;order;school;grade;decided_by;decided_on\nlot;1 2;A;7;chair;2026-04-20\n"), "decisions.csv")
+	if err != nil || len(ds) != 1 || len(ds[0].Order) != 2 {
+		t.Errorf("decisions: %+v %v", ds, err)
 	}
 }
 

@@ -29,11 +29,30 @@ type Sitting struct {
 	City         string     `json:"city" yaml:"city"`
 	Calendar     Calendar   `json:"calendar" yaml:"calendar"`
 	Commission   Commission `json:"commission" yaml:"commission"`
+	// Amendments are the changes made to this protocol after it was first published,
+	// oldest first; the protocol prints them all (§37: there are no appeals, so a
+	// published result changes only by a recorded, published amendment).
+	Amendments []Amendment `json:"amendments,omitempty" yaml:"amendments,omitempty"`
+}
+
+// Amendment is one change of a published protocol: the edition it makes, why, who
+// opened it and when.
+type Amendment struct {
+	Edition  int    `json:"edition" yaml:"edition"` // 2, 3, …; edition 1 is the first publication
+	Reason   string `json:"reason" yaml:"reason"`
+	OpenedBy string `json:"opened_by" yaml:"opened_by"`
+	OpenedOn string `json:"opened_on" yaml:"opened_on"` // YYYY-MM-DD, Kazakhstan time
+	// Previous is the results SHA-256 the edition before this one printed.
+	Previous string `json:"previous_results_sha256" yaml:"previous_results_sha256"`
 }
 
 // ParseSitting reads a sitting file. Unknown keys are errors, so a misspelt field is
 // not silently dropped from a legal document.
-func ParseSitting(r io.Reader, name string) (*Sitting, error) {
+func ParseSitting(r io.Reader, name string) (*Sitting, error) { return ParseSittingOf(r, name, "") }
+
+// ParseSittingOf reads a sitting file of a school known beforehand (the API's path
+// names it): a file without a school key is that school's.
+func ParseSittingOf(r io.Reader, name, school string) (*Sitting, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	var s Sitting
@@ -41,9 +60,27 @@ func ParseSitting(r io.Reader, name string) (*Sitting, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if strings.TrimSpace(s.School) == "" {
+		s.School = school
+	}
+	if strings.TrimSpace(s.School) == "" {
 		return nil, fmt.Errorf("%s: school is missing (the school code used in seats.csv and results.csv)", name)
 	}
+	if err := s.checkAmendments(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return &s, nil
+}
+
+func (s *Sitting) checkAmendments() error {
+	for i, a := range s.Amendments {
+		if a.Edition != i+2 {
+			return fmt.Errorf("amendment %d is edition %d; editions run 2, 3, … in order", i+1, a.Edition)
+		}
+		if strings.TrimSpace(a.Reason) == "" || strings.TrimSpace(a.OpenedBy) == "" {
+			return fmt.Errorf("amendment %d (edition %d) must say why and who opened it", i+1, a.Edition)
+		}
+	}
+	return nil
 }
 
 // PolicyLine is one policy printed in the protocol.
@@ -111,6 +148,11 @@ type Protocol struct {
 
 	CalendarIssues []CalendarIssue `json:"calendar_issues"`
 	Commission     Commission      `json:"commission"`
+
+	// Edition is 1 for the first publication and one more for each amendment, listed
+	// in Amendments (omitted while there is none).
+	Edition    int         `json:"edition,omitempty"`
+	Amendments []Amendment `json:"amendments,omitempty"`
 
 	// ResultsSHA256 is the SHA-256 of the canonical results of this school and grade;
 	// HashDefinition says which bytes, so anyone holding results.csv can recompute it.
@@ -246,12 +288,19 @@ func BuildProtocol(res *Result, pol Policy, sit *Sitting, public bool) (*Protoco
 		Seats: res.Seats, Quota: res.Quota, QuotaApproved: res.QuotaApproved,
 		Counts: map[Outcome]int{}, Policies: policyLines(pol, res),
 		CalendarIssues: issues, Commission: sit.Commission,
+		Amendments:    sit.Amendments,
 		ResultsSHA256: ResultsDigest(res.CandidatesOf()), HashDefinition: HashDefinition,
 		// Empty lists, not null, in JSON: consumers should not need a nil check.
 		Rows: []ProtocolRow{}, Ties: []ProtocolTie{}, Dependent: []string{}, DraftReasons: []string{},
 	}
 	if p.CalendarIssues == nil {
 		p.CalendarIssues = []CalendarIssue{}
+	}
+	if err := sit.checkAmendments(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	if len(sit.Amendments) > 0 {
+		p.Edition = len(sit.Amendments) + 1
 	}
 	if public {
 		p.Version = "public"

@@ -234,6 +234,14 @@ func WritePDF(w io.Writer, p *Protocol) error {
 		}
 	}
 
+	if len(p.Amendments) > 0 {
+		heading(fmt.Sprintf("Өзгерістер тарихы / История изменений (№ %d басылым / редакция)", p.Edition))
+		for _, a := range p.Amendments {
+			para(8, "B", fmt.Sprintf("№ %d: %s", a.Edition, a.Reason))
+			para(7, "", fmt.Sprintf("%s, %s · алдыңғы / прежняя SHA-256: %s", a.OpenedBy, a.OpenedOn, a.Previous))
+		}
+	}
+
 	heading("Нәтижелердің бақылау қосындысы / Контрольная сумма результатов")
 	para(8, "", "SHA-256: "+p.ResultsSHA256)
 	para(7, "", p.HashDefinition)

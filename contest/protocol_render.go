@@ -113,6 +113,12 @@ func WriteCSV(w io.Writer, p *Protocol) error {
 	for _, is := range p.CalendarIssues {
 		kv("calendar_issue", is.Field, is.Date, is.Window, is.Rule, is.Reason)
 	}
+	if p.Edition > 0 {
+		kv("edition", strconv.Itoa(p.Edition))
+	}
+	for _, a := range p.Amendments {
+		kv("amendment", strconv.Itoa(a.Edition), a.Reason, a.OpenedBy, a.OpenedOn, a.Previous)
+	}
 	kv("commission_chair", p.Commission.Chair)
 	for _, m := range p.Commission.Members {
 		kv("commission_member", m.Name, m.Position)

@@ -432,57 +432,125 @@ func compareKeys(a, b *Candidate, tieBreaks []string) int {
 	return 0
 }
 
+// class is a run cs[lo:hi] of candidates equal on every key.
+type class struct{ lo, hi int }
+
+func (c class) size() int { return c.hi - c.lo }
+
+// grading is one school grade being ranked: its candidates in order and what each
+// phase of rankOne has learned about them.
+type grading struct {
+	s       Seats
+	p       Policy
+	cs      []Candidate // in rank order
+	classes []class
+	tieNo   []int  // per candidate: its tie's number, 0 when alone
+	decided []bool // per candidate: its place within the tie is the commission's
+	// decisionOf maps a class index to the decision that orders it.
+	decisionOf map[int]*Decision
+	quota      []bool // per candidate: may take a quota seat
+}
+
+// rankOne ranks one school grade in phases: order the candidates by the keys, group
+// those equal on every key, apply the commission's decisions to their groups, give
+// each an outcome from its place, find the outcomes an undecided group's order would
+// change (tie_pending), and list the ties worth printing.
 func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result, error) {
 	res := Result{School: s.School, Grade: s.Grade, Seats: s.Seats, Quota: s.QuotaSeats(), QuotaApproved: s.Quota != nil && s.Grade == QuotaGrade,
 		Ties: []Tie{}, Dependent: []string{}} // empty, not null, in JSON
-	cs := slices.Clone(cands)
-	sort.Slice(cs, func(i, j int) bool {
-		if c := compareKeys(&cs[i], &cs[j], p.TieBreaks); c != 0 {
+	g := &grading{s: s, p: p}
+	g.order(cands)
+	g.group()
+	if err := g.applyDecisions(decisions); err != nil {
+		return res, err
+	}
+	g.quota = make([]bool, len(g.cs))
+	for i := range g.cs {
+		g.quota[i] = s.Grade == QuotaGrade && g.cs[i].MynBala
+	}
+	final := g.allocate(g.identity())
+	stakes := g.pending(final, &res)
+	res.Ties = g.ties(final, stakes)
+	res.Rows = g.rows(final)
+	return res, nil
+}
+
+// order sorts the candidates by score, olympiad priority and the tie-breaks; equal
+// ones by IIN, an order without meaning that the later phases never let decide.
+func (g *grading) order(cands []Candidate) {
+	g.cs = slices.Clone(cands)
+	sort.Slice(g.cs, func(i, j int) bool {
+		if c := compareKeys(&g.cs[i], &g.cs[j], g.p.TieBreaks); c != 0 {
 			return c < 0
 		}
-		return cs[i].IIN < cs[j].IIN
+		return g.cs[i].IIN < g.cs[j].IIN
 	})
-	// classes: runs of candidates equal on every key.
-	type class struct{ lo, hi int } // cs[lo:hi]
-	var classes []class
-	for i := 0; i < len(cs); {
-		j := i + 1
-		for j < len(cs) && compareKeys(&cs[i], &cs[j], p.TieBreaks) == 0 {
-			j++
-		}
-		classes = append(classes, class{i, j})
-		i = j
-	}
-	tieNo := make([]int, len(cs))
-	decided := make([]bool, len(cs))
-	decisionOf := map[int]*Decision{} // class index → decision
-	used := make([]bool, len(decisions))
+}
+
+// group finds the classes and numbers those of two or more.
+func (g *grading) group() {
+	g.classes = equalClasses(g.cs, g.p.TieBreaks)
+	g.tieNo = make([]int, len(g.cs))
 	n := 0
-	for ci, cl := range classes {
-		if cl.hi-cl.lo < 2 {
+	for _, cl := range g.classes {
+		if cl.size() < 2 {
 			continue
 		}
 		n++
-		var members []string
 		for i := cl.lo; i < cl.hi; i++ {
-			tieNo[i] = n
-			members = append(members, cs[i].IIN)
+			g.tieNo[i] = n
 		}
+	}
+}
+
+// equalClasses splits candidates in rank order into runs equal on every key.
+func equalClasses(cs []Candidate, tieBreaks []string) []class {
+	var out []class
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for j < len(cs) && compareKeys(&cs[i], &cs[j], tieBreaks) == 0 {
+			j++
+		}
+		out = append(out, class{i, j})
+		i = j
+	}
+	return out
+}
+
+func (g *grading) members(cl class) []string {
+	out := make([]string, 0, cl.size())
+	for i := cl.lo; i < cl.hi; i++ {
+		out = append(out, g.cs[i].IIN)
+	}
+	return out
+}
+
+// applyDecisions orders each tie the commission decided. A decision that matches no
+// tie, or a second one on a tie, is an error: it was made on other results.
+func (g *grading) applyDecisions(decisions []Decision) error {
+	g.decided = make([]bool, len(g.cs))
+	g.decisionOf = map[int]*Decision{}
+	used := make([]bool, len(decisions))
+	for ci, cl := range g.classes {
+		if cl.size() < 2 {
+			continue
+		}
+		members := g.members(cl)
 		for di := range decisions {
 			d := &decisions[di]
 			if used[di] || !sameSet(d.Order, members) {
 				continue
 			}
 			used[di] = true
-			decisionOf[ci] = d
+			g.decisionOf[ci] = d
 			pos := map[string]int{}
 			for k, id := range d.Order {
 				pos[id] = k
 			}
-			sub := cs[cl.lo:cl.hi]
+			sub := g.cs[cl.lo:cl.hi]
 			sort.Slice(sub, func(a, b int) bool { return pos[sub[a].IIN] < pos[sub[b].IIN] })
 			for i := cl.lo; i < cl.hi; i++ {
-				decided[i] = true
+				g.decided[i] = true
 			}
 			break // a second decision on the same tie is reported below
 		}
@@ -493,138 +561,149 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 			continue
 		}
 		second := false
-		for ci, cl := range classes {
-			if decisionOf[ci] == nil {
-				continue
+		for ci, cl := range g.classes {
+			if g.decisionOf[ci] != nil {
+				second = second || sameSet(d.Order, g.members(cl))
 			}
-			var members []string
-			for i := cl.lo; i < cl.hi; i++ {
-				members = append(members, cs[i].IIN)
-			}
-			second = second || sameSet(d.Order, members)
 		}
 		if second {
 			errs = append(errs, fmt.Errorf("school %s grade %d: the tie of %s has two decisions (one by %s); keep one",
-				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
+				g.s.School, g.s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
 		} else {
 			errs = append(errs, fmt.Errorf("school %s grade %d: the decision on %s (by %s) matches no tie in these results; were the results changed after it was made?",
-				s.School, s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
+				g.s.School, g.s.Grade, strings.Join(d.Order, " "), d.DecidedBy))
 		}
 	}
-	if len(errs) > 0 {
-		return res, errors.Join(errs...)
-	}
+	return errors.Join(errs...)
+}
 
-	quotaOn := s.Grade == QuotaGrade
-	flags := make([]bool, len(cs))
-	for i := range cs {
-		flags[i] = quotaOn && cs[i].MynBala
+func (g *grading) identity() []int {
+	out := make([]int, len(g.cs))
+	for i := range out {
+		out[i] = i
 	}
-	alloc := func(order []int) []Outcome {
-		return allocate(order, flags, s.Seats, res.Quota, p.QuotaOrder, p.ReserveSize)
-	}
-	identity := make([]int, len(cs))
-	for i := range identity {
-		identity[i] = i
-	}
-	base := alloc(identity)
-	final := slices.Clone(base)
+	return out
+}
 
-	// Undecided classes of two or more: their internal order is arbitrary, so try the
-	// orders that push quota holders and IINs to either end of each class. A candidate
-	// whose outcome changes between them waits for the commission. Members of a class
-	// with the same quota flag are interchangeable, so if one of them can change, all
-	// of them can: they are pending together.
+// allocate gives each candidate an outcome from a given order of them.
+func (g *grading) allocate(order []int) []Outcome {
+	return allocate(order, g.quota, g.s.Seats, g.s.QuotaSeats(), g.p.QuotaOrder, g.p.ReserveSize)
+}
+
+// open lists the undecided classes of two or more and maps each candidate to its
+// open class (-1 when none).
+func (g *grading) open() ([]class, []int) {
 	var open []class
-	classOf := make([]int, len(cs))
-	for ci, cl := range classes {
+	classOf := make([]int, len(g.cs))
+	for ci, cl := range g.classes {
+		isOpen := cl.size() >= 2 && g.decisionOf[ci] == nil
 		for i := cl.lo; i < cl.hi; i++ {
 			classOf[i] = -1
-			if cl.hi-cl.lo >= 2 && decisionOf[ci] == nil {
+			if isOpen {
 				classOf[i] = ci
 			}
 		}
-		if cl.hi-cl.lo >= 2 && decisionOf[ci] == nil {
+		if isOpen {
 			open = append(open, cl)
 		}
 	}
-	pendingClass := map[int][]Outcome{} // class → the outcomes its order decides between
-	if len(open) > 0 {
-		var scenarios [][]int
-		for _, quotaFront := range []int{0, 1, 2} { // 0: IIN only, 1: quota holders first, 2: last
-			for _, desc := range []bool{false, true} {
-				if quotaFront == 0 && !desc {
-					continue // identity, already computed as base
-				}
-				order := slices.Clone(identity)
-				for _, cl := range open {
-					sub := order[cl.lo:cl.hi]
-					sort.SliceStable(sub, func(a, b int) bool {
-						fa, fb := flags[sub[a]], flags[sub[b]]
-						if quotaFront != 0 && fa != fb {
-							return fa == (quotaFront == 1)
-						}
-						if desc {
-							return sub[a] > sub[b]
-						}
-						return sub[a] < sub[b]
-					})
-				}
-				scenarios = append(scenarios, order)
-			}
-		}
-		seen := make([][]Outcome, len(cs))
-		for i := range cs {
-			seen[i] = []Outcome{base[i]}
-		}
-		for _, order := range scenarios {
-			out := alloc(order)
-			for i := range cs {
-				if !slices.Contains(seen[i], out[i]) {
-					seen[i] = append(seen[i], out[i])
-				}
-			}
-		}
-		type classFlag struct {
-			class int
-			flag  bool
-		}
-		varyingGroup := map[classFlag]bool{}
-		for i := range cs {
-			if len(seen[i]) > 1 && classOf[i] >= 0 {
-				varyingGroup[classFlag{classOf[i], flags[i]}] = true
-			}
-		}
-		for i := range cs {
-			inGroup := classOf[i] >= 0 && varyingGroup[classFlag{classOf[i], flags[i]}]
-			if len(seen[i]) == 1 && !inGroup {
-				continue
-			}
-			final[i] = TiePending
-			if classOf[i] < 0 || !inGroup {
-				res.Dependent = append(res.Dependent, cs[i].IIN)
-				continue
-			}
-			for _, o := range seen[i] {
-				if !slices.Contains(pendingClass[classOf[i]], o) {
-					pendingClass[classOf[i]] = append(pendingClass[classOf[i]], o)
-				}
-			}
-		}
-		sort.Strings(res.Dependent)
-	}
+	return open, classOf
+}
 
-	// Ties worth printing: the pending ones and the decided ones.
-	for ci, cl := range classes {
-		d := decisionOf[ci]
-		stake, pending := pendingClass[ci]
+// scenarios are the orders of the open classes that push quota holders and IINs to
+// either end of each class: between them they reach every outcome an order of an
+// undecided class can change (the property tests compare with brute force).
+func (g *grading) scenarios(open []class) [][]int {
+	var out [][]int
+	for _, quotaFront := range []int{0, 1, 2} { // 0: IIN only, 1: quota holders first, 2: last
+		for _, desc := range []bool{false, true} {
+			if quotaFront == 0 && !desc {
+				continue // identity, already computed as the base
+			}
+			order := g.identity()
+			for _, cl := range open {
+				sub := order[cl.lo:cl.hi]
+				sort.SliceStable(sub, func(a, b int) bool {
+					fa, fb := g.quota[sub[a]], g.quota[sub[b]]
+					if quotaFront != 0 && fa != fb {
+						return fa == (quotaFront == 1)
+					}
+					if desc {
+						return sub[a] > sub[b]
+					}
+					return sub[a] < sub[b]
+				})
+			}
+			out = append(out, order)
+		}
+	}
+	return out
+}
+
+// pending marks tie_pending in final every candidate whose outcome an undecided
+// class's order changes, records outside candidates that depend on it in
+// res.Dependent, and returns per class the outcomes its order decides between.
+// Members of a class with the same quota flag are interchangeable, so if one of
+// them can change, all of them can: they are pending together.
+func (g *grading) pending(final []Outcome, res *Result) map[int][]Outcome {
+	stakes := map[int][]Outcome{}
+	open, classOf := g.open()
+	if len(open) == 0 {
+		return stakes
+	}
+	base := slices.Clone(final)
+	seen := make([][]Outcome, len(g.cs))
+	for i := range g.cs {
+		seen[i] = []Outcome{base[i]}
+	}
+	for _, order := range g.scenarios(open) {
+		out := g.allocate(order)
+		for i := range g.cs {
+			if !slices.Contains(seen[i], out[i]) {
+				seen[i] = append(seen[i], out[i])
+			}
+		}
+	}
+	type classFlag struct {
+		class int
+		flag  bool
+	}
+	varyingGroup := map[classFlag]bool{}
+	for i := range g.cs {
+		if len(seen[i]) > 1 && classOf[i] >= 0 {
+			varyingGroup[classFlag{classOf[i], g.quota[i]}] = true
+		}
+	}
+	for i := range g.cs {
+		inGroup := classOf[i] >= 0 && varyingGroup[classFlag{classOf[i], g.quota[i]}]
+		if len(seen[i]) == 1 && !inGroup {
+			continue
+		}
+		final[i] = TiePending
+		if classOf[i] < 0 || !inGroup {
+			res.Dependent = append(res.Dependent, g.cs[i].IIN)
+			continue
+		}
+		for _, o := range seen[i] {
+			if !slices.Contains(stakes[classOf[i]], o) {
+				stakes[classOf[i]] = append(stakes[classOf[i]], o)
+			}
+		}
+	}
+	sort.Strings(res.Dependent)
+	return stakes
+}
+
+// ties lists the ties worth printing: the pending ones and the decided ones.
+func (g *grading) ties(final []Outcome, stakes map[int][]Outcome) []Tie {
+	out := []Tie{}
+	for ci, cl := range g.classes {
+		d := g.decisionOf[ci]
+		stake, pending := stakes[ci]
 		if d == nil && !pending {
 			continue
 		}
-		t := Tie{Number: tieNo[cl.lo], Decision: d}
-		for i := cl.lo; i < cl.hi; i++ {
-			t.IINs = append(t.IINs, cs[i].IIN)
-		}
+		t := Tie{Number: g.tieNo[cl.lo], Decision: d, IINs: g.members(cl)}
 		if d != nil {
 			// What the decision settled: the outcomes its members ended with.
 			for i := cl.lo; i < cl.hi; i++ {
@@ -635,18 +714,21 @@ func rankOne(s Seats, cands []Candidate, p Policy, decisions []Decision) (Result
 		}
 		sort.Slice(stake, func(a, b int) bool { return outcomeRank(stake[a]) < outcomeRank(stake[b]) })
 		t.AtStake = stake
-		res.Ties = append(res.Ties, t)
+		out = append(out, t)
 	}
-	sort.Slice(res.Ties, func(a, b int) bool { return res.Ties[a].Number < res.Ties[b].Number })
+	sort.Slice(out, func(a, b int) bool { return out[a].Number < out[b].Number })
+	return out
+}
 
-	res.Rows = make([]Row, len(cs))
-	for i := range cs {
-		c := &cs[i]
-		res.Rows[i] = Row{School: c.School, Grade: c.Grade, Place: i + 1, IIN: c.IIN, Name: c.Name, Score: c.Score,
+func (g *grading) rows(final []Outcome) []Row {
+	rows := make([]Row, len(g.cs))
+	for i := range g.cs {
+		c := &g.cs[i]
+		rows[i] = Row{School: c.School, Grade: c.Grade, Place: i + 1, IIN: c.IIN, Name: c.Name, Score: c.Score,
 			Math: c.Math, Reading: c.Reading, History: c.History, Olympiad: c.Olympiad, MynBala: c.MynBala,
-			Outcome: final[i], Tie: tieNo[i], Decided: decided[i]}
+			Outcome: final[i], Tie: g.tieNo[i], Decided: g.decided[i]}
 	}
-	return res, nil
+	return rows
 }
 
 func outcomeRank(o Outcome) int { return slices.Index(Outcomes, o) }
@@ -699,5 +781,84 @@ func allocate(order []int, quota []bool, seats, quotaSeats int, qo QuotaOrder, r
 		take(seats-general-filled, Admitted, anyone)
 	}
 	take(reserve, Reserve, anyone)
+	return out
+}
+
+// StaleDecision is a recorded decision that no longer matches a tie of the results it
+// is checked against, with what changed: the commission decides again on the
+// candidates as they now stand, or withdraws it. The machine never applies it halfway.
+type StaleDecision struct {
+	Decision Decision `json:"decision"`
+	Index    int      `json:"-"` // its position among the decisions checked
+	// Missing: no longer among the ranked candidates of that school and grade.
+	Missing []string `json:"missing,omitempty"`
+	// Apart: no longer equal on every key to the others (their scores or flags changed).
+	Apart []string `json:"apart,omitempty"`
+	// Joined: now equal to them on every key, but not in the decision.
+	Joined []string `json:"joined,omitempty"`
+}
+
+// StaleDecisions checks each decision against the candidates of its school and grade:
+// it stands only when its candidates are exactly one group equal on every key
+// (score, olympiad priority, the policy's tie-breaks). It returns those that do not.
+func StaleDecisions(cands []Candidate, p Policy, decisions []Decision) []StaleDecision {
+	if len(decisions) == 0 {
+		return nil
+	}
+	bySG := map[schoolGrade][]Candidate{}
+	for _, c := range cands {
+		sg := schoolGrade{c.School, c.Grade}
+		bySG[sg] = append(bySG[sg], c)
+	}
+	type place struct {
+		class int
+		sg    schoolGrade
+	}
+	where := map[string]place{}
+	members := map[place][]string{}
+	for sg, list := range bySG {
+		g := &grading{p: p}
+		g.order(list)
+		for ci, cl := range equalClasses(g.cs, p.TieBreaks) {
+			pl := place{ci, sg}
+			for i := cl.lo; i < cl.hi; i++ {
+				where[g.cs[i].IIN] = pl
+			}
+			members[pl] = g.members(cl)
+		}
+	}
+	var out []StaleDecision
+	for di, d := range decisions {
+		sg := schoolGrade{d.School, d.Grade}
+		st := StaleDecision{Decision: d, Index: di}
+		count := map[place]int{}
+		var best place
+		for _, id := range d.Order {
+			pl, ok := where[id]
+			if !ok || pl.sg != sg {
+				st.Missing = append(st.Missing, id)
+				continue
+			}
+			count[pl]++
+			if count[pl] > count[best] || (count[pl] == count[best] && pl.class < best.class) {
+				best = pl
+			}
+		}
+		if len(count) > 0 {
+			for _, id := range d.Order {
+				if pl, ok := where[id]; ok && pl.sg == sg && pl != best {
+					st.Apart = append(st.Apart, id)
+				}
+			}
+			for _, id := range members[best] {
+				if !slices.Contains(d.Order, id) {
+					st.Joined = append(st.Joined, id)
+				}
+			}
+		}
+		if len(st.Missing)+len(st.Apart)+len(st.Joined) > 0 || len(count) == 0 {
+			out = append(out, st)
+		}
+	}
 	return out
 }

@@ -33,6 +33,7 @@ type Options struct {
 // for concurrent use by any number of goroutines.
 type Reader struct {
 	profile *calibration.Profile
+	profSHA string
 	byGrade map[int]*form.Form
 	known   []string
 	cropK   float64
@@ -47,6 +48,7 @@ func NewReader(opt Options) (*Reader, error) {
 	if err := r.profile.Validate(); err != nil {
 		return nil, err
 	}
+	r.profSHA = r.profile.SHA256()
 	if r.cropK <= 0 {
 		r.cropK = 8
 	}
@@ -249,6 +251,7 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	rd.Variant = byName["variant"].Value
 
 	r.checkIdentity(&rd, fields, byName, qr, qrOK, stripOK, serial)
+	rd.Reader = &reading.Reader{Version: Version, Form: FormID(f), Profile: r.profSHA}
 
 	for _, fd := range fields {
 		if fd.Review {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/image/tiff"
 
+	"tarazy/calibration"
 	"tarazy/internal/golden"
 	"tarazy/omr"
 	"tarazy/omr/form"
@@ -84,8 +85,11 @@ func TestCleanSheetReadsExactly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := cleanScan(t, 7, tc.opt)
 			p := readOne(t, r, s.Name, s.Data)
+			g7, _ := form.Get("g7")
+			// The reading names its reader, so the scan can be read the same way again.
+			who := &reading.Reader{Version: omr.Version, Form: omr.FormID(g7), Profile: calibration.Default().SHA256()}
 			want := reading.Reading{File: s.Name, Page: 1, Status: reading.StatusOK, Form: "g7", Sheet: "004242",
-				IIN: s.Truth.IIN, Variant: s.Truth.Variant, Answers: s.Truth.Answers, Review: []string{}}
+				IIN: s.Truth.IIN, Variant: s.Truth.Variant, Answers: s.Truth.Answers, Review: []string{}, Reader: who}
 			if diff := cmp.Diff(want, p.Reading); diff != "" {
 				t.Errorf("reading (-want +got):\n%s", diff)
 			}

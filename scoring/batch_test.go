@@ -2,7 +2,10 @@ package scoring_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -132,5 +135,36 @@ func TestScoreAllNeverGroupsIncompleteIINs(t *testing.T) {
 		if c.Kind != scoring.ConflictBadIIN {
 			t.Errorf("%s: kind %s, want bad_iin", c.File, c.Kind)
 		}
+	}
+}
+
+// Issue 12: thousands of sheets carrying one IIN (a buggy worker, or someone's
+// token) made scoring quadratic, each conflict listing every other sheet: 4,000
+// sheets gave a 161 MB answer. Each conflict now names a few sheets and "N more".
+func TestManySheetsOfOneIINStayBounded(t *testing.T) {
+	keys := mustKeys(t)
+	k, _ := keys.Lookup(7, "1")
+	id := makeIIN(t, 1)
+	var rds []reading.Reading
+	for i := 0; i < 4000; i++ {
+		rd := sheet(t, k, id, 30, 0, 0)
+		rd.File, rd.Page, rd.Sheet = fmt.Sprintf("scan-%05d.png", i), 1, fmt.Sprintf("%06d", i+1)
+		rds = append(rds, rd)
+	}
+	b := scoring.ScoreAll(rds, keys, nil, scoring.DefaultPolicy())
+	if len(b.Conflicts) != 4000 || b.Conflicts[0].Kind != scoring.ConflictTwoSheets {
+		t.Fatalf("%d conflicts, first %+v", len(b.Conflicts), b.Conflicts[0])
+	}
+	body, _ := json.Marshal(b.Conflicts)
+	if len(body) > 8<<20 {
+		t.Errorf("the conflicts of 4,000 sheets of one IIN take %d bytes; each must stay short", len(body))
+	}
+	for _, c := range b.Conflicts {
+		if len(c.Detail)+len(c.DetailKK)+len(c.DetailRU) > 2000 {
+			t.Fatalf("a conflict of %d bytes: %+v", len(c.Detail)+len(c.DetailKK)+len(c.DetailRU), c)
+		}
+	}
+	if c := b.Conflicts[0]; !strings.Contains(c.Detail, "4000 different sheets") || !strings.Contains(c.Detail, "… +3995") || !strings.Contains(c.DetailRU, "на 4000 разных листах") {
+		t.Errorf("detail = %q / %q", c.Detail, c.DetailRU)
 	}
 }

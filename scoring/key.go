@@ -9,7 +9,6 @@
 package scoring
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tarazy/internal/csvtable"
 	"tarazy/omr/form"
 )
 
@@ -72,18 +72,7 @@ func variantLess(a, b string) bool {
 }
 
 // LineError is one problem in an input file, with the line it is on.
-type LineError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *LineError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Msg)
-}
+type LineError = csvtable.LineError
 
 // ErrInvalidKeys is wrapped by every error ParseKeys returns for a bad file.
 var ErrInvalidKeys = errors.New("the answer key file is not valid")
@@ -100,78 +89,49 @@ func NormalizeVariant(f *form.Form, v string) (string, error) {
 	return strconv.Itoa(n), nil
 }
 
-// ParseKeys reads answer keys from CSV with the header grade,variant,answers. Answers is
-// one letter per question (spaces are ignored, so "ABCDE ABCDE" is fine; lower case is
-// read as upper case). Every problem is reported with its line, all at once, so the
-// person fixing the file does it in one pass: a wrong length, a letter the form does not
-// have, a grade with no form, a variant given twice, and a grade whose variants are not
-// all given (a candidate who wrote a missing variant could not be scored).
+// ParseKeys reads answer keys from CSV with the header grade,variant,answers (the
+// dialect of internal/csvtable). Answers is one letter per question (spaces are
+// ignored, so "ABCDE ABCDE" is fine; lower case is read as upper case). Every problem
+// is reported with its line, all at once, so the person fixing the file does it in one
+// pass: a wrong length, a letter the form does not have, a grade with no form, a
+// variant given twice, and a grade whose variants are not all given (a candidate who
+// wrote a missing variant could not be scored). It never panics, whatever the input.
 func ParseKeys(r io.Reader, name string, formFor FormForGrade) (*Keys, error) {
 	if formFor == nil {
 		formFor = form.ForGrade
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	var errs []error
-	add := func(line int, format string, args ...any) {
-		errs = append(errs, &LineError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)})
+	t, err := csvtable.Open(r, name, []string{"grade", "variant", "answers"}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidKeys, err)
 	}
 	keys := &Keys{byGV: map[gradeVariant]*Key{}}
-	header := true
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidKeys, &LineError{File: name, Line: line, Msg: err.Error()})
-		}
-		if header {
-			header = false
-			if !equalFold(rec, []string{"grade", "variant", "answers"}) {
-				return nil, fmt.Errorf("%w: %v", ErrInvalidKeys, &LineError{File: name, Line: line,
-					Msg: fmt.Sprintf("the first line must be the header grade,variant,answers; it is %q", strings.Join(rec, ","))})
-			}
-			continue
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != 3 {
-			add(line, "%d fields; a key line is grade,variant,answers", len(rec))
-			continue
-		}
-		grade, err := strconv.Atoi(strings.TrimSpace(rec[0]))
-		if err != nil {
-			add(line, "grade %q is not a number", rec[0])
+	for t.Next() {
+		line := t.Line()
+		grade, ok := t.Int("grade")
+		if !ok {
 			continue
 		}
 		f, err := formFor(grade)
 		if err != nil {
-			add(line, "grade %d has no answer-sheet form (%v)", grade, err)
+			t.Bad("grade %d has no answer-sheet form (%v)", grade, err)
 			continue
 		}
-		variant, err := NormalizeVariant(f, rec[1])
+		variant, err := NormalizeVariant(f, t.Get("variant"))
 		if err != nil {
-			add(line, "%v", err)
+			t.Bad("%v", err)
 			continue
 		}
-		answers, msg := parseKeyAnswers(f, rec[2])
+		answers, msg := parseKeyAnswers(f, t.Get("answers"))
 		if msg != "" {
-			add(line, "grade %d variant %s: %s", grade, variant, msg)
+			t.Bad("grade %d variant %s: %s", grade, variant, msg)
 			continue
 		}
 		gv := gradeVariant{grade, variant}
 		if prev, dup := keys.byGV[gv]; dup {
-			add(line, "grade %d variant %s is already given on line %d; keep one of them", grade, variant, prev.Line)
+			t.Bad("grade %d variant %s is already given on line %d; keep one of them", grade, variant, prev.Line)
 			continue
 		}
 		keys.byGV[gv] = &Key{Grade: grade, Variant: variant, Answers: answers, Form: f, Line: line}
-	}
-	if header {
-		return nil, fmt.Errorf("%w: %s is empty", ErrInvalidKeys, name)
 	}
 	// A grade with some variants must have them all.
 	grades := map[int]*form.Form{}
@@ -192,12 +152,12 @@ func ParseKeys(r io.Reader, name string, formFor FormForGrade) (*Keys, error) {
 			}
 		}
 		if len(missing) > 0 {
-			errs = append(errs, &LineError{File: name, Msg: fmt.Sprintf("grade %d has no key for variant %s (form %s has variants 1–%d); add the missing lines",
-				g, strings.Join(missing, ", "), f.ID, f.Variants)})
+			t.BadFile("grade %d has no key for variant %s (form %s has variants 1–%d); add the missing lines",
+				g, strings.Join(missing, ", "), f.ID, f.Variants)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%w:\n%w", ErrInvalidKeys, errors.Join(errs...))
+	if err := t.Err(); err != nil {
+		return nil, fmt.Errorf("%w:\n%w", ErrInvalidKeys, err)
 	}
 	if len(keys.byGV) == 0 {
 		return nil, fmt.Errorf("%w: %s has a header but no keys", ErrInvalidKeys, name)
@@ -222,18 +182,6 @@ func parseKeyAnswers(f *form.Form, s string) ([]string, string) {
 		return nil, fmt.Sprintf("%d answers; form %s has %d questions", len(answers), f.ID, f.Questions())
 	}
 	return answers, ""
-}
-
-func equalFold(got, want []string) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if !strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(got[i], "\ufeff")), want[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // NewKeys builds Keys from keys made in code (tests, the demo); it validates them like

@@ -149,7 +149,9 @@ func TestNationalDeployment(t *testing.T) {
 	}
 
 	// Protocols made on one server are published and downloaded through the others.
-	a.must(t, 201, "aigerim", "POST", g+"/protocols", "application/yaml", sittingYAML)
+	c.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/commission", "application/json", commissionJSON)
+	b.must(t, 200, "aigerim", "PUT", "/api/contests/C1/schools/S1/sitting", "application/json", sittingJSON)
+	a.must(t, 201, "aigerim", "POST", g+"/protocols", "", "")
 	b.must(t, 200, "chair", "POST", g+"/publish", "", "")
 	if pdf := c.must(t, 200, "", "GET", "/api/public/contests/C1/schools/S1/grades/5/protocol.pdf", "", ""); !strings.HasPrefix(pdf, "%PDF") {
 		t.Fatalf("public protocol through server C: %.20q", pdf)

@@ -70,7 +70,7 @@ func TestBlobHashIsNotACapability(t *testing.T) {
 		if ae := apiErr(err); ae == nil || ae.Status != http.StatusBadRequest || !strings.Contains(ae.Message, "not this school's") {
 			t.Fatalf("an ingest naming another school's files: %v; want 400", err)
 		}
-		if v, err := e.Store.SheetVersions(ctx, "C1", "000200"); err == nil || len(v) > 0 {
+		if v, err := e.Store.SheetVersions(ctx, "C1", "S2", "000200"); err == nil || len(v) > 0 {
 			t.Fatalf("the refused page was stored: %v, %v", v, err)
 		}
 		for _, h := range []string{crop, image} {

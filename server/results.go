@@ -330,34 +330,6 @@ func protocolFormat(r *http.Request) (string, error) {
 	return f, nil
 }
 
-func (s *Server) putProtocol(vis string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		g, err := grade(r)
-		var format string
-		if err == nil {
-			format, err = protocolFormat(r)
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		sha, size, err := s.blobs.Put(r.Context(), r.Body, s.cfg.MaxUpload)
-		if err == nil && size == 0 {
-			err = invalidf("the protocol file is empty")
-		}
-		var p store.Protocol
-		if err == nil {
-			p, err = s.store.PutProtocol(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"),
-				store.Protocol{School: chi.URLParam(r, "school"), Grade: g, Visibility: vis, Format: format, SHA256: sha, Size: size})
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, p)
-	}
-}
-
 // listProtocols lists the school grade's protocol files; a publisher sees the public
 // ones only.
 func (s *Server) listProtocols(w http.ResponseWriter, r *http.Request) {
@@ -409,22 +381,6 @@ func (s *Server) getProtocol(vis string) http.HandlerFunc {
 	}
 }
 
-func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
-	g, err := grade(r)
-	if err == nil {
-		err = s.refuseDraft(r, g)
-	}
-	var ps []store.Protocol
-	if err == nil {
-		ps, err = s.store.Publish(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ps)
-}
-
 // publicProtocol serves a published public protocol to anyone: the link a school
 // puts on its website (§41).
 func (s *Server) publicProtocol(w http.ResponseWriter, r *http.Request) {
@@ -433,9 +389,15 @@ func (s *Server) publicProtocol(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		format, err = protocolFormat(r)
 	}
+	edition := 0
+	if v := r.URL.Query().Get("edition"); v != "" && err == nil {
+		if edition, err = strconv.Atoi(v); err != nil || edition < 1 {
+			err = invalidf("edition=%q is not an edition number (1, 2, …)", v)
+		}
+	}
 	var p store.Protocol
 	if err == nil {
-		p, err = s.store.PublishedProtocol(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, format)
+		p, err = s.store.PublishedProtocol(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, format, edition)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -445,33 +407,4 @@ func (s *Server) publicProtocol(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="protocol-%s-grade%d.%s"`, chi.URLParam(r, "school"), g, format))
 	}
 	s.serveBlob(w, r, p.SHA256, protocolTypes[format], "public, max-age=300")
-}
-
-// refuseDraft refuses to publish a protocol that tarazy made as a draft (a tie still
-// pending, a commission that breaks §24, a date outside its window without a reason):
-// its JSON version says so in draft_reasons. A protocol uploaded without a JSON
-// version is the commission's own responsibility.
-func (s *Server) refuseDraft(r *http.Request, g int) error {
-	ps, err := s.store.Protocols(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps { // newest first
-		if p.Visibility != store.VisibilityPublic || p.Format != "json" {
-			continue
-		}
-		f, err := s.blobs.Open(r.Context(), p.SHA256)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		var doc struct {
-			DraftReasons []string `json:"draft_reasons"`
-		}
-		if json.NewDecoder(f).Decode(&doc) == nil && len(doc.DraftReasons) > 0 {
-			return store.Errorf(store.Conflict, "the protocol is a draft and cannot be published: %s", strings.Join(doc.DraftReasons, "; "))
-		}
-		return nil
-	}
-	return nil
 }

@@ -196,7 +196,7 @@ func TestBrowserReviewKeysInBothLayouts(t *testing.T) {
 	waitText(t, ru, item+` [data-testid="waiting"]`, "второго")
 	waitText(t, ru, `[data-testid="count-others"]`, "1")
 	waitText(t, ru, `[data-testid="count-mine"]`, "0")
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000101"); sh.State != "review" {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000101"); sh.State != "review" {
 		t.Fatalf("one reviewer's correction made the sheet %s", sh.State)
 	}
 	// The field I keyed does not come back to me.
@@ -228,7 +228,7 @@ func TestBrowserReviewKeysInBothLayouts(t *testing.T) {
 	if got := text(t, kk, item+` [data-testid="state"]`); got != "түпкілікті" {
 		t.Errorf("state label = %q", got)
 	}
-	sh, _ := e.Store.Sheet(context.Background(), "C1", "000101")
+	sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000101")
 	if sh.State != "final" || sh.Reading.Answers[2] != "C" {
 		t.Fatalf("after two agreeing reviewers: %s, q3 %q", sh.State, sh.Reading.Answers[2])
 	}
@@ -274,7 +274,7 @@ func TestBrowserNoDefaultDecides(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000201"); sh.State != "review" {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000201"); sh.State != "review" {
 		t.Fatalf("a disagreement settled the sheet: %s", sh.State)
 	}
 	chair := browsertest.Workstation(t, browser)
@@ -291,14 +291,14 @@ func TestBrowserNoDefaultDecides(t *testing.T) {
 	if err := chromedp.Do(chair, enter()); err != nil {
 		t.Fatal(err)
 	}
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000201"); sh.State != "review" {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000201"); sh.State != "review" {
 		t.Fatal("Enter settled a dispute with nothing chosen")
 	}
 	if err := chromedp.Do(chair, chromedp.Click(item+` [data-testid="choice"][data-key="`+first+`"]`), enter(),
 		chromedp.WaitVisible(item+`[data-state="final"]`)); err != nil {
 		t.Fatal(err)
 	}
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000201"); sh.State != "final" || sh.Reading.Answers[4] != first {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000201"); sh.State != "final" || sh.Reading.Answers[4] != first {
 		t.Fatalf("chair's decision: %s, q5 %q", sh.State, sh.Reading.Answers[4])
 	}
 }
@@ -385,7 +385,7 @@ func TestBrowserIINAndPage(t *testing.T) {
 	if err := chromedp.Do(ws, enter(), chromedp.WaitVisible(page+`[data-state="final"]`)); err != nil {
 		t.Fatal(err)
 	}
-	if sh, _ := e.Store.Sheet(context.Background(), "C1", "000302"); sh.State != "final" {
+	if sh, _ := e.Store.Sheet(context.Background(), "C1", "S1", "000302"); sh.State != "final" {
 		t.Fatalf("confirmed page: %s", sh.State)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tarazy/contest"
 	"tarazy/omr/reading"
 	"tarazy/review"
 	"tarazy/server/wire"
@@ -66,21 +67,27 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: schoolPath + "/review/{serial}/image", Access: SchoolWrite, Handler: s.reviewImage},
 		{Method: "GET", Pattern: schoolPath + "/audit", Access: SchoolRead, Handler: s.Adapt(s.auditLog)},
 
+		// Results (package results): computed from the stored scans and recorded
+		// decisions, never uploaded.
+		{Method: "GET", Pattern: schoolPath + "/sitting", Access: SchoolRead, Handler: s.getSitting},
+		{Method: "PUT", Pattern: schoolPath + "/sitting", Access: SchoolWrite, Handler: s.putSitting},
 		{Method: "GET", Pattern: gradePath + "/results", Access: SchoolRead, Handler: s.Adapt(s.getScores)},
-		{Method: "PUT", Pattern: gradePath + "/results", Access: SchoolWrite, Handler: s.Adapt(s.putScores)},
 		{Method: "POST", Pattern: gradePath + "/score", Access: SchoolWrite, Handler: s.score, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/conflicts", Access: SchoolRead, Handler: s.conflicts, Upload: true},
 		{Method: "POST", Pattern: gradePath + "/rank", Access: SchoolWrite, Handler: s.rank, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/ranking", Access: SchoolRead, Handler: s.getRanking},
-		{Method: "PUT", Pattern: gradePath + "/ranking", Access: SchoolWrite, Handler: s.Adapt(s.putRanking)},
-		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.Adapt(s.getTies)},
-		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.Adapt(s.postTie)},
+		{Method: "GET", Pattern: gradePath + "/ties", Access: SchoolRead, Handler: s.getTies},
+		{Method: "POST", Pattern: gradePath + "/ties", Access: SchoolWrite, Handler: s.postTie},
+		{Method: "DELETE", Pattern: gradePath + "/ties/{id}", Access: SchoolWrite, Handler: s.withdrawTie},
 		{Method: "GET", Pattern: gradePath + "/protocols", Access: ProtocolRead, Handler: s.listProtocols},
 		{Method: "POST", Pattern: gradePath + "/protocols", Access: SchoolWrite, Handler: s.generateProtocols, Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolRead, Handler: s.getProtocol(store.VisibilityInternal)},
-		{Method: "PUT", Pattern: gradePath + "/protocols/internal.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityInternal), Upload: true},
 		{Method: "GET", Pattern: gradePath + "/protocols/public.{format}", Access: ProtocolRead, Handler: s.getProtocol(store.VisibilityPublic)},
-		{Method: "PUT", Pattern: gradePath + "/protocols/public.{format}", Access: SchoolWrite, Handler: s.putProtocol(store.VisibilityPublic), Upload: true},
-		{Method: "POST", Pattern: gradePath + "/publish", Access: SchoolWrite, Handler: s.publish},
+		{Method: "POST", Pattern: gradePath + "/publish", Access: SchoolWrite, Handler: s.publish, Upload: true},
+		{Method: "GET", Pattern: gradePath + "/amendments", Access: ProtocolRead, Handler: s.editions},
+		{Method: "POST", Pattern: gradePath + "/amendments", Access: SchoolWrite, Handler: s.amend},
+		{Method: "POST", Pattern: gradePath + "/verify", Access: National, Handler: s.verify, Upload: true},
+		{Method: "GET", Pattern: "/api/public/contests/{contest}/schools/{school}/grades/{grade}/history", Access: Public, Handler: s.publicHistory},
 	}
 }
 
@@ -208,17 +215,7 @@ func (s *Server) listSchools(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putSchools(w http.ResponseWriter, r *http.Request) error {
-	list, err := decodeTable(r, func(rd io.Reader) ([]store.School, error) {
-		t, err := readCSV(rd, "schools.csv", []string{"code", "name_kk", "name_ru"}, []string{"region"})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]store.School, len(t.rows))
-		for i := range t.rows {
-			out[i] = store.School{Code: t.str(i, "code"), NameKK: t.str(i, "name_kk"), NameRU: t.str(i, "name_ru"), Region: t.str(i, "region")}
-		}
-		return out, nil
-	})
+	list, err := decodeTable(r, parseSchools)
 	if err == nil {
 		err = s.store.PutSchools(r.Context(), Actor(r.Context()), list)
 	}
@@ -284,19 +281,21 @@ func (s *Server) getCommission(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, nonNil(ms))
+	writeJSON(w, http.StatusOK, ms)
 	return nil
 }
 
+// putCommission takes the commission as the protocol prints it (contest.Commission):
+// {"chair": name, "members": [{"name", "position"}]}.
 func (s *Server) putCommission(w http.ResponseWriter, r *http.Request) error {
-	var ms []store.Member
-	if err := decodeJSON(r, &ms); err != nil {
+	var c contest.Commission
+	if err := decodeJSON(r, &c); err != nil {
 		return err
 	}
-	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), ms); err != nil {
+	if err := s.store.PutCommission(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ms)
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }
 
@@ -332,13 +331,10 @@ func (s *Server) putCandidates(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getSheet(w http.ResponseWriter, r *http.Request) error {
 	contest, school, serial := chi.URLParam(r, "contest"), chi.URLParam(r, "school"), chi.URLParam(r, "serial")
-	sh, err := s.store.Sheet(r.Context(), contest, serial)
-	if err == nil && sh.School != school {
-		err = store.Errorf(store.NotFound, "no sheet with serial %s", serial)
-	}
+	sh, err := s.store.Sheet(r.Context(), contest, school, serial)
 	var vs []store.SheetVersion
 	if err == nil {
-		vs, err = s.store.SheetVersions(r.Context(), contest, serial)
+		vs, err = s.store.SheetVersions(r.Context(), contest, school, serial)
 	}
 	if err != nil {
 		return err
@@ -465,79 +461,6 @@ func (s *Server) getScores(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"set": rs, "results": nonNil(rows)})
-	return nil
-}
-
-func (s *Server) putScores(w http.ResponseWriter, r *http.Request) error {
-	g, err := grade(r)
-	var rows []store.Score
-	if err == nil {
-		rows, err = decodeTable(r, parseScores)
-	}
-	var rs store.ResultSet
-	if err == nil {
-		rs, err = s.store.PutScores(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rs)
-	return nil
-}
-
-func (s *Server) putRanking(w http.ResponseWriter, r *http.Request) error {
-	g, err := grade(r)
-	var rows []store.Placement
-	if err == nil {
-		rows, err = decodeTable(r, parseRanking)
-	}
-	var rs store.ResultSet
-	if err == nil {
-		rs, err = s.store.PutRanking(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g, rows)
-	}
-	// This server's own readers see the new version at once.
-	s.ranks.drop(rankKey{chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rs)
-	return nil
-}
-
-func (s *Server) getTies(w http.ResponseWriter, r *http.Request) error {
-	g, err := grade(r)
-	var ds []store.TieDecision
-	if err == nil {
-		ds, err = s.store.TieDecisions(r.Context(), chi.URLParam(r, "contest"), chi.URLParam(r, "school"), g)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, nonNil(ds))
-	return nil
-}
-
-type tieRequest struct {
-	IINs   []string `json:"iins"`
-	Order  []string `json:"order"`
-	Reason string   `json:"reason"`
-}
-
-func (s *Server) postTie(w http.ResponseWriter, r *http.Request) error {
-	g, err := grade(r)
-	var req tieRequest
-	if err == nil {
-		err = decodeJSON(r, &req)
-	}
-	var d store.TieDecision
-	if err == nil {
-		d, err = s.store.RecordTieDecision(r.Context(), Actor(r.Context()), chi.URLParam(r, "contest"),
-			store.TieDecision{School: chi.URLParam(r, "school"), Grade: g, IINs: req.IINs, Order: req.Order, Reason: req.Reason})
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, d)
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"tarazy/results"
 	"tarazy/server/web"
 	"tarazy/store"
 )
@@ -101,6 +102,8 @@ type Server struct {
 	router  chi.Router
 	tokens  *tokenCache
 	ranks   *rankingCache
+	// results is the results engine the results routes call.
+	results *results.Service
 	web     *web.Shell
 	// homeLinks are other areas' entries on the home page.
 	homeLinks []HomeLink
@@ -129,6 +132,7 @@ func New(st store.Store, blobs ImageStore, cfg Config, log *slog.Logger, reg pro
 	if err := s.setupNational(reg); err != nil {
 		return nil, err
 	}
+	s.results = &results.Service{Store: st, Blobs: blobs}
 	r := chi.NewRouter()
 	r.Use(s.recoverer, s.accessLog, s.instrument, s.gate)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -149,6 +153,11 @@ func New(st store.Store, blobs ImageStore, cfg Config, log *slog.Logger, reg pro
 	r.Method(http.MethodGet, "/", http.RedirectHandler("/ui/", http.StatusSeeOther))
 	return s, nil
 }
+
+// UseReader lets the server verify published protocols by reading their scans again
+// (POST …/verify). cmd/tarazy wires the omr reader in, so the server's own packages
+// never import OpenCV; without it verification answers that this server cannot.
+func (s *Server) UseReader(r results.Reader) { s.results.Reader = r }
 
 // Shell is the page shell, for other areas' pages (the intake desk) to add their
 // templates and labels and render through.

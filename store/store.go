@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tarazy/calibration"
+	"tarazy/contest"
 	"tarazy/omr/reading"
 	"tarazy/review"
 )
@@ -64,32 +65,18 @@ type School struct {
 	Region string `json:"region"`
 }
 
-// Seats is one row of seats.csv (issue 3): the vacant seats of a school's grade and,
-// optionally, the school's approved "Мың бала" quota (§25).
-type Seats struct {
-	School string `json:"school"`
-	Grade  int    `json:"grade"`
-	Seats  int    `json:"seats"`
-	Quota  *int   `json:"quota,omitempty"`
-}
-
-// Member of a school's contest commission (§22–24).
-type Member struct {
-	Name     string `json:"name"`
-	Position string `json:"position"` // job title, printed on the protocol
-	Chair    bool   `json:"chair"`
-}
-
-// Candidate registered for the contest (§17).
-type Candidate struct {
-	IIN      string `json:"iin"`
-	School   string `json:"school"`
-	Grade    int    `json:"grade"`
-	Name     string `json:"name"`
-	Language string `json:"language,omitempty"`
-	Olympiad bool   `json:"olympiad"`
-	MynBala  bool   `json:"myn_bala"`
-}
+// The contest's records are declared once, in the domain (package contest), and the
+// store persists those types; these names are the store's words for them.
+type (
+	// Seats of a school's grade and its approved "Мың бала" quota (§25).
+	Seats = contest.Seats
+	// Candidate registered for the contest (§17).
+	Candidate = contest.Registration
+	// Score is one candidate's result, a line of results.csv (the ranking's input).
+	Score = contest.Candidate
+	// Placement is one line of a ranking.
+	Placement = contest.Row
+)
 
 // AnswerKey of one grade and test variant; Version grows with each upload.
 type AnswerKey struct {
@@ -136,6 +123,9 @@ type IngestResult struct {
 	Outcome  string `json:"outcome"`
 	Reason   string `json:"reason,omitempty"`
 	Existing bool   `json:"existing"`
+	// Flag warns about a page that was stored but looks wrong: its IIN is on more
+	// sheets of the school than one candidate can have written (scoring.MaxSheetsPerIIN).
+	Flag string `json:"flag,omitempty"`
 }
 
 // BatchSummary is one batch as the dashboard shows it (issue 5).
@@ -203,10 +193,40 @@ type SheetVersion struct {
 	CreatedAt time.Time       `json:"created_at"`
 }
 
+// Page refusals: why a page was not stored as (a version of) a sheet.
+const (
+	RefusalReader   = "reader"   // the reader could not read it as a sheet
+	RefusalIdentity = "identity" // its serial is another sheet's (another form) or its image another school's
+	RefusalUnfit    = "unfit"    // its reading does not fit its form
+	RefusalFrozen   = "frozen"   // its grade's results are published and no amendment is open
+)
+
+// Page is one page as a scanner delivered it and the reader read it.
+type Page struct {
+	Image     string          `json:"image"` // SHA-256 of the page image
+	Batch     string          `json:"batch"`
+	File      string          `json:"file"`
+	Page      int             `json:"page"`
+	Serial    string          `json:"serial,omitempty"`
+	Version   int             `json:"version,omitempty"`
+	Outcome   string          `json:"outcome"`
+	Refusal   string          `json:"refusal,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+	Reading   reading.Reading `json:"reading"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// ElsewherePage is a page at another school that carries an IIN asked about.
+type ElsewherePage struct {
+	IIN   string `json:"iin"`
+	State string `json:"state"` // the sheet's state, or "refused"
+}
+
 // ReviewItem is one field of one sheet under review.
 type ReviewItem struct {
 	ID         int64             `json:"id"`
 	Serial     string            `json:"serial"`
+	Applied    bool              `json:"applied,omitempty"` // settled and written into a sheet version
 	Field      string            `json:"field"`
 	Version    int               `json:"version"` // the sheet version that raised it
 	Machine    string            `json:"machine"`
@@ -273,43 +293,18 @@ type DecisionResult struct {
 	SheetVersion int `json:"sheet_version,omitempty"`
 }
 
-// Score is one row of results.csv (issue 3).
-type Score struct {
-	School   string `json:"school"`
-	Grade    int    `json:"grade"`
-	IIN      string `json:"iin"`
-	Name     string `json:"name"`
-	Score    int    `json:"score"`
-	Math     int    `json:"math"`
-	Reading  int    `json:"reading"`
-	History  int    `json:"history"`
-	Olympiad bool   `json:"olympiad"`
-	MynBala  bool   `json:"myn_bala"`
-}
-
-// Ranking outcomes (issue 3).
-var Outcomes = []string{"admitted", "admitted_quota", "reserve", "not_admitted", "tie_pending"}
-
-// Placement is one row of ranking.csv (issue 3).
-type Placement struct {
-	School  string `json:"school"`
-	Grade   int    `json:"grade"`
-	Place   int    `json:"place"`
-	IIN     string `json:"iin"`
-	Name    string `json:"name"`
-	Score   int    `json:"score"`
-	Outcome string `json:"outcome"`
-}
-
 // ResultSet describes one stored version of a school grade's scores or ranking.
 type ResultSet struct {
 	School    string    `json:"school"`
 	Grade     int       `json:"grade"`
 	Version   int       `json:"version"`
-	SHA256    string    `json:"sha256"` // of the rows as stored, for the protocol
+	SHA256    string    `json:"sha256"` // of the rows as stored
 	Rows      int       `json:"rows"`
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// Policy is the policy the scores were made with, recorded once when the grade is
+	// scored; the ranking and the protocol read it from here. Nil on a ranking.
+	Policy *contest.Policy `json:"policy,omitempty"`
 }
 
 // Ranking is a stored ranking version with its rows in place order.
@@ -336,6 +331,36 @@ type TieDecision struct {
 	Reason    string    `json:"reason"`
 	DecidedBy string    `json:"decided_by"`
 	DecidedAt time.Time `json:"decided_at"`
+	// Replaces is the decision this one replaces (withdrawn with it), 0 for none.
+	Replaces int64 `json:"replaces,omitempty"`
+	// Withdrawn says when, by whom and why the chair withdrew the decision; a
+	// withdrawn decision is kept, and no longer applies.
+	WithdrawnAt    *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnBy    string     `json:"withdrawn_by,omitempty"`
+	WithdrawReason string     `json:"withdraw_reason,omitempty"`
+}
+
+// Publication states.
+const (
+	PublicationOpen      = "open"      // an amendment is open: the grade may change
+	PublicationPublished = "published" // the edition is public: the grade is frozen
+)
+
+// Publication is one edition of a school grade's published protocol: the first
+// publication (edition 1) or an amendment (2, 3, …) opened with its reason and then
+// published. While the latest edition is published, nothing that would change the
+// grade's results is accepted (the grade is frozen).
+type Publication struct {
+	School        string     `json:"school"`
+	Grade         int        `json:"grade"`
+	Edition       int        `json:"edition"`
+	State         string     `json:"state"`
+	Reason        string     `json:"reason,omitempty"` // why the amendment was opened
+	OpenedBy      string     `json:"opened_by"`
+	OpenedAt      time.Time  `json:"opened_at"`
+	PublishedBy   string     `json:"published_by,omitempty"`
+	PublishedAt   *time.Time `json:"published_at,omitempty"`
+	ResultsSHA256 string     `json:"results_sha256,omitempty"` // what the edition printed
 }
 
 // Protocol visibilities and formats.
@@ -359,6 +384,7 @@ type Protocol struct {
 	CreatedBy   string     `json:"created_by"`
 	CreatedAt   time.Time  `json:"created_at"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
+	Edition     int        `json:"edition,omitempty"` // the publication it was published as
 }
 
 // User holds a role, and a school for scoped roles. Chair marks the commission's chair,
@@ -424,9 +450,16 @@ type Schools interface {
 	PutSeats(ctx context.Context, by Actor, contest string, seats []Seats) error
 	// Seats lists a contest's seats, of one school when school is not empty.
 	Seats(ctx context.Context, contest, school string) ([]Seats, error)
-	// PutCommission replaces a school's commission for a contest.
-	PutCommission(ctx context.Context, by Actor, contest, school string, members []Member) error
-	Commission(ctx context.Context, contest, school string) ([]Member, error)
+	// PutCommission replaces a school's commission for a contest; Conflict while a
+	// grade of the school is published (frozen).
+	PutCommission(ctx context.Context, by Actor, contest, school string, c contest.Commission) error
+	Commission(ctx context.Context, contest, school string) (contest.Commission, error)
+	// PutSitting records the school's protocol number, city and contest calendar (the
+	// rest of contest.Sitting is the school's names and the commission, kept apart);
+	// Conflict while a grade of the school is frozen.
+	PutSitting(ctx context.Context, by Actor, contest, school string, s contest.Sitting) error
+	// Sitting returns what PutSitting recorded; NotFound when nothing was.
+	Sitting(ctx context.Context, contest, school string) (contest.Sitting, error)
 }
 
 // Candidates keeps the registered candidates.
@@ -454,12 +487,25 @@ type Sheets interface {
 	// reason while the rest of the batch goes on. NotFound for an unknown contest or
 	// school; Unavailable when the database cannot be reached (nothing is written).
 	Ingest(ctx context.Context, by Actor, contest, school string, b Batch, items []IngestItem) ([]IngestResult, error)
-	// Sheet returns the current state of a sheet; NotFound if unknown.
-	Sheet(ctx context.Context, contest, serial string) (Sheet, error)
+	// Sheet returns the current state of a school's sheet; NotFound if unknown. A
+	// sheet is known by its school and serial: every school prints from 000001.
+	Sheet(ctx context.Context, contest, school, serial string) (Sheet, error)
 	// SheetVersions lists every version of a sheet, oldest first.
-	SheetVersions(ctx context.Context, contest, serial string) ([]SheetVersion, error)
+	SheetVersions(ctx context.Context, contest, school, serial string) ([]SheetVersion, error)
 	// FinalSheets lists the current final reading of every sheet of a school.
 	FinalSheets(ctx context.Context, contest, school string) ([]SheetVersion, error)
+	// SchoolSheets lists every sheet of a school with its state and current reading.
+	SchoolSheets(ctx context.Context, contest, school string) ([]Sheet, error)
+	// SchoolVersions lists every version of every sheet of a school, by serial and
+	// version.
+	SchoolVersions(ctx context.Context, contest, school string) ([]SheetVersion, error)
+	// Pages lists every page ingested for a school, stored or refused, in arrival
+	// order: what the scanners delivered, as the reader read it.
+	Pages(ctx context.Context, contest, school string) ([]Page, error)
+	// PagesElsewhere lists the pages at other schools of the contest that carry one
+	// of these IINs (as the page was read, or as its sheet now reads), without saying
+	// which school: a candidate with such a page is not absent.
+	PagesElsewhere(ctx context.Context, contest, school string, iins []string) ([]ElsewherePage, error)
 	// Batches summarises a school's batches, newest first.
 	Batches(ctx context.Context, contest, school string) ([]BatchSummary, error)
 	// PutBatchCalibration records the calibration a batch is read with, creating the
@@ -505,11 +551,18 @@ type Reviews interface {
 	RecordDecision(ctx context.Context, by Actor, contest, school, serial, field string, d review.Decision, isChair bool) (DecisionResult, error)
 	// OpenReviewFields counts fields awaiting a decision, over all contests.
 	OpenReviewFields(ctx context.Context) (int, error)
+	// ReviewHistory lists every review item of a school, settled or not, with every
+	// decision, oldest first: what verification replays.
+	ReviewHistory(ctx context.Context, contest, school string) ([]ReviewItem, error)
 }
 
-// Results keeps scores, rankings, tie decisions and protocols; each put is a version.
+// Results keeps scores, rankings, tie decisions, protocols and their publications;
+// each put is a version. Every change is refused (Conflict) while the grade it would
+// change is published and no amendment is open: published means frozen.
 type Results interface {
-	PutScores(ctx context.Context, by Actor, contest, school string, grade int, rows []Score) (ResultSet, error)
+	// PutScores stores a grade's scores and the policy they were made with.
+	PutScores(ctx context.Context, by Actor, contest, school string, grade int, rows []Score, policy contest.Policy) (ResultSet, error)
+	// Scores returns the current scores and, in the set, their policy.
 	Scores(ctx context.Context, contest, school string, grade int) (ResultSet, []Score, error)
 	PutRanking(ctx context.Context, by Actor, contest, school string, grade int, rows []Placement) (ResultSet, error)
 	// Ranking returns the current ranking; NotFound when none was stored.
@@ -521,17 +574,34 @@ type Results interface {
 	ExportPage(ctx context.Context, contest string, after ExportCursor, limit int) ([]Placement, error)
 	// ExportTag changes whenever any school's current ranking changes.
 	ExportTag(ctx context.Context, contest string) (string, error)
+	// RecordTieDecision records the chair's order of a tie; with Replaces set, the
+	// replaced decision is withdrawn in the same transaction (NotFound when it is not
+	// an active decision of the grade).
 	RecordTieDecision(ctx context.Context, by Actor, contest string, d TieDecision) (TieDecision, error)
+	// WithdrawTieDecision withdraws an active decision with the reason; NotFound for
+	// an unknown or already withdrawn one.
+	WithdrawTieDecision(ctx context.Context, by Actor, contest, school string, grade int, id int64, reason string) (TieDecision, error)
+	// TieDecisions lists every decision of a grade, withdrawn ones included, oldest
+	// first.
 	TieDecisions(ctx context.Context, contest, school string, grade int) ([]TieDecision, error)
 	// PutProtocol records a protocol file whose bytes are in the image store.
 	PutProtocol(ctx context.Context, by Actor, contest string, p Protocol) (Protocol, error)
 	// Protocols lists every stored protocol file of a school grade, newest first.
 	Protocols(ctx context.Context, contest, school string, grade int) ([]Protocol, error)
-	// Publish marks the latest public protocol files of a school grade published;
-	// NotFound when there is no public protocol to publish.
-	Publish(ctx context.Context, by Actor, contest, school string, grade int) ([]Protocol, error)
-	// PublishedProtocol returns the latest published public file; NotFound if none.
-	PublishedProtocol(ctx context.Context, contest, school string, grade int, format string) (Protocol, error)
+	// Publish publishes the public protocol files of these versions as the grade's
+	// next edition (the first publication, or the open amendment) and freezes the
+	// grade. NotFound when a version is not a public file of the grade; Conflict when
+	// the grade is already published and no amendment is open.
+	Publish(ctx context.Context, by Actor, contest, school string, grade int, versions map[string]int, resultsSHA256 string) ([]Protocol, Publication, error)
+	// OpenAmendment opens the next edition of a published grade, with its reason; the
+	// grade may change until it is published again. Conflict when the grade is not
+	// published or an amendment is already open.
+	OpenAmendment(ctx context.Context, by Actor, contest, school string, grade int, reason string) (Publication, error)
+	// Publications lists a grade's editions, oldest first.
+	Publications(ctx context.Context, contest, school string, grade int) ([]Publication, error)
+	// PublishedProtocol returns a published public file: the latest, or of one edition
+	// (edition > 0); NotFound if none.
+	PublishedProtocol(ctx context.Context, contest, school string, grade int, format string, edition int) (Protocol, error)
 }
 
 // Users keeps users and their tokens.

@@ -76,6 +76,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		{"two reviewers settle what the machine was unsure of", d.review},
 		{"scores, ranking and the commission's tie decisions", d.rank},
 		{"the protocol", d.protocols},
+		{"the Daryn centre verifies the published protocols from the scans", d.verify},
 	}
 	for i, s := range steps {
 		fmt.Fprintf(env.Stdout, "\n== %d. %s\n", i+1, s.title)
@@ -137,7 +138,11 @@ type demo struct {
 		pages, ok, review, rejected int
 		seconds                     float64
 	}
-	reviewed   struct{ sheets, fields, confirmed, corrected int }
+	reviewed struct{ sheets, fields, confirmed, corrected int }
+	verified struct {
+		pages   int
+		seconds float64
+	}
 	results    map[int]*contest.Result
 	protoFiles []string
 }
@@ -174,7 +179,11 @@ func (d *demo) setUp(ctx context.Context) error {
 		return err
 	}
 	d.st = st
-	srv, err := server.StartLocal(st, db.data, func(s *server.Server) error { s.SetSheetLayout(sheetLayout); return nil })
+	srv, err := server.StartLocal(st, db.data, func(s *server.Server) error {
+		s.SetSheetLayout(sheetLayout)
+		s.UseReader(newScanReader()) // POST …/verify reads the scans again with omr
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -215,8 +224,7 @@ func (d *demo) setUp(ctx context.Context) error {
 	if err := daryn.Do(ctx, "PUT", "/api/contests/"+demoContest+"/seats", "application/json", jsonBody(seats), nil); err != nil {
 		return err
 	}
-	chair := d.client(demoChair)
-	if err := chair.Do(ctx, "PUT", client.SchoolPath(demoContest, demoSchool)+"/commission", "application/json", jsonBody(demoCommission()), nil); err != nil {
+	if err := d.putCommissionAndSitting(ctx); err != nil {
 		return err
 	}
 	d.say("tarazy serve on the embedded store %s, API at %s", db.describe(), d.url)
@@ -225,30 +233,6 @@ func (d *demo) setUp(ctx context.Context) error {
 		contest.Seats{Grade: 7, Seats: demoGrades[2].seats}.QuotaSeats())
 	d.say("commission of 7 (§24), chair %s; tokens for each person in %s", demoChair, filepath.Join(d.out, "tokens.txt"))
 	return nil
-}
-
-func demoCommission() []store.Member {
-	return []store.Member{
-		{Name: demoChair, Position: "«Дарын» орталығы, әдіскер", Chair: true},
-		{Name: demoReviewA, Position: "Сапаны қамтамасыз ету комитеті, бас маман"},
-		{Name: demoReviewB, Position: "Мектеп, математика мұғалімі"},
-		{Name: "Тоқтарова Гүлназ", Position: "Арнайы мониторинг тобы"},
-		{Name: "Жақыпов Дамир", Position: "Білім беру саласындағы қоғамдық ұйым"},
-		{Name: "Садықова Мадина", Position: "Оқу-әдістемелік кеңес"},
-		{Name: demoOperator, Position: "Мектеп, ақпараттық технологиялар маманы"},
-	}
-}
-
-func (d *demo) sitting() contest.Sitting {
-	s := contest.Sitting{School: demoSchool, SchoolNameKK: demoSchoolRecord.NameKK, SchoolNameRU: demoSchoolRecord.NameRU,
-		Number: "1", City: "Астана",
-		Calendar: contest.Calendar{RegistrationFrom: "2026-03-01", RegistrationTo: "2026-04-01", BaseSent: "2026-04-02",
-			SchedulePublished: "2026-04-07", ContestDate: "2026-04-18", ProtocolDate: "2026-04-19", OrderDate: "2026-04-30"},
-		Commission: contest.Commission{Chair: demoChair}}
-	for _, m := range demoCommission() {
-		s.Commission.Members = append(s.Commission.Members, contest.Member{Name: m.Name, Position: m.Position})
-	}
-	return s
 }
 
 func jsonBody(v any) io.Reader {
@@ -566,52 +550,6 @@ func (d *demo) rank(ctx context.Context) error {
 	return nil
 }
 
-// protocols makes the internal and public protocols of each grade, publishes the
-// public one, and saves the files the school puts on its site.
-func (d *demo) protocols(ctx context.Context) error {
-	chair := d.client(demoChair)
-	dir := filepath.Join(d.out, "protocols")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	sit, err := json.Marshal(d.sitting())
-	if err != nil {
-		return err
-	}
-	for _, g := range demoGrades {
-		gp := client.SchoolPath(demoContest, demoSchool) + "/grades/" + strconv.Itoa(g.grade)
-		var gen server.GenerateResponse
-		if err := chair.Do(ctx, "POST", gp+"/protocols", "application/yaml", bytes.NewReader(sit), &gen); err != nil {
-			return fmt.Errorf("grade %d protocol: %w", g.grade, err)
-		}
-		if !gen.Final {
-			return fmt.Errorf("grade %d protocol cannot be signed: %s", g.grade, strings.Join(gen.DraftReasons, "; "))
-		}
-		if err := chair.Do(ctx, "POST", gp+"/publish", "", nil, nil); err != nil {
-			return fmt.Errorf("publish grade %d: %w", g.grade, err)
-		}
-		for _, f := range []struct{ vis, format string }{{"public", "pdf"}, {"public", "html"}, {"public", "csv"}, {"internal", "pdf"}} {
-			name := filepath.Join(dir, fmt.Sprintf("grade%d-%s.%s", g.grade, f.vis, f.format))
-			if err := d.download(ctx, chair, gp+"/protocols/"+f.vis+"."+f.format, name); err != nil {
-				return err
-			}
-			d.protoFiles = append(d.protoFiles, name)
-		}
-		d.say("grade %d: protocol signed-ready and published; results SHA-256 %s", g.grade, gen.ResultsSHA)
-	}
-	// Anyone with the link reads the published protocol without a token.
-	resp, err := http.Get(d.url + "/api/public/contests/" + demoContest + "/schools/" + demoSchool + "/grades/7/protocol.html")
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the published protocol answers %d to the public", resp.StatusCode)
-	}
-	d.say("protocols (public: surnames with initials, IINs masked; internal: full) in %s", dir)
-	return nil
-}
-
 func (d *demo) download(ctx context.Context, c *client.Client, path, file string) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
 	if err != nil {
@@ -648,6 +586,9 @@ func (d *demo) summary() {
 		}
 		d.say("grade %d:            %d seats → admitted %d on score, %d on the quota, reserve %d, not admitted %d",
 			g.grade, r.Seats, r.Count(contest.Admitted), r.Count(contest.AdmittedQuota), r.Count(contest.Reserve), r.Count(contest.NotAdmitted))
+	}
+	if d.verified.pages > 0 {
+		d.say("verified:           %d pages read again and every published protocol recomputed in %.1fs", d.verified.pages, d.verified.seconds)
 	}
 	d.say("took %.0fs", time.Since(d.start).Seconds())
 	d.say("\nwhere to look:")

@@ -1,14 +1,22 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"tarazy/contest"
 	"tarazy/iin"
 	"tarazy/omr/form"
+	"tarazy/results"
+	"tarazy/server/client"
 	"tarazy/store"
 )
 
@@ -150,4 +158,100 @@ func demoCandidates(rng *rand.Rand, keys []store.AnswerKey) ([]demoCandidate, er
 		}
 	}
 	return out, nil
+}
+
+// demoCommission is the school's commission of seven (§22–24).
+func demoCommission() contest.Commission {
+	return contest.Commission{Chair: demoChair, Members: []contest.Member{
+		{Name: demoChair, Position: "«Дарын» орталығы, әдіскер"},
+		{Name: demoReviewA, Position: "Сапаны қамтамасыз ету комитеті, бас маман"},
+		{Name: demoReviewB, Position: "Мектеп, математика мұғалімі"},
+		{Name: "Тоқтарова Гүлназ", Position: "Арнайы мониторинг тобы"},
+		{Name: "Жақыпов Дамир", Position: "Білім беру саласындағы қоғамдық ұйым"},
+		{Name: "Садықова Мадина", Position: "Оқу-әдістемелік кеңес"},
+		{Name: demoOperator, Position: "Мектеп, ақпараттық технологиялар маманы"},
+	}}
+}
+
+// demoSitting is the school's protocol number, city and contest calendar: what the
+// protocol prints beside the school's names and the commission the store keeps.
+func demoSitting() contest.Sitting {
+	return contest.Sitting{School: demoSchool, Number: "1", City: "Астана",
+		Calendar: contest.Calendar{RegistrationFrom: "2026-03-01", RegistrationTo: "2026-04-01", BaseSent: "2026-04-02",
+			SchedulePublished: "2026-04-07", ContestDate: "2026-04-18", ProtocolDate: "2026-04-19", OrderDate: "2026-04-30"}}
+}
+
+// putCommissionAndSitting records the commission and the calendar through the API:
+// the protocol reads them from the store, never from a file sent with it.
+func (d *demo) putCommissionAndSitting(ctx context.Context) error {
+	chair := d.client(demoChair)
+	base := client.SchoolPath(demoContest, demoSchool)
+	if err := chair.Do(ctx, "PUT", base+"/commission", "application/json", jsonBody(demoCommission()), nil); err != nil {
+		return err
+	}
+	return chair.Do(ctx, "PUT", base+"/sitting", "application/json", jsonBody(demoSitting()), nil)
+}
+
+// protocols has the chair publish each grade's protocol, which the results engine
+// renders from the stored computation (it refuses a draft), and saves the files the
+// school puts on its site.
+func (d *demo) protocols(ctx context.Context) error {
+	chair := d.client(demoChair)
+	dir := filepath.Join(d.out, "protocols")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, g := range demoGrades {
+		gp := client.SchoolPath(demoContest, demoSchool) + "/grades/" + strconv.Itoa(g.grade)
+		var pub results.Published
+		if err := chair.Do(ctx, "POST", gp+"/publish", "", nil, &pub); err != nil {
+			return fmt.Errorf("publish grade %d: %w", g.grade, err)
+		}
+		for _, f := range []struct{ vis, format string }{{"public", "pdf"}, {"public", "html"}, {"public", "csv"}, {"internal", "pdf"}} {
+			name := filepath.Join(dir, fmt.Sprintf("grade%d-%s.%s", g.grade, f.vis, f.format))
+			if err := d.download(ctx, chair, gp+"/protocols/"+f.vis+"."+f.format, name); err != nil {
+				return err
+			}
+			d.protoFiles = append(d.protoFiles, name)
+		}
+		d.say("grade %d: the chair published edition %d of the protocol; results SHA-256 %s", g.grade, pub.Publication.Edition, pub.ResultsSHA)
+	}
+	// Anyone with the link reads the published protocol without a token.
+	resp, err := http.Get(d.url + "/api/public/contests/" + demoContest + "/schools/" + demoSchool + "/grades/7/protocol.html")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the published protocol answers %d to the public", resp.StatusCode)
+	}
+	d.say("protocols (public: surnames with initials, IINs masked; internal: full) in %s", dir)
+	return nil
+}
+
+// verify has the Daryn centre check every published protocol against its evidence:
+// each scan read again with its recorded calibration, each review decision replayed,
+// scored, ranked and rendered again, and compared byte for byte.
+func (d *demo) verify(ctx context.Context) error {
+	daryn := d.client(demoAdmin)
+	pages, took := 0, 0.0
+	for _, g := range demoGrades {
+		gp := client.SchoolPath(demoContest, demoSchool) + "/grades/" + strconv.Itoa(g.grade)
+		var v results.Verdict
+		if err := daryn.Do(ctx, "POST", gp+"/verify", "", nil, &v); err != nil {
+			return fmt.Errorf("verify grade %d: %w", g.grade, err)
+		}
+		if !v.OK {
+			for _, df := range v.Differences {
+				d.say("  %s %s: %s", df.Kind, df.Subject, df.Text.EN)
+			}
+			return fmt.Errorf("grade %d: %s", g.grade, v.Summary.EN)
+		}
+		pages += v.Pages
+		took += v.Seconds
+		d.say("grade %d: %s (%d pages read again in %.1fs)", g.grade, v.Summary.KK, v.Pages, v.Seconds)
+	}
+	d.verified.pages, d.verified.seconds = pages, took
+	d.say("every published protocol verified: %d pages read again in %.1fs (tarazy verify does the same from a copy of the data)", pages, took)
+	return nil
 }

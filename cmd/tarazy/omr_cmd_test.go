@@ -79,7 +79,7 @@ func TestSheetCandidatesErrorsNameTheLine(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	for _, want := range []string{"line 3:", "check digit", "line 4: the name is empty", "line 5: IIN 080215500125 is already on line 2", "nothing was printed"} {
+	for _, want := range []string{"line 3:", "check digit", "line 4: the name is empty", "line 5: IIN 080215500125 is already registered on line 2", "nothing was printed"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -133,7 +133,7 @@ func scanDir(t *testing.T, n int) (string, []synth.Scan) {
 	return dir, scans
 }
 
-var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"\}$`)
+var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"(,"reader":\{"version":"[^"]+","form":"[^"]+","profile":"[0-9a-f]{64}"\})?\}$`)
 
 func TestScanWritesOneLinePerPage(t *testing.T) {
 	dir, scans := scanDir(t, 3)

@@ -6,9 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"tarazy/contest"
+	"tarazy/results"
+	"tarazy/store"
 )
 
 func init() {
@@ -22,16 +25,17 @@ func init() {
 const protocolUsage = `protocol --ranking ranking.csv --results results.csv --seats seats.csv
        --sitting sitting.yaml --school CODE --grade 7 --format pdf|html|csv|json --out FILE
        [--decisions decisions.csv] [--internal] [--draft]
-       [--quota-order …] [--tie-breaks …] [--reserve N] [--invalid-as …]
 
-The protocol is rebuilt from results.csv, seats.csv and the decisions with the given
-policy, and must agree line by line with ranking.csv, so a hand-edited ranking cannot
-reach a signed protocol. sitting.yaml holds the school's names, the commission (§22–24)
-and the contest dates (§16–§42) with the reasons for any late date. The public version
-(surname and initials, IIN masked but for its last four digits) is the default;
---internal gives full data. A protocol that cannot be signed yet (a pending tie, a
-commission that breaks §24, a late date without a reason) is refused unless --draft is
-given, and then it is marked as a draft on every page.`
+The protocol is built by the results engine the server runs, from results.csv (with
+the policy tarazy score recorded beside it), seats.csv and the decisions, and must
+agree line by line with ranking.csv, so a hand-edited ranking cannot reach a signed
+protocol. sitting.yaml holds the school's names, the commission (§22–24), the contest
+dates (§16–§42) with the reasons for any late date, and the amendments of a published
+protocol. The public version (surname and initials, IIN masked but for its last four
+digits) is the default; --internal gives full data. A protocol that cannot be signed yet
+(a pending tie, a commission that breaks §24, a late date without a reason) is refused
+unless --draft is given, and then it is marked as a draft on every page. The same files
+give the same bytes as the server's protocol.`
 
 func runProtocol(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "protocol", protocolUsage)
@@ -47,8 +51,11 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	internal := fs.Bool("internal", false, "full names and IINs (not for publishing)")
 	draft := fs.Bool("draft", false, "write a protocol that cannot be signed yet, marked as a draft")
 	template := fs.Bool("sitting-template", false, "print a sitting.yaml to fill in, and exit")
-	pf := addPolicyFlags(fs)
+	policyFlags := refusePolicyFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := policyFlags(); err != nil {
 		return err
 	}
 	if *template {
@@ -61,55 +68,25 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	if *format == "" {
 		*format = strings.TrimPrefix(filepath.Ext(*out), ".")
 	}
-	var render func(io.Writer, *contest.Protocol) error
-	switch *format {
-	case "pdf":
-		render = contest.WritePDF
-	case "html":
-		render = contest.WriteHTML
-	case "csv":
-		render = contest.WriteCSV
-	case "json":
-		render = contest.WriteJSON
-	default:
+	if !slices.Contains(results.Formats, *format) {
 		return usagef("--format %q: choose pdf, html, csv or json", *format)
 	}
-	policy, err := pf.policy(env, *resultsPath)
+	src := &results.FileSource{SeatsPath: *seatsPath, ResultsPath: *resultsPath, DecisionsPath: *decisionsPath, SittingPath: *sittingPath}
+	pr, err := results.Protocol(ctx, src, *school, *grade)
 	if err != nil {
-		return err
-	}
-	in, err := readRankInputs(*seatsPath, *resultsPath, *decisionsPath)
-	if err != nil {
-		return err
-	}
-	rk, err := contest.Rank(in.seats, in.cands, policy, in.decisions)
-	if err != nil {
-		return err
-	}
-	res, ok := rk.Find(*school, *grade)
-	if !ok {
-		return fmt.Errorf("%s has no seats line for school %q grade %d", *seatsPath, *school, *grade)
+		return explainStale(env, err)
 	}
 	given, err := readCSVFile(*rankingPath, "the ranking", contest.ReadRankingCSV)
 	if err != nil {
 		return err
 	}
-	if err := sameRanking(res, given); err != nil {
-		return fmt.Errorf("%s does not match the ranking of %s with these seats, decisions and policy: %w; run tarazy rank again with the same inputs and flags",
+	if err := sameRanking(pr.Result, given); err != nil {
+		return fmt.Errorf("%s does not match the ranking of %s with these seats, decisions and policy: %w; run tarazy rank again with the same inputs",
 			*rankingPath, *resultsPath, err)
 	}
-	sf, err := os.Open(*sittingPath)
-	if err != nil {
-		return fmt.Errorf("open the sitting file: %w", err)
-	}
-	sit, err := contest.ParseSitting(sf, *sittingPath)
-	sf.Close()
-	if err != nil {
-		return err
-	}
-	p, err := contest.BuildProtocol(res, policy, sit, !*internal)
-	if err != nil {
-		return err
+	p, vis := pr.Public, store.VisibilityPublic
+	if *internal {
+		p, vis = pr.Internal, store.VisibilityInternal
 	}
 	for _, is := range p.CalendarIssues {
 		fmt.Fprintf(env.Stderr, "warning: %s\n", is)
@@ -117,7 +94,8 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	if !p.Final() && !*draft {
 		return fmt.Errorf("the protocol cannot be signed yet:\n  - %s\nresolve these, or pass --draft to write a draft marked as such", strings.Join(p.DraftReasons, "\n  - "))
 	}
-	if err := writeOut(env, *out, func(w io.Writer) error { return render(w, p) }); err != nil {
+	data := pr.File(vis, *format)
+	if err := writeOut(env, *out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	status := "final"
@@ -127,6 +105,15 @@ func runProtocol(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "protocol %s grade %d (%s, %s): %d candidates, results SHA-256 %s\n",
 		p.School, p.Grade, p.Version, status, len(p.Rows), p.ResultsSHA256)
 	return nil
+}
+
+func readCSVFile[T any](path, what string, read func(io.Reader, string) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", what, err)
+	}
+	defer f.Close()
+	return read(f, path)
 }
 
 // sameRanking compares a school and grade's lines of ranking.csv with a fresh ranking.

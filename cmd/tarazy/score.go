@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,7 @@ import (
 
 	"tarazy/contest"
 	"tarazy/omr/form"
-	"tarazy/omr/reading"
+	"tarazy/results"
 	"tarazy/scoring"
 )
 
@@ -23,15 +24,48 @@ func init() {
 }
 
 const scoreUsage = `score --key key.csv --readings results.jsonl --out scores.csv
-       [--candidates candidates.csv --results results.csv] [--invalid-as wrong|blank]
-       [--items items.csv] [--conflicts conflicts.csv] [--allow-conflicts] [--key-checked]
+       [--candidates candidates.csv --results results.csv] [--items items.csv] [--conflicts conflicts.csv]
+       [--invalid-as wrong|blank] [--quota-order merit-first|quota-first] [--tie-breaks math,reading,history|none] [--reserve 10]
+       [--allow-conflicts] [--key-checked]
 
-Scores every final reading (4 × correct − 1 × wrong, §35). Sheets that cannot be scored
-without a guess (open review, two sheets for one IIN, an unregistered IIN, no key) are
-conflicts: they are listed, the rest is scored, and the command fails until they are
-resolved or --allow-conflicts is given. A question that looks miskeyed (the strongest
-candidates mostly chose another option) also fails the command until the commission
-has checked the key and passes --key-checked.`
+Scores every final reading (4 × correct − 1 × wrong, §35) with the results engine the
+server runs. Sheets that cannot be scored without a guess (open review, two sheets for
+one IIN, an unregistered IIN, no key) are conflicts: they are listed, the rest is
+scored, and the command fails until they are resolved or --allow-conflicts is given. A
+question that looks miskeyed (the strongest candidates mostly chose another option) also
+fails the command until the commission has checked the key and passes --key-checked.
+
+The policy (multi-marks, quota order, tie-breaks, reserve size) is recorded once, here,
+beside results.csv (results.csv.policy.json); rank and protocol read it from there.`
+
+// policyFlags are the policy the commission adopts before the contest, recorded when
+// the grade is scored.
+type policyFlags struct {
+	invalidAs, quotaOrder, tieBreaks *string
+	reserve                          *int
+}
+
+func addPolicyFlags(fs *flag.FlagSet) policyFlags {
+	d := contest.DefaultPolicy()
+	return policyFlags{
+		invalidAs:  fs.String("invalid-as", string(d.InvalidAs), "how a multi-marked answer counts: wrong (−1) or blank (0)"),
+		quotaOrder: fs.String("quota-order", string(d.QuotaOrder), "merit-first: quota holders who win a seat on score use no quota seat; quota-first: quota seats are filled first"),
+		tieBreaks:  fs.String("tie-breaks", strings.Join(d.TieBreaks, ","), "sections compared after the score and the olympiad priority, in order (or none)"),
+		reserve:    fs.Int("reserve", d.ReserveSize, "length of the reserve list, at most 10 (§43)"),
+	}
+}
+
+func (pf policyFlags) policy() (contest.Policy, error) {
+	ia, err := scoring.ParseInvalidAs(*pf.invalidAs)
+	if err != nil {
+		return contest.Policy{}, usagef("%v", err)
+	}
+	p := contest.Policy{InvalidAs: ia, QuotaOrder: contest.QuotaOrder(*pf.quotaOrder), TieBreaks: contest.ParseTieBreaks(*pf.tieBreaks), ReserveSize: *pf.reserve}
+	if err := p.Validate(); err != nil {
+		return p, usagef("%v", err)
+	}
+	return p, nil
+}
 
 func runScore(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "score", scoreUsage)
@@ -39,12 +73,12 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	readingsPath := fs.String("readings", "", "sheet readings, JSON lines from tarazy scan (required)")
 	out := fs.String("out", "", "scores CSV to write (required; - for stdout)")
 	candPath := fs.String("candidates", "", "the candidates' base, CSV school,grade,iin,name,olympiad,myn_bala")
-	resultsPath := fs.String("results", "", "also write the ranking input results.csv (needs --candidates)")
-	invalidAs := fs.String("invalid-as", string(scoring.InvalidAsWrong), "how a multi-marked answer counts: wrong (−1) or blank (0)")
+	resultsPath := fs.String("results", "", "also write the ranking input results.csv and its policy record (needs --candidates)")
 	itemsPath := fs.String("items", "", "write the item analysis CSV here")
 	conflictsPath := fs.String("conflicts", "", "write the conflicts CSV here (else they are printed)")
 	allowConflicts := fs.Bool("allow-conflicts", false, "succeed although some sheets were not scored")
 	keyChecked := fs.Bool("key-checked", false, "the commission checked the flagged questions against the booklet; do not fail on them")
+	pf := addPolicyFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,62 +88,32 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	if *resultsPath != "" && *candPath == "" {
 		return usagef("--results needs --candidates: the ranking input takes school, name and olympiad flags from the base")
 	}
-	ia, err := scoring.ParseInvalidAs(*invalidAs)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	policy := scoring.Policy{InvalidAs: ia}
-
-	kf, err := os.Open(*keyPath)
-	if err != nil {
-		return fmt.Errorf("open the answer keys: %w", err)
-	}
-	keys, err := scoring.ParseKeys(kf, *keyPath, nil)
-	kf.Close()
+	policy, err := pf.policy()
 	if err != nil {
 		return err
 	}
-	rf, err := os.Open(*readingsPath)
+	src := &results.FileSource{KeysPath: *keyPath, ReadingsPath: *readingsPath, CandidatesPath: *candPath}
+	sc, err := results.Score(ctx, src, results.All, policy)
 	if err != nil {
-		return fmt.Errorf("open the readings: %w", err)
+		return err
 	}
-	readings, err := reading.ReadJSONL(rf)
-	rf.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", *readingsPath, err)
-	}
-	var regs []contest.Registration
-	if *candPath != "" {
-		cf, err := os.Open(*candPath)
-		if err != nil {
-			return fmt.Errorf("open the candidates' base: %w", err)
-		}
-		regs, err = contest.ReadCandidatesCSV(cf, *candPath)
-		cf.Close()
-		if err != nil {
-			return err
-		}
-	}
-
-	batch := scoring.ScoreAll(readings, keys, contest.ScoringCandidates(regs), policy)
+	batch := sc.Batch
 	if err := writeOut(env, *out, func(w io.Writer) error { return scoring.WriteScoresCSV(w, batch.Results) }); err != nil {
 		return err
 	}
 	if *resultsPath != "" {
-		cands := contest.JoinResults(regs, batch.Results)
-		if err := writeOut(env, *resultsPath, func(w io.Writer) error { return contest.WriteResultsCSV(w, cands) }); err != nil {
+		if err := writeOut(env, *resultsPath, func(w io.Writer) error { return contest.WriteResultsCSV(w, sc.Results) }); err != nil {
 			return err
 		}
 		if *resultsPath != "-" {
-			if err := writeScoringPolicy(*resultsPath, policy); err != nil {
+			if err := results.WritePolicyRecord(*resultsPath, policy); err != nil {
 				return err
 			}
 		}
 	}
-	items := scoring.AnalyzeItems(batch.Results, keys, policy, scoring.DefaultItemOptions())
 	if *itemsPath != "" {
 		opts := unionOptions()
-		if err := writeOut(env, *itemsPath, func(w io.Writer) error { return scoring.WriteItemsCSV(w, items, opts) }); err != nil {
+		if err := writeOut(env, *itemsPath, func(w io.Writer) error { return scoring.WriteItemsCSV(w, sc.Items, opts) }); err != nil {
 			return err
 		}
 	}
@@ -130,7 +134,7 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		parts = append(parts, fmt.Sprintf("grade %d: %d", g, byGrade[g]))
 	}
 	fmt.Fprintf(env.Stderr, "scored %d of %d pages (%s), invalid-as %s; %d identical rescans counted once\n",
-		len(batch.Results), len(readings), strings.Join(parts, ", "), ia, len(batch.Rescans))
+		len(batch.Results), sc.Pages, strings.Join(parts, ", "), policy.InvalidAs, len(batch.Rescans))
 	kinds := map[scoring.ConflictKind]int{}
 	for _, c := range batch.Conflicts {
 		kinds[c.Kind]++
@@ -143,18 +147,17 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stderr, "  %s %s %s p%d: %s\n", c.Kind, c.IIN, c.File, c.Page, c.Detail)
 		}
 	}
-	flagged := scoring.Flagged(items)
-	for _, it := range flagged {
+	for _, it := range sc.Flagged {
 		fmt.Fprintf(env.Stderr, "PROBABLE KEY ERROR grade %d variant %s question %d (key %s): %s\n",
 			it.Grade, it.Variant, it.Question, it.Key, strings.Join(it.Reasons, "; "))
 	}
 	var fails []string
-	if batch.HasBlocking() && !*allowConflicts {
+	if sc.Blocking() && !*allowConflicts {
 		fails = append(fails, fmt.Sprintf("%d sheets were not scored (see the conflicts above%s); resolve them and score again, or pass --allow-conflicts to go on without them",
-			len(batch.Conflicts)-kinds[scoring.ConflictAbsent], inFile(*conflictsPath)))
+			sc.BlockingCount(), inFile(*conflictsPath)))
 	}
-	if len(flagged) > 0 && !*keyChecked {
-		fails = append(fails, fmt.Sprintf("%d questions look miskeyed; check them against the test booklet, fix key.csv if the key is wrong, or pass --key-checked if it is right", len(flagged)))
+	if len(sc.Flagged) > 0 && !*keyChecked {
+		fails = append(fails, fmt.Sprintf("%d questions look miskeyed; check them against the test booklet, fix key.csv if the key is wrong, or pass --key-checked if it is right", len(sc.Flagged)))
 	}
 	if len(fails) > 0 {
 		return fmt.Errorf("%s: %s is written but incomplete: %w", strings.Join(fails, "; "), *out, scoring.ErrConflicts)

@@ -170,16 +170,16 @@ func TestScoreAndRankReportBadFiles(t *testing.T) {
 	}
 }
 
-// The protocol prints the multi-mark policy the scores were made with, never a
-// forgotten flag's default.
-func TestRankUsesTheScoringPolicyRecordedWithTheResults(t *testing.T) {
+// The policy is recorded once, when the grade is scored; rank and the protocol read
+// it, and refuse a flag that would print a policy the scores were not made with.
+func TestRankUsesThePolicyRecordedWithTheResults(t *testing.T) {
 	dir, _ := contestFiles(t)
 	p := func(n string) string { return filepath.Join(dir, n) }
 	if code, _, stderr := run(t, "score", "--key", p("key.csv"), "--readings", p("readings.jsonl"), "--out", p("scores.csv"),
-		"--candidates", p("candidates.csv"), "--results", p("results.csv"), "--invalid-as", "blank"); code != 0 {
+		"--candidates", p("candidates.csv"), "--results", p("results.csv"), "--invalid-as", "blank", "--quota-order", "quota-first", "--tie-breaks", "none"); code != 0 {
 		t.Fatalf("score exit %d: %s", code, stderr)
 	}
-	if b, err := os.ReadFile(p("results.csv.policy.json")); err != nil || !strings.Contains(string(b), `"invalid_as": "blank"`) {
+	if b, err := os.ReadFile(p("results.csv.policy.json")); err != nil || !strings.Contains(string(b), `"invalid_as": "blank"`) || !strings.Contains(string(b), `"quota_order": "quota-first"`) {
 		t.Fatalf("policy record: %s, %v", b, err)
 	}
 	code, _, stderr := run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--json", p("ranking.json"))
@@ -187,16 +187,19 @@ func TestRankUsesTheScoringPolicyRecordedWithTheResults(t *testing.T) {
 		t.Fatalf("rank exit %d: %s", code, stderr)
 	}
 	var rk contest.Ranking
-	if b, err := os.ReadFile(p("ranking.json")); err != nil || json.Unmarshal(b, &rk) != nil || rk.Policy.InvalidAs != "blank" {
+	if b, err := os.ReadFile(p("ranking.json")); err != nil || json.Unmarshal(b, &rk) != nil || rk.Policy.InvalidAs != "blank" ||
+		rk.Policy.QuotaOrder != contest.QuotaFirst || len(rk.Policy.TieBreaks) != 0 {
 		t.Fatalf("ranking policy = %+v (%v)", rk.Policy, err)
 	}
-	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), "--invalid-as", "wrong")
-	if code != 2 || !strings.Contains(stderr, "was scored with --invalid-as blank") {
-		t.Fatalf("contradicting flag: exit %d: %s", code, stderr)
+	for _, flag := range []string{"--invalid-as", "--quota-order", "--tie-breaks", "--reserve"} {
+		code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"), flag, "1")
+		if code != 2 || !strings.Contains(stderr, "recorded once, when the grade is scored") {
+			t.Fatalf("%s on rank: exit %d: %s", flag, code, stderr)
+		}
 	}
 	os.Remove(p("results.csv.policy.json"))
 	code, _, stderr = run(t, "rank", "--seats", p("seats.csv"), "--results", p("results.csv"), "--out", p("ranking.csv"))
-	if code != 0 || !strings.Contains(stderr, "has no record of the multi-mark policy") {
+	if code != 1 || !strings.Contains(stderr, "has no record of the policy it was scored with") {
 		t.Fatalf("without a record: exit %d: %s", code, stderr)
 	}
 }

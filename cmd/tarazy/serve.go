@@ -98,6 +98,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	srv.SetSheetLayout(sheetLayout)
+	srv.UseReader(newScanReader()) // POST …/verify reads the scans again with omr
 	if err := serveIntake(env, srv, st); err != nil {
 		return err
 	}

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
+	"tarazy/contest"
 	"tarazy/iin"
 	"tarazy/omr"
 	"tarazy/omr/form"
@@ -40,9 +38,9 @@ func runSheet(ctx context.Context, env *Env, args []string) error {
 	formID := fs.String("form", "g7", "form id ("+strings.Join(form.IDs(), ", ")+")")
 	out := fs.String("out", "", "output file (- for standard output)")
 	serial := fs.Int("serial", 0, "serial printed on the sheet; with --candidates, the first serial (default 1)")
-	contest := fs.String("contest", "", "contest id printed in the QR code")
+	contestID := fs.String("contest", "", "contest id printed in the QR code")
 	dpi := fs.Float64("dpi", 300, "resolution of the PNG")
-	cands := fs.String("candidates", "", "CSV of candidates (columns iin,name[,serial]): one personalised sheet each")
+	cands := fs.String("candidates", "", "candidates.csv (iin and name, optionally grade and serial): one personalised sheet per candidate of the form's grade")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -85,10 +83,10 @@ func runSheet(ctx context.Context, env *Env, args []string) error {
 			return usagef("--candidates makes a PDF; for PNG give --serial")
 		}
 		return write(func(w io.Writer) error {
-			return omr.WritePNG(w, l, omr.SheetInfo{Contest: *contest, Serial: *serial}, *dpi)
+			return omr.WritePNG(w, l, omr.SheetInfo{Contest: *contestID, Serial: *serial}, *dpi)
 		})
 	case "pdf":
-		sheets := []omr.SheetInfo{{Contest: *contest, Serial: *serial}}
+		sheets := []omr.SheetInfo{{Contest: *contestID, Serial: *serial}}
 		if *cands != "" {
 			first := *serial
 			if first == 0 {
@@ -98,7 +96,7 @@ func runSheet(ctx context.Context, env *Env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("candidates: %w", err)
 			}
-			sheets, err = ReadCandidates(cf, *cands, *contest, first)
+			sheets, err = sheetsFor(cf, *cands, *contestID, f, first)
 			cf.Close()
 			if err != nil {
 				return err
@@ -115,81 +113,40 @@ func runSheet(ctx context.Context, env *Env, args []string) error {
 	return usagef("unknown sheet output %q: pdf, png or layout", what)
 }
 
-// ReadCandidates reads the candidates CSV: a header naming the columns iin and name
-// (any order, any case) and optionally serial. Every problem is reported with its
-// line number, all at once, so the list is fixed in one go.
-func ReadCandidates(r io.Reader, name, contest string, firstSerial int) ([]omr.SheetInfo, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s is empty: it needs a header line iin,name[,serial] and one line per candidate", name)
-		}
-		return nil, fmt.Errorf("%s line 1: %w", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	ci, okI := col["iin"]
-	cn, okN := col["name"]
-	cs, okS := col["serial"]
-	if !okI || !okN {
-		return nil, fmt.Errorf("%s line 1: the header must name the columns iin and name (and optionally serial), got %q", name, strings.Join(head, ","))
-	}
+// sheetsFor lists the personalised sheets of the candidates in candidates.csv (read by
+// the one reader, contest.ReadCandidatesCSV) who sit this form: those of its grade, or
+// every line when the file gives no grade. A sheet is printed only for an IIN that
+// passes its checksum. Every problem is reported with its line, all at once, and
+// nothing is printed until the file is right.
+func sheetsFor(r io.Reader, name, contestID string, f *form.Form, firstSerial int) ([]omr.SheetInfo, error) {
+	// The reader returns the good lines beside its errors, so the printing checks
+	// below report theirs in the same pass.
+	regs, rerr := contest.ReadCandidatesCSV(r, name)
 	var sheets []omr.SheetInfo
 	var problems []string
-	seenIIN := map[string]int{}
-	seenSerial := map[int]int{}
+	if rerr != nil {
+		problems = append(problems, rerr.Error())
+	}
 	next := firstSerial
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
+	used := map[int]int{}
+	for _, reg := range regs {
+		if reg.Grade != 0 && reg.Grade != f.Grade {
 			continue
 		}
-		get := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
+		if _, err := iin.Parse(reg.IIN); err != nil {
+			problems = append(problems, fmt.Sprintf("line %d: %v", reg.Line, err))
 		}
-		s := omr.SheetInfo{Contest: contest, IIN: get(ci), Name: get(cn)}
-		if s.IIN == "" && s.Name == "" {
-			continue
-		}
-		if _, err := iin.Parse(s.IIN); err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
-		} else if prev, dup := seenIIN[s.IIN]; dup {
-			problems = append(problems, fmt.Sprintf("line %d: IIN %s is already on line %d", line, s.IIN, prev))
-		} else {
-			seenIIN[s.IIN] = line
-		}
-		if s.Name == "" {
-			problems = append(problems, fmt.Sprintf("line %d: the name is empty", line))
-		}
-		if okS && get(cs) != "" {
-			n, err := strconv.Atoi(get(cs))
-			if err != nil || n < 1 || n > omr.MaxSerial {
-				problems = append(problems, fmt.Sprintf("line %d: serial %q must be a number 1–%d", line, get(cs), omr.MaxSerial))
-			}
-			s.Serial = n
-		} else {
+		s := omr.SheetInfo{Contest: contestID, IIN: reg.IIN, Name: reg.Name, Serial: reg.Serial}
+		if s.Serial == 0 {
 			s.Serial = next
 		}
 		next = s.Serial + 1
-		if prev, dup := seenSerial[s.Serial]; dup && s.Serial > 0 {
-			problems = append(problems, fmt.Sprintf("line %d: serial %d is already on line %d", line, s.Serial, prev))
+		if prev, dup := used[s.Serial]; dup {
+			problems = append(problems, fmt.Sprintf("line %d: serial %d is already on line %d", reg.Line, s.Serial, prev))
 		}
-		seenSerial[s.Serial] = line
+		used[s.Serial] = reg.Line
 		if err := s.Validate(); err != nil && !strings.Contains(err.Error(), "IIN") {
-			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
+			problems = append(problems, fmt.Sprintf("line %d: %v", reg.Line, err))
 		}
 		sheets = append(sheets, s)
 	}
@@ -200,7 +157,7 @@ func ReadCandidates(r io.Reader, name, contest string, firstSerial int) ([]omr.S
 		return nil, fmt.Errorf("%s has %d problem(s); nothing was printed:\n  %s", name, len(problems), strings.Join(problems, "\n  "))
 	}
 	if len(sheets) == 0 {
-		return nil, fmt.Errorf("%s lists no candidates", name)
+		return nil, fmt.Errorf("%s lists no candidates for form %s (grade %d)", name, f.ID, f.Grade)
 	}
 	return sheets, nil
 }

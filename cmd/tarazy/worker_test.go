@@ -90,7 +90,7 @@ func TestWorkerStandaloneIntoTheEmbeddedStore(t *testing.T) {
 	}
 	defer st.Close()
 	for _, s := range serials {
-		sh, err := st.Sheet(context.Background(), "C1", s)
+		sh, err := st.Sheet(context.Background(), "C1", "S1", s)
 		if err != nil {
 			t.Fatalf("sheet %s not stored: %v", s, err)
 		}
@@ -337,7 +337,7 @@ func TestWorkerReadsTheSampleScans(t *testing.T) {
 		if e.Status == reading.StatusRejected {
 			continue
 		}
-		sh, err := st.Sheet(context.Background(), "C1", e.Sheet)
+		sh, err := st.Sheet(context.Background(), "C1", "S1", e.Sheet)
 		if err != nil {
 			t.Fatalf("%s page %d (sheet %s) not stored: %v\n%s", e.File, e.Page, e.Sheet, err, out)
 		}

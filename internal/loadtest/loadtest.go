@@ -24,6 +24,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"tarazy/contest"
 	"tarazy/iin"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
@@ -335,7 +336,7 @@ func seedRankings(ctx context.Context, st store.Store, schools []store.School, n
 			case p < size/4+10:
 				outcome = "reserve"
 			}
-			rows[p] = store.Placement{School: school, Grade: grade, Place: p + 1, IIN: loadIIN(i), Name: fmt.Sprintf("Кандидат %d", i), Score: 300 - p, Outcome: outcome}
+			rows[p] = store.Placement{School: school, Grade: grade, Place: p + 1, IIN: loadIIN(i), Name: fmt.Sprintf("Кандидат %d", i), Score: 300 - p, Outcome: contest.Outcome(outcome)}
 			i++
 		}
 		if _, err := st.PutRanking(ctx, store.System, "L", school, grade, rows); err != nil {

@@ -44,6 +44,10 @@ type Reading struct {
 	// the review screen can outline a field on the page; nil when the reader found no
 	// page to align.
 	Align *Alignment `json:"align,omitempty"` // sheet mm → pixels of the stored page image
+	// Reader says which reader made the reading, so that anyone holding the scan can
+	// read it again the same way (tarazy verify); nil for readings made before it was
+	// recorded, and for readings made by hand.
+	Reader *Reader `json:"reader,omitempty"`
 }
 
 // Alignment is the homography the reader found between the printed sheet (millimetres
@@ -52,6 +56,14 @@ type Alignment struct {
 	Width  int        `json:"width"`
 	Height int        `json:"height"`
 	H      [9]float64 `json:"h"` // row-major homography (x_mm,y_mm,1) → (x,y,w)
+}
+
+// Reader identifies the reader of a page: its version, the form it read the page as,
+// and the calibration profile it decided the bubbles with.
+type Reader struct {
+	Version string `json:"version"` // omr.Version of the reader
+	Form    string `json:"form"`    // the form definition read with, "g7@<SHA-256 of its definition>"
+	Profile string `json:"profile"` // SHA-256 of the calibration profile (calibration.Profile.SHA256)
 }
 
 // Final reports whether the reading can be scored as it is.

@@ -112,7 +112,7 @@ func testReviewInvalidIIN(t *testing.T, s store.Store) {
 	wantCode(t, err, store.Invalid)
 	_, err = s.RecordDecision(ctx, bolat, "C1", "S1", "000007", "iin", review.Decision{Reviewer: "bolat", Value: bad}, false)
 	wantCode(t, err, store.Invalid)
-	if sh, _ := s.Sheet(ctx, "C1", "000007"); sh.State != store.SheetReview {
+	if sh, _ := s.Sheet(ctx, "C1", "S1", "000007"); sh.State != store.SheetReview {
 		t.Fatalf("sheet = %s", sh.State)
 	}
 	// Two reviewers keying the valid IIN settle it.
@@ -121,7 +121,7 @@ func testReviewInvalidIIN(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	sh, _ := s.Sheet(ctx, "C1", "000007")
+	sh, _ := s.Sheet(ctx, "C1", "S1", "000007")
 	if sh.State != store.SheetFinal || sh.Reading.IIN != good {
 		t.Errorf("sheet = %s, IIN %s", sh.State, sh.Reading.IIN)
 	}
@@ -166,14 +166,14 @@ func testReviewPage(t *testing.T, s store.Store) {
 	if _, err := s.RecordDecision(ctx, alice, "C1", "S1", "000008", "page", review.Decision{Reviewer: "aigerim", Value: v}, false); err != nil {
 		t.Fatal(err)
 	}
-	if sh, _ := s.Sheet(ctx, "C1", "000008"); sh.State != store.SheetReview {
+	if sh, _ := s.Sheet(ctx, "C1", "S1", "000008"); sh.State != store.SheetReview {
 		t.Fatal("one reviewer's page correction made the sheet final")
 	}
 	r, err := s.RecordDecision(ctx, bolat, "C1", "S1", "000008", "page", review.Decision{Reviewer: "bolat", Value: v}, false)
 	if err != nil || r.SheetVersion != 2 {
 		t.Fatalf("second keying = %+v, %v", r, err)
 	}
-	sh, _ := s.Sheet(ctx, "C1", "000008")
+	sh, _ := s.Sheet(ctx, "C1", "S1", "000008")
 	if sh.Reading.Answers[2] != fix || !sh.Reading.Final() {
 		t.Errorf("page review applied: q3 %q, %+v", sh.Reading.Answers[2], sh.Reading)
 	}

@@ -17,9 +17,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"tarazy/calibration"
+	"tarazy/contest"
 	"tarazy/iin"
+	"tarazy/intake"
 	"tarazy/omr/reading"
 	"tarazy/review"
+	"tarazy/scoring"
 	"tarazy/store"
 )
 
@@ -100,7 +103,12 @@ func Run(t *testing.T, open Opener) {
 		{"IngestSameImageTwiceIsANoOp", testIngestIdempotent},
 		{"RescanSameReadingIsADuplicate", testRescanSame},
 		{"RescanDifferentReadingIsAConflictNotAnOverwrite", testRescanConflict},
-		{"IngestRejectedAndForeignSerial", testIngestRejected},
+		{"IngestRejectedAndSameSerialAtTwoSchools", testIngestRejectedAndSameSerialAtTwoSchools},
+		{"PagesElsewhereAndCrowdedIINs", testPagesElsewhere},
+		{"ReviewHistoryKeepsSettledItems", testReviewHistory},
+		{"Sittings", testSittings},
+		{"PublishedMeansFrozen", testFrozen},
+		{"PublishedMeansFrozenAtTheIntakeDesk", testFrozenIntake},
 		{"IngestUnknownSchoolWritesNothing", testIngestUnknown},
 		{"IngestUnfitPageIsRejectedTheRestGoesOn", testIngestUnfitPage},
 		{"BatchSummaries", testBatches},
@@ -198,19 +206,26 @@ func testSchoolsAndSeats(t *testing.T, s store.Store) {
 
 func testCommission(t *testing.T, s store.Store) {
 	Seed(t, s)
-	ms := []store.Member{{Name: "Айгерім", Position: "директор", Chair: true}, {Name: "Болат", Position: "мұғалім"}}
-	if err := s.PutCommission(ctx, alice, "C1", "S1", ms); err != nil {
+	c := contest.Commission{Chair: "Айгерім", Members: []contest.Member{{Name: "Айгерім", Position: "директор"}, {Name: "Болат", Position: "мұғалім"}}}
+	if err := s.PutCommission(ctx, alice, "C1", "S1", c); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Commission(ctx, "C1", "S1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(ms, got); diff != "" {
+	if diff := cmp.Diff(c, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
-	two := []store.Member{{Name: "A", Chair: true}, {Name: "B", Chair: true}}
-	wantCode(t, s.PutCommission(ctx, alice, "C1", "S1", two), store.Invalid)
+	stranger := contest.Commission{Chair: "C", Members: []contest.Member{{Name: "A"}, {Name: "B"}}}
+	wantCode(t, s.PutCommission(ctx, alice, "C1", "S1", stranger), store.Invalid)
+	twice := contest.Commission{Members: []contest.Member{{Name: "A"}, {Name: "A"}}}
+	wantCode(t, s.PutCommission(ctx, alice, "C1", "S1", twice), store.Invalid)
+	many := contest.Commission{Members: make([]contest.Member, 1000)}
+	for i := range many.Members {
+		many.Members[i].Name = fmt.Sprint("member ", i)
+	}
+	wantCode(t, s.PutCommission(ctx, alice, "C1", "S1", many), store.Invalid)
 }
 
 func testCandidates(t *testing.T, s store.Store) {
@@ -316,7 +331,7 @@ func testIngestNew(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(Reading("000001", 1), final[0].Reading); diff != "" {
 		t.Errorf("stored reading (-want +got)\n%s", diff)
 	}
-	sh, err := s.Sheet(ctx, "C1", "000002")
+	sh, err := s.Sheet(ctx, "C1", "S1", "000002")
 	if err != nil || sh.State != store.SheetFinal || sh.School != "S1" || sh.Version != 1 {
 		t.Fatalf("Sheet = %+v, %v", sh, err)
 	}
@@ -342,7 +357,7 @@ func testIngestIdempotent(t *testing.T, s store.Store) {
 			t.Errorf("second upload (-want +got)\n%s", diff)
 		}
 	}
-	vs, err := s.SheetVersions(ctx, "C1", "000001")
+	vs, err := s.SheetVersions(ctx, "C1", "S1", "000001")
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("versions after re-upload = %d, %v", len(vs), err)
 	}
@@ -378,7 +393,7 @@ func testRescanConflict(t *testing.T, s store.Store) {
 	if res[0].Outcome != store.OutcomeConflict || res[0].Version != 2 {
 		t.Fatalf("rescan with a different reading: %+v", res[0])
 	}
-	vs, err := s.SheetVersions(ctx, "C1", "000001")
+	vs, err := s.SheetVersions(ctx, "C1", "S1", "000001")
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("versions = %d, %v", len(vs), err)
 	}
@@ -414,25 +429,40 @@ func testRescanConflict(t *testing.T, s store.Store) {
 	if err != nil || r.SheetVersion != 3 {
 		t.Fatalf("second keying = %+v, %v", r, err)
 	}
-	sh, _ := s.Sheet(ctx, "C1", "000001")
+	sh, _ := s.Sheet(ctx, "C1", "S1", "000001")
 	if sh.State != store.SheetFinal || sh.Reading.Answers[4] != item.Candidates[0] || !sh.Reading.Final() {
 		t.Errorf("settled sheet = %+v", sh)
 	}
 }
 
-func testIngestRejected(t *testing.T, s store.Store) {
+// Every school prints its sheets from 000001: the same serial at two schools is two
+// sheets, each stored and scored at its own school (issue 10).
+func testIngestRejectedAndSameSerialAtTwoSchools(t *testing.T, s store.Store) {
 	Seed(t, s)
 	ingest(t, s, "S2", Item(Reading("000777", 7), "s2img"))
 	rej := reading.Reading{File: "blank.png", Page: 1, Status: reading.StatusRejected, Error: "no registration marks found"}
-	res := ingest(t, s, "S1", Item(rej, "rej"), Item(Reading("000777", 7), "s1img"), Item(Reading("000001", 1), "ok"))
+	res := ingest(t, s, "S1", Item(rej, "rej"), Item(Reading("000777", 8), "s1img"), Item(Reading("000001", 1), "ok"))
 	if res[0].Outcome != store.OutcomeRejected || res[0].Reason != "no registration marks found" {
 		t.Errorf("rejected page: %+v", res[0])
 	}
-	if res[1].Outcome != store.OutcomeRejected || strings.Contains(res[1].Reason, "S2") || res[1].Serial != "" {
-		t.Errorf("another school's serial: %+v", res[1])
+	if res[1].Outcome != store.OutcomeStored || res[1].Serial != "000777" || res[1].Version != 1 {
+		t.Errorf("S1's own sheet 000777: %+v", res[1])
 	}
 	if res[2].Outcome != store.OutcomeStored {
 		t.Errorf("the rest of the batch: %+v", res[2])
+	}
+	a, err1 := s.Sheet(ctx, "C1", "S1", "000777")
+	b, err2 := s.Sheet(ctx, "C1", "S2", "000777")
+	if err1 != nil || err2 != nil || a.Reading.IIN != IIN(8) || b.Reading.IIN != IIN(7) {
+		t.Errorf("the two schools' sheets 000777: %+v %v / %+v %v", a, err1, b, err2)
+	}
+	pages, err := s.Pages(ctx, "C1", "S1")
+	refusals := map[string]string{}
+	for _, p := range pages {
+		refusals[p.File] = p.Refusal
+	}
+	if err != nil || len(pages) != 3 || refusals["blank.png"] != store.RefusalReader || refusals["000777.png"] != "" {
+		t.Errorf("Pages = %+v, %v", pages, err)
 	}
 	again := ingest(t, s, "S1", Item(rej, "rej"))
 	if !again[0].Existing || again[0].Outcome != store.OutcomeRejected {
@@ -450,7 +480,7 @@ func testIngestUnknown(t *testing.T, s store.Store) {
 	bad.Crops = map[string]string{"q1": "x"}
 	_, err = s.Ingest(ctx, alice, "C1", "S1", store.Batch{Name: "b"}, []store.IngestItem{Item(Reading("000002", 2), "fine"), bad})
 	wantCode(t, err, store.Invalid)
-	if _, err := s.Sheet(ctx, "C1", "000002"); store.ErrorCode(err) != store.NotFound {
+	if _, err := s.Sheet(ctx, "C1", "S1", "000002"); store.ErrorCode(err) != store.NotFound {
 		t.Errorf("a refused batch stored a sheet: %v", err)
 	}
 }
@@ -475,7 +505,7 @@ func testIngestUnfitPage(t *testing.T, s store.Store) {
 			t.Errorf("page %d: %+v, want rejected mentioning %q", i+2, r, want)
 		}
 	}
-	if _, err := s.Sheet(ctx, "C1", "000002"); store.ErrorCode(err) != store.NotFound {
+	if _, err := s.Sheet(ctx, "C1", "S1", "000002"); store.ErrorCode(err) != store.NotFound {
 		t.Errorf("an unfit page made a sheet: %v", err)
 	}
 	again := ingest(t, s, "S1", Item(short, "short"))
@@ -574,11 +604,11 @@ func testReviewConfirm(t *testing.T, s store.Store) {
 	if err != nil || r.SheetVersion != 2 {
 		t.Fatalf("confirm the IIN = %+v, %v", r, err)
 	}
-	sh, _ := s.Sheet(ctx, "C1", "000005")
+	sh, _ := s.Sheet(ctx, "C1", "S1", "000005")
 	if sh.State != store.SheetFinal || sh.Version != 2 || !sh.Reading.Final() || sh.Reading.IIN != IIN(5) {
 		t.Errorf("sheet after review = %+v", sh)
 	}
-	vs, _ := s.SheetVersions(ctx, "C1", "000005")
+	vs, _ := s.SheetVersions(ctx, "C1", "S1", "000005")
 	if len(vs) != 2 || vs[0].Reading.Status != reading.StatusReview || vs[1].Source != store.SourceReview || vs[1].CreatedBy != "aigerim" {
 		t.Errorf("versions = %+v", vs)
 	}
@@ -647,9 +677,9 @@ func testReviewScope(t *testing.T, s store.Store) {
 func ranking(school string, grade, n int) []store.Placement {
 	out := make([]store.Placement, n)
 	for i := range out {
-		outcome := "admitted"
+		outcome := contest.Admitted
 		if i >= n/2 {
-			outcome = "not_admitted"
+			outcome = contest.NotAdmitted
 		}
 		out[i] = store.Placement{School: school, Grade: grade, Place: i + 1, IIN: IIN(i + 1), Name: fmt.Sprintf("Candidate %d", i+1), Score: 300 - i, Outcome: outcome}
 	}
@@ -751,12 +781,17 @@ func testScores(t *testing.T, s store.Store) {
 		{School: "S1", Grade: 7, IIN: IIN(1), Name: "A", Score: 200, Math: 150, Reading: 30, History: 20, Olympiad: true},
 		{School: "S1", Grade: 7, IIN: IIN(2), Name: "B", Score: 180, Math: 120, Reading: 40, History: 20, MynBala: true},
 	}
-	if _, err := s.PutScores(ctx, alice, "C1", "S1", 7, rows); err != nil {
+	pol := contest.DefaultPolicy()
+	pol.InvalidAs, pol.QuotaOrder = "blank", contest.QuotaFirst
+	if _, err := s.PutScores(ctx, alice, "C1", "S1", 7, rows, pol); err != nil {
 		t.Fatal(err)
 	}
 	rs, got, err := s.Scores(ctx, "C1", "S1", 7)
-	if err != nil || rs.Version != 1 {
+	if err != nil || rs.Version != 1 || rs.Policy == nil {
 		t.Fatalf("Scores = %+v, %v", rs, err)
+	}
+	if diff := cmp.Diff(pol, *rs.Policy); diff != "" {
+		t.Errorf("the policy recorded with the scores (-want +got)\n%s", diff)
 	}
 	want := map[string]store.Score{rows[0].IIN: rows[0], rows[1].IIN: rows[1]}
 	for _, g := range got {
@@ -764,8 +799,12 @@ func testScores(t *testing.T, s store.Store) {
 			t.Errorf("(-want +got)\n%s", diff)
 		}
 	}
+	bad := pol
+	bad.ReserveSize = 11
+	_, err = s.PutScores(ctx, alice, "C1", "S1", 7, rows, bad)
+	wantCode(t, err, store.Invalid)
 	rows[1].IIN = rows[0].IIN
-	_, err = s.PutScores(ctx, alice, "C1", "S1", 7, rows)
+	_, err = s.PutScores(ctx, alice, "C1", "S1", 7, rows, pol)
 	wantCode(t, err, store.Invalid)
 }
 
@@ -786,40 +825,71 @@ func testTies(t *testing.T, s store.Store) {
 	wantCode(t, err, store.Invalid)
 	_, err = s.RecordTieDecision(ctx, alice, "C1", store.TieDecision{School: "S1", Grade: 7, IINs: []string{IIN(1), IIN(2)}, Order: []string{IIN(1), IIN(2)}})
 	wantCode(t, err, store.Invalid)
+
+	// Replaced: the old decision is withdrawn with the new one, and kept.
+	r, err := s.RecordTieDecision(ctx, chair, "C1", store.TieDecision{School: "S1", Grade: 7, IINs: []string{IIN(1), IIN(2)}, Order: []string{IIN(1), IIN(2)}, Reason: "қайта жеребе", Replaces: d.ID})
+	if err != nil || r.Replaces != d.ID {
+		t.Fatalf("replace = %+v, %v", r, err)
+	}
+	_, err = s.RecordTieDecision(ctx, chair, "C1", store.TieDecision{School: "S1", Grade: 7, IINs: []string{IIN(1), IIN(2)}, Order: []string{IIN(1), IIN(2)}, Reason: "x", Replaces: d.ID})
+	wantCode(t, err, store.NotFound) // already withdrawn
+	w, err := s.WithdrawTieDecision(ctx, chair, "C1", "S1", 7, r.ID, "the scores changed")
+	if err != nil || w.WithdrawnAt == nil || w.WithdrawnBy != "chair" {
+		t.Fatalf("withdraw = %+v, %v", w, err)
+	}
+	_, err = s.WithdrawTieDecision(ctx, chair, "C1", "S1", 7, r.ID, "again")
+	wantCode(t, err, store.NotFound)
+	_, err = s.WithdrawTieDecision(ctx, chair, "C1", "S1", 7, d.ID+100, "none such")
+	wantCode(t, err, store.NotFound)
+	_, err = s.WithdrawTieDecision(ctx, chair, "C1", "S1", 7, r.ID, " ")
+	wantCode(t, err, store.Invalid)
+	got, _ = s.TieDecisions(ctx, "C1", "S1", 7)
+	if len(got) != 2 || got[0].WithdrawnAt == nil || !strings.Contains(got[0].WithdrawReason, "replaced") || got[1].WithdrawReason != "the scores changed" {
+		t.Errorf("decisions kept with their withdrawal: %+v", got)
+	}
+}
+
+func putProtocol(t *testing.T, s store.Store, vis, format, content string) store.Protocol {
+	t.Helper()
+	p, err := s.PutProtocol(ctx, alice, "C1", store.Protocol{School: "S1", Grade: 7, Visibility: vis, Format: format, SHA256: Hash(content), Size: int64(len(content))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func testProtocols(t *testing.T, s store.Store) {
 	Seed(t, s)
-	_, err := s.Publish(ctx, alice, "C1", "S1", 7)
+	_, _, err := s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": 1}, "")
 	wantCode(t, err, store.NotFound)
-	put := func(vis, format, content string) store.Protocol {
-		p, err := s.PutProtocol(ctx, alice, "C1", store.Protocol{School: "S1", Grade: 7, Visibility: vis, Format: format, SHA256: Hash(content), Size: int64(len(content))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	put("internal", "pdf", "internal v1")
-	put("public", "pdf", "public v1")
-	put("public", "html", "public html v1")
-	_, err = s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf")
+	putProtocol(t, s, "internal", "pdf", "internal v1")
+	pdf := putProtocol(t, s, "public", "pdf", "public v1")
+	html := putProtocol(t, s, "public", "html", "public html v1")
+	_, err = s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf", 0)
 	wantCode(t, err, store.NotFound)
-	pub, err := s.Publish(ctx, alice, "C1", "S1", 7)
-	if err != nil || len(pub) != 2 {
-		t.Fatalf("Publish = %+v, %v", pub, err)
+	_, _, err = s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": 1, "csv": 1}, "")
+	wantCode(t, err, store.NotFound) // no public csv: nothing is published
+	if pubs, _ := s.Publications(ctx, "C1", "S1", 7); len(pubs) != 0 {
+		t.Fatalf("a refused publication left %+v", pubs)
 	}
-	p, err := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf")
-	if err != nil || p.SHA256 != Hash("public v1") || p.PublishedAt == nil {
+	files, pub, err := s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": pdf.Version, "html": html.Version}, Hash("results"))
+	if err != nil || len(files) != 2 || pub.Edition != 1 || pub.State != store.PublicationPublished || pub.ResultsSHA256 != Hash("results") {
+		t.Fatalf("Publish = %+v %+v, %v", files, pub, err)
+	}
+	p, err := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf", 0)
+	if err != nil || p.SHA256 != Hash("public v1") || p.PublishedAt == nil || p.Edition != 1 {
 		t.Fatalf("PublishedProtocol = %+v, %v", p, err)
 	}
-	v2 := put("public", "pdf", "public v2")
+	v2 := putProtocol(t, s, "public", "pdf", "public v2")
 	if v2.Version != 2 {
-		t.Errorf("second upload version %d", v2.Version)
+		t.Errorf("second file version %d", v2.Version)
 	}
-	if p, _ := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf"); p.SHA256 != Hash("public v1") {
-		t.Error("a new upload went public without being published")
+	if p, _ := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf", 0); p.SHA256 != Hash("public v1") {
+		t.Error("a new file went public without being published")
 	}
-	_, err = s.PublishedProtocol(ctx, "C1", "S1", 7, "csv")
+	_, _, err = s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": v2.Version}, "")
+	wantCode(t, err, store.Conflict) // published: only an amendment changes it
+	_, err = s.PublishedProtocol(ctx, "C1", "S1", 7, "csv", 0)
 	wantCode(t, err, store.NotFound)
 	all, _ := s.Protocols(ctx, "C1", "S1", 7)
 	if len(all) != 4 {
@@ -827,6 +897,202 @@ func testProtocols(t *testing.T, s store.Store) {
 	}
 	_, err = s.PutProtocol(ctx, alice, "C1", store.Protocol{School: "S1", Grade: 7, Visibility: "secret", Format: "pdf", SHA256: Hash("x")})
 	wantCode(t, err, store.Invalid)
+
+	// An amendment: opened with its reason, published as edition 2; edition 1 stays.
+	_, err = s.OpenAmendment(ctx, chair, "C1", "S1", 6, "no such publication")
+	wantCode(t, err, store.Conflict)
+	_, err = s.OpenAmendment(ctx, chair, "C1", "S1", 7, " ")
+	wantCode(t, err, store.Invalid)
+	am, err := s.OpenAmendment(ctx, chair, "C1", "S1", 7, "sheet 000012 was rescanned")
+	if err != nil || am.Edition != 2 || am.State != store.PublicationOpen {
+		t.Fatalf("OpenAmendment = %+v, %v", am, err)
+	}
+	_, err = s.OpenAmendment(ctx, chair, "C1", "S1", 7, "twice")
+	wantCode(t, err, store.Conflict)
+	if _, pub, err = s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": v2.Version}, Hash("results 2")); err != nil || pub.Edition != 2 {
+		t.Fatalf("publish the amendment = %+v, %v", pub, err)
+	}
+	if p, _ := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf", 0); p.SHA256 != Hash("public v2") || p.Edition != 2 {
+		t.Errorf("latest published = %+v", p)
+	}
+	if p, _ := s.PublishedProtocol(ctx, "C1", "S1", 7, "pdf", 1); p.SHA256 != Hash("public v1") {
+		t.Errorf("edition 1 = %+v", p)
+	}
+	pubs, _ := s.Publications(ctx, "C1", "S1", 7)
+	if len(pubs) != 2 || pubs[1].Reason != "sheet 000012 was rescanned" || pubs[1].OpenedBy != "chair" || pubs[1].PublishedAt == nil {
+		t.Errorf("Publications = %+v", pubs)
+	}
+}
+
+// Published means frozen: every change that could change a published grade's results
+// is refused until an amendment is open, and allowed while it is.
+func testFrozen(t *testing.T, s store.Store) {
+	Seed(t, s)
+	ingest(t, s, "S1", Item(Reading("000001", 1), "before"))
+	rd := Reading("000002", 2)
+	rd.Status, rd.Review = reading.StatusReview, []string{"q3"}
+	ingest(t, s, "S1", Item(rd, "review"))
+	if err := s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(1), School: "S1", Grade: 5, Name: "A"}, {IIN: IIN(9), School: "S1", Grade: 7, Name: "Other grade"}}); err != nil {
+		t.Fatal(err)
+	}
+	pdf := putProtocol(t, s, "public", "pdf", "public")
+	pdf.Grade = 5
+	p5, err := s.PutProtocol(ctx, alice, "C1", store.Protocol{School: "S1", Grade: 5, Visibility: "public", Format: "pdf", SHA256: Hash("g5"), Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Publish(ctx, chair, "C1", "S1", 5, map[string]int{"pdf": p5.Version}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A page of the grade: stored as refused, the rest of the batch goes on.
+	later := Reading("000003", 3)
+	res := ingest(t, s, "S1", Item(later, "after"))
+	if res[0].Outcome != store.OutcomeRejected || !strings.Contains(res[0].Reason, "published") {
+		t.Errorf("a page after publication: %+v", res[0])
+	}
+	pages, _ := s.Pages(ctx, "C1", "S1")
+	if pages[len(pages)-1].Refusal != store.RefusalFrozen {
+		t.Errorf("refusal = %q", pages[len(pages)-1].Refusal)
+	}
+	_, err = s.RecordDecision(ctx, alice, "C1", "S1", "000002", "q3", review.Decision{Reviewer: "aigerim", Value: "B"}, false)
+	wantCode(t, err, store.Conflict)
+	wantCode(t, s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(1), School: "S1", Grade: 5, Name: "A", Olympiad: true}}), store.Conflict)
+	wantCode(t, s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(4), School: "S1", Grade: 5, Name: "New"}}), store.Conflict)
+	wantCode(t, s.PutSeats(ctx, alice, "C1", []store.Seats{{School: "S1", Grade: 5, Seats: 3}}), store.Conflict)
+	wantCode(t, s.PutCommission(ctx, alice, "C1", "S1", contest.Commission{}), store.Conflict)
+	_, err = s.PutScores(ctx, alice, "C1", "S1", 5, nil, contest.DefaultPolicy())
+	wantCode(t, err, store.Conflict)
+	_, err = s.PutRanking(ctx, alice, "C1", "S1", 5, nil)
+	wantCode(t, err, store.Conflict)
+	_, err = s.RecordTieDecision(ctx, chair, "C1", store.TieDecision{School: "S1", Grade: 5, IINs: []string{IIN(1), IIN(2)}, Order: []string{IIN(1), IIN(2)}, Reason: "x"})
+	wantCode(t, err, store.Conflict)
+	key := store.AnswerKey{Grade: 5, Variant: "1", Answers: strings.Repeat("A", 40)}
+	_, err = s.PutKeys(ctx, admin, "C1", []store.AnswerKey{key})
+	wantCode(t, err, store.Conflict)
+	// Other grades and other schools are not frozen.
+	if err := s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(9), School: "S1", Grade: 7, Name: "Other grade", MynBala: true}}); err != nil {
+		t.Errorf("another grade: %v", err)
+	}
+	if err := s.PutSeats(ctx, admin, "C1", []store.Seats{{School: "S2", Grade: 5, Seats: 3}}); err != nil {
+		t.Errorf("another school: %v", err)
+	}
+	// With an amendment open, the grade may change again.
+	if _, err := s.OpenAmendment(ctx, chair, "C1", "S1", 5, "a late sheet"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordDecision(ctx, alice, "C1", "S1", "000002", "q3", review.Decision{Reviewer: "aigerim", Value: "B"}, false); err != nil {
+		t.Errorf("a decision during the amendment: %v", err)
+	}
+	later.File = "again.png"
+	if res := ingest(t, s, "S1", Item(later, "after, again")); res[0].Outcome != store.OutcomeStored {
+		t.Errorf("the page scanned again during the amendment: %+v", res[0])
+	}
+	if err := s.PutCandidates(ctx, alice, "C1", []store.Candidate{{IIN: IIN(1), School: "S1", Grade: 5, Name: "A", Olympiad: true}}); err != nil {
+		t.Errorf("a candidate during the amendment: %v", err)
+	}
+}
+
+// A candidate withdrawn, or a new one registered, at the intake desk after the grade
+// is published would change the published results without a trace: refused.
+func testFrozenIntake(t *testing.T, s store.Store) {
+	is, ok := s.(IntakeStore)
+	if !ok {
+		t.Skip("this store has no intake desk")
+	}
+	Seed(t, s)
+	d := Desk(t, is, "Гүлнар", "S1")
+	a, err := d.Submit(ctx, ContestSubmission(1, "S1", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetStatus(ctx, a.Number, intake.Change{To: intake.InProgress, Staff: "Гүлнар"}); err != nil {
+		t.Fatal(err)
+	}
+	p := putProtocol(t, s, "public", "pdf", "grade 7")
+	if _, _, err := s.Publish(ctx, chair, "C1", "S1", 7, map[string]int{"pdf": p.Version}, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.SetStatus(ctx, a.Number, intake.Change{To: intake.Withdrawn, Staff: "Гүлнар", Reason: "written request"})
+	wantCode(t, err, store.Conflict)
+	if got := candidates(t, s, "S1"); len(got) != 1 {
+		t.Errorf("the withdrawal reached the base of a published grade: %+v", got)
+	}
+	_, err = d.Submit(ctx, ContestSubmission(2, "S1", 4))
+	wantCode(t, err, store.Conflict)
+}
+
+// PagesElsewhere tells a school that its candidate's page was scanned at another
+// school, without naming it; ingest flags an IIN on too many sheets.
+func testPagesElsewhere(t *testing.T, s store.Store) {
+	Seed(t, s)
+	ingest(t, s, "S2", Item(Reading("000100", 1), "s2-sheet"))
+	unfit := Reading("000101", 2)
+	unfit.Answers = unfit.Answers[:3]
+	ingest(t, s, "S2", Item(unfit, "s2-unfit"))
+	ingest(t, s, "S1", Item(Reading("000100", 3), "s1-own"))
+	got, err := s.PagesElsewhere(ctx, "C1", "S1", []string{IIN(1), IIN(2), IIN(3)})
+	want := []store.ElsewherePage{{IIN: IIN(1), State: "final"}, {IIN: IIN(2), State: "refused"}}
+	if err != nil || !cmp.Equal(want, got) {
+		t.Errorf("PagesElsewhere = %+v, %v; want %+v", got, err, want)
+	}
+	var items []store.IngestItem
+	for i := 0; i < 5; i++ {
+		items = append(items, Item(Reading(fmt.Sprintf("%06d", 200+i), 4), fmt.Sprint("crowd ", i)))
+	}
+	res := ingest(t, s, "S1", items[:scoring.MaxSheetsPerIIN]...)
+	for _, r := range res {
+		if r.Flag != "" {
+			t.Errorf("%d sheets of one IIN flagged: %q", scoring.MaxSheetsPerIIN, r.Flag)
+		}
+	}
+	res = ingest(t, s, "S1", items[scoring.MaxSheetsPerIIN:]...)
+	for _, r := range res {
+		if !strings.Contains(r.Flag, "on 5 sheets") || !strings.Contains(r.Flag, "ЖСН") || !strings.Contains(r.Flag, "ИИН") {
+			t.Errorf("flag = %q", r.Flag)
+		}
+	}
+	if log, _ := s.AuditLog(ctx, store.AuditFilter{Action: "sheets.crowded_iin"}); len(log) != 1 {
+		t.Errorf("audit of the crowded IIN: %+v", log)
+	}
+}
+
+func testReviewHistory(t *testing.T, s store.Store) {
+	reviewSheet(t, s)
+	if _, err := s.RecordDecision(ctx, alice, "C1", "S1", "000005", "q3", review.Decision{Reviewer: "aigerim", Value: "B"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordDecision(ctx, alice, "C1", "S1", "000005", "iin", review.Decision{Reviewer: "aigerim", Value: IIN(5)}, false); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.ReviewHistory(ctx, "C1", "S1")
+	if err != nil || len(h) != 2 || !h[0].Applied || len(h[0].Decisions) != 1 || h[0].Outcome.Value != "B" {
+		t.Fatalf("ReviewHistory = %+v, %v", h, err)
+	}
+	vs, err := s.SchoolVersions(ctx, "C1", "S1")
+	if err != nil || len(vs) != 2 || vs[1].Source != store.SourceReview {
+		t.Errorf("SchoolVersions = %+v, %v", vs, err)
+	}
+	if h, _ := s.ReviewHistory(ctx, "C1", "S2"); len(h) != 0 {
+		t.Errorf("another school's history = %+v", h)
+	}
+}
+
+func testSittings(t *testing.T, s store.Store) {
+	Seed(t, s)
+	_, err := s.Sitting(ctx, "C1", "S1")
+	wantCode(t, err, store.NotFound)
+	st := contest.Sitting{School: "S1", Number: "3/2026", City: "Алматы", Calendar: contest.Calendar{ContestDate: "2026-04-20", ProtocolDate: "2026-04-22",
+		Reasons: map[string]string{"protocol_date": "жарық сөнді / отключение света"}}}
+	if err := s.PutSitting(ctx, alice, "C1", "S1", st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sitting(ctx, "C1", "S1")
+	if err != nil || !cmp.Equal(st, got) {
+		t.Errorf("Sitting = %+v, %v", got, err)
+	}
+	st.Calendar.ContestDate = "20.04.2026"
+	wantCode(t, s.PutSitting(ctx, alice, "C1", "S1", st), store.Invalid)
+	wantCode(t, s.PutSitting(ctx, alice, "C1", "S9", got), store.NotFound)
 }
 
 func testTokens(t *testing.T, s store.Store) {

@@ -3,10 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
+	tc "tarazy/contest"
 	"tarazy/iin"
 	"tarazy/store"
 )
@@ -173,6 +177,9 @@ func (s *DB) PutSeats(ctx context.Context, by store.Actor, contest string, seats
 			if err := s.need(ctx, tx, contest, r.School); err != nil {
 				return err
 			}
+			if err := s.mustBeOpen(ctx, tx, contest, r.School, r.Grade); err != nil {
+				return err
+			}
 			var before store.Seats
 			var quota sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT school, grade, seats, quota FROM seats WHERE contest = $1 AND school = $2 AND grade = $3`+s.d.ForUpdate,
@@ -240,46 +247,55 @@ func (s *DB) Seats(ctx context.Context, contest, school string) (out []store.Sea
 	return out, s.classify(rows.Err())
 }
 
-func (s *DB) PutCommission(ctx context.Context, by store.Actor, contest, school string, members []store.Member) (err error) {
+// MaxMembers bounds a commission: §22 asks for an odd number, at least seven; a list
+// of thousands is a mistake, and would hold the database's write lock for seconds.
+const MaxMembers = 99
+
+func (s *DB) PutCommission(ctx context.Context, by store.Actor, contest, school string, c tc.Commission) (err error) {
 	defer store.Wrap(&err, "PutCommission(%s, %s)", contest, school)
-	chairs := 0
+	if len(c.Members) > MaxMembers {
+		return store.Errorf(store.Invalid, "a commission of %d members; at most %d are accepted", len(c.Members), MaxMembers)
+	}
 	names := map[string]bool{}
-	for i, m := range members {
+	for i, m := range c.Members {
 		if strings.TrimSpace(m.Name) == "" {
 			return store.Errorf(store.Invalid, "member %d: a name is required", i+1)
+		}
+		if len(m.Name) > 300 || len(m.Position) > 300 {
+			return store.Errorf(store.Invalid, "member %d: the name and the position are at most 300 bytes each", i+1)
 		}
 		if names[m.Name] {
 			return store.Errorf(store.Invalid, "member %s is listed twice", m.Name)
 		}
 		names[m.Name] = true
-		if m.Chair {
-			chairs++
-		}
 	}
-	if chairs > 1 {
-		return store.Errorf(store.Invalid, "a commission has one chair, not %d", chairs)
+	if c.Chair != "" && !names[c.Chair] {
+		return store.Errorf(store.Invalid, "the chair %s is not one of the members (§24: the chair is elected from the members)", c.Chair)
 	}
 	// The rules' composition checks (odd, at least seven, §22–24) belong to signing
-	// the protocol (issue 3): a commission may be entered before it is complete.
+	// the protocol: a commission may be entered before it is complete.
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.need(ctx, tx, contest, school); err != nil {
 			return err
 		}
-		before, err := queryMembers(ctx, tx, contest, school)
+		if err := s.mustBeOpen(ctx, tx, contest, school); err != nil {
+			return err
+		}
+		before, err := queryCommission(ctx, tx, contest, school)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE contest = $1 AND school = $2`, contest, school); err != nil {
 			return err
 		}
-		rows := make([][]any, len(members))
-		for i, m := range members {
-			rows[i] = []any{contest, school, i + 1, m.Name, m.Position, m.Chair}
+		rows := make([][]any, len(c.Members))
+		for i, m := range c.Members {
+			rows[i] = []any{contest, school, i + 1, m.Name, m.Position, m.Name == c.Chair}
 		}
 		if _, err := s.insertRows(ctx, tx, "members", []string{"contest", "school", "ord", "name", "position", "chair"}, rows, ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, by, "commission.set", contest, school, "commission", before, members)
+		return s.audit(ctx, tx, by, "commission.set", contest, school, "commission", before, c)
 	})
 }
 
@@ -287,32 +303,95 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func queryMembers(ctx context.Context, q queryer, contest, school string) ([]store.Member, error) {
+func queryCommission(ctx context.Context, q queryer, contest, school string) (tc.Commission, error) {
+	c := tc.Commission{Members: []tc.Member{}}
 	rows, err := q.QueryContext(ctx, `SELECT name, position, chair FROM members WHERE contest = $1 AND school = $2 ORDER BY ord`, contest, school)
 	if err != nil {
-		return nil, err
+		return c, err
 	}
 	defer rows.Close()
-	var out []store.Member
 	for rows.Next() {
-		var m store.Member
-		if err := rows.Scan(&m.Name, &m.Position, &m.Chair); err != nil {
-			return nil, err
+		var m tc.Member
+		var chair bool
+		if err := rows.Scan(&m.Name, &m.Position, &chair); err != nil {
+			return c, err
 		}
-		out = append(out, m)
+		if chair {
+			c.Chair = m.Name
+		}
+		c.Members = append(c.Members, m)
 	}
-	return out, rows.Err()
+	return c, rows.Err()
 }
 
-func (s *DB) Commission(ctx context.Context, contest, school string) (out []store.Member, err error) {
+func (s *DB) Commission(ctx context.Context, contest, school string) (c tc.Commission, err error) {
 	defer store.Wrap(&err, "Commission(%s, %s)", contest, school)
-	out, err = queryMembers(ctx, s.db, contest, school)
-	return out, s.classify(err)
+	c, err = queryCommission(ctx, s.db, contest, school)
+	return c, s.classify(err)
+}
+
+func (s *DB) PutSitting(ctx context.Context, by store.Actor, contest, school string, st tc.Sitting) (err error) {
+	defer store.Wrap(&err, "PutSitting(%s, %s)", contest, school)
+	if len(st.Number) > 100 || len(st.City) > 200 {
+		return store.Errorf(store.Invalid, "the protocol number is at most 100 bytes and the city 200")
+	}
+	if _, err := st.Calendar.Check(); err != nil {
+		return store.Errorf(store.Invalid, "%v", err)
+	}
+	cal := jsonString(st.Calendar)
+	if len(cal) > 64<<10 {
+		return store.Errorf(store.Invalid, "the calendar's reasons are too long")
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.need(ctx, tx, contest, school); err != nil {
+			return err
+		}
+		if err := s.mustBeOpen(ctx, tx, contest, school); err != nil {
+			return err
+		}
+		var before any
+		if old, err := querySitting(ctx, tx, contest, school); err == nil {
+			before = old
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sittings (contest, school, number, city, calendar, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (contest, school) DO UPDATE SET number = excluded.number, city = excluded.city, calendar = excluded.calendar,
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at`, contest, school, st.Number, st.City, cal, by.Name, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "sitting.set", contest, school, "sitting", before, map[string]any{"number": st.Number, "city": st.City, "calendar": st.Calendar})
+	})
+}
+
+func querySitting(ctx context.Context, q rowQueryer, contest, school string) (tc.Sitting, error) {
+	st := tc.Sitting{School: school}
+	var cal string
+	if err := q.QueryRowContext(ctx, `SELECT number, city, calendar FROM sittings WHERE contest = $1 AND school = $2`, contest, school).Scan(&st.Number, &st.City, &cal); err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal([]byte(cal), &st.Calendar); err != nil {
+		return st, fmt.Errorf("the stored calendar of school %s is damaged: %w", school, err)
+	}
+	return st, nil
+}
+
+func (s *DB) Sitting(ctx context.Context, contest, school string) (st tc.Sitting, err error) {
+	defer store.Wrap(&err, "Sitting(%s, %s)", contest, school)
+	st, err = querySitting(ctx, s.db, contest, school)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, store.Errorf(store.NotFound, "school %s has no calendar for contest %s yet; the commission records it first (PUT …/sitting)", school, contest)
+	}
+	return st, s.classify(err)
 }
 
 func (s *DB) PutCandidates(ctx context.Context, by store.Actor, contest string, cs []store.Candidate) (err error) {
 	defer store.Wrap(&err, "PutCandidates(%s)", contest)
 	seen := map[string]int{}
+	cs = slices.Clone(cs)
+	for i := range cs {
+		cs[i].Line, cs[i].Serial = 0, 0 // where a file had it: not part of the record
+	}
 	for i, c := range cs {
 		if _, err := iin.Parse(c.IIN); err != nil && !errors.Is(err, iin.ErrChecksum) {
 			// A failed check digit is admitted (Law No. 223 art. 9 knows such IINs
@@ -346,6 +425,11 @@ func (s *DB) PutCandidates(ctx context.Context, by store.Actor, contest string, 
 			var old store.Candidate
 			err := tx.QueryRowContext(ctx, `SELECT iin, school, grade, name, language, olympiad, myn_bala FROM candidates WHERE contest = $1 AND iin = $2`+s.d.ForUpdate,
 				contest, c.IIN).Scan(&old.IIN, &old.School, &old.Grade, &old.Name, &old.Language, &old.Olympiad, &old.MynBala)
+			if (err == nil && old != c) || errors.Is(err, sql.ErrNoRows) {
+				if err := s.mustBeOpen(ctx, tx, contest, c.School, c.Grade, old.Grade); err != nil {
+					return err
+				}
+			}
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				if _, err := tx.ExecContext(ctx, `INSERT INTO candidates (contest, iin, school, grade, name, language, olympiad, myn_bala)
@@ -431,6 +515,9 @@ func (s *DB) PutKeys(ctx context.Context, by store.Actor, contest string, keys [
 				out = append(out, k) // unchanged: no new version
 				continue
 			}
+			if err := s.keyOpen(ctx, tx, contest, k.Grade); err != nil {
+				return err
+			}
 			k.Version = prev.Version + 1
 			k.CreatedBy = by.Name
 			k.CreatedAt = s.now()
@@ -450,6 +537,26 @@ func (s *DB) PutKeys(ctx context.Context, by store.Actor, contest string, keys [
 		return nil
 	})
 	return out, err
+}
+
+// keyOpen refuses a new key for a grade that some school has published: its results
+// would change under a published protocol.
+func (s *DB) keyOpen(ctx context.Context, tx *sql.Tx, contest string, grade int) error {
+	frozen, err := s.frozenGrades(ctx, tx, contest, "")
+	if err != nil {
+		return err
+	}
+	var schools []string
+	for sc, gs := range frozen {
+		if gs[grade] {
+			schools = append(schools, sc)
+		}
+	}
+	if len(schools) == 0 {
+		return nil
+	}
+	sort.Strings(schools)
+	return frozenError(strings.Join(schools, ", "), []int{grade})
 }
 
 func (s *DB) Keys(ctx context.Context, contest string) (out []store.AnswerKey, err error) {

@@ -207,6 +207,10 @@ func (r *intakeRepo) syncCandidate(ctx context.Context, tx *sql.Tx, by store.Act
 			return err
 		}
 	}
+	// A published protocol is frozen too: a change there opens an amendment first.
+	if err := r.s.candidateOpen(ctx, tx, contest, r.school, before, after); err != nil {
+		return err
+	}
 	switch {
 	case before == nil:
 		res, err := tx.ExecContext(ctx, `INSERT INTO candidates (contest, iin, school, grade, name, language, olympiad, myn_bala)

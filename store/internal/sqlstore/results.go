@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
+	tc "tarazy/contest"
 	"tarazy/iin"
 	"tarazy/store"
 )
@@ -73,8 +75,11 @@ func (s *DB) newSet(ctx context.Context, tx *sql.Tx, by store.Actor, kind, conte
 	return rs, id, err
 }
 
-func (s *DB) PutScores(ctx context.Context, by store.Actor, contest, school string, grade int, rows []store.Score) (rs store.ResultSet, err error) {
+func (s *DB) PutScores(ctx context.Context, by store.Actor, contest, school string, grade int, rows []store.Score, policy tc.Policy) (rs store.ResultSet, err error) {
 	defer store.Wrap(&err, "PutScores(%s, %s, %d)", contest, school, grade)
+	if err := policy.Validate(); err != nil {
+		return rs, store.Errorf(store.Invalid, "%v", err)
+	}
 	seen := map[string]bool{}
 	records := make([][]string, 0, len(rows))
 	for i, r := range rows {
@@ -91,12 +96,19 @@ func (s *DB) PutScores(ctx context.Context, by store.Actor, contest, school stri
 			strconv.Itoa(r.Reading), strconv.Itoa(r.History), flag(r.Olympiad), flag(r.MynBala)})
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustBeOpen(ctx, tx, contest, school, grade); err != nil {
+			return err
+		}
 		var id int64
 		var err error
 		rs, id, err = s.newSet(ctx, tx, by, "scores", contest, school, grade, rowsHash(records), len(rows))
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE result_sets SET policy = $2 WHERE id = $1`, id, jsonString(policy)); err != nil {
+			return err
+		}
+		rs.Policy = &policy
 		vals := make([][]any, len(rows))
 		for i, r := range rows {
 			vals[i] = []any{id, r.IIN, r.Name, r.Score, r.Math, r.Reading, r.History, r.Olympiad, r.MynBala}
@@ -117,14 +129,25 @@ func flag(b bool) string {
 func (s *DB) currentSet(ctx context.Context, kind, contest, school string, grade int) (store.ResultSet, int64, error) {
 	rs := store.ResultSet{School: school, Grade: grade}
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT r.id, r.version, r.sha256, r.nrows, r.created_by, r.created_at FROM current_results c
+	var policy string
+	err := s.db.QueryRowContext(ctx, `SELECT r.id, r.version, r.sha256, r.nrows, r.created_by, r.created_at, r.policy FROM current_results c
 		JOIN result_sets r ON r.id = c.set_id WHERE c.kind = $1 AND c.contest = $2 AND c.school = $3 AND c.grade = $4`,
-		kind, contest, school, grade).Scan(&id, &rs.Version, &rs.SHA256, &rs.Rows, &rs.CreatedBy, &rs.CreatedAt)
+		kind, contest, school, grade).Scan(&id, &rs.Version, &rs.SHA256, &rs.Rows, &rs.CreatedBy, &rs.CreatedAt, &policy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rs, 0, store.Errorf(store.NotFound, "no %s stored for school %s grade %d", kind, school, grade)
 	}
+	if err != nil {
+		return rs, 0, s.classify(err)
+	}
 	rs.CreatedAt = rs.CreatedAt.UTC()
-	return rs, id, s.classify(err)
+	if policy != "" {
+		var p tc.Policy
+		if err := json.Unmarshal([]byte(policy), &p); err != nil {
+			return rs, 0, fmt.Errorf("the policy stored with the %s of school %s grade %d is damaged: %w", kind, school, grade, err)
+		}
+		rs.Policy = &p
+	}
+	return rs, id, nil
 }
 
 func (s *DB) Scores(ctx context.Context, contest, school string, grade int) (rs store.ResultSet, out []store.Score, err error) {
@@ -162,13 +185,16 @@ func (s *DB) PutRanking(ctx context.Context, by store.Actor, contest, school str
 			return rs, store.Errorf(store.Invalid, "ranking row %d: %q is not an IIN", i+1, r.IIN)
 		case seen[r.IIN]:
 			return rs, store.Errorf(store.Invalid, "ranking row %d: IIN %s appears twice", i+1, r.IIN)
-		case !slices.Contains(store.Outcomes, r.Outcome):
-			return rs, store.Errorf(store.Invalid, "ranking row %d: outcome %q is not one of %s", i+1, r.Outcome, strings.Join(store.Outcomes, ", "))
+		case !slices.Contains(tc.Outcomes, r.Outcome):
+			return rs, store.Errorf(store.Invalid, "ranking row %d: outcome %q is not one of admitted, admitted_quota, reserve, not_admitted, tie_pending", i+1, r.Outcome)
 		}
 		seen[r.IIN] = true
-		records = append(records, []string{r.School, strconv.Itoa(r.Grade), strconv.Itoa(r.Place), r.IIN, r.Name, strconv.Itoa(r.Score), r.Outcome})
+		records = append(records, []string{r.School, strconv.Itoa(r.Grade), strconv.Itoa(r.Place), r.IIN, r.Name, strconv.Itoa(r.Score), string(r.Outcome)})
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustBeOpen(ctx, tx, contest, school, grade); err != nil {
+			return err
+		}
 		var id int64
 		var err error
 		rs, id, err = s.newSet(ctx, tx, by, "ranking", contest, school, grade, rowsHash(records), len(rows))
@@ -177,12 +203,18 @@ func (s *DB) PutRanking(ctx context.Context, by store.Actor, contest, school str
 		}
 		vals := make([][]any, len(rows))
 		for i, r := range rows {
-			vals[i] = []any{id, r.Place, r.IIN, r.Name, r.Score, r.Outcome}
+			vals[i] = []any{id, r.Place, r.IIN, r.Name, r.Score, string(r.Outcome), r.Math, r.Reading, r.History, r.Olympiad, r.MynBala, r.Tie, r.Decided}
 		}
-		_, err = s.insertRows(ctx, tx, "ranking_rows", []string{"set_id", "place", "iin", "name", "score", "outcome"}, vals, "")
+		_, err = s.insertRows(ctx, tx, "ranking_rows", []string{"set_id", "place", "iin", "name", "score", "outcome", "math", "reading", "history", "olympiad", "myn_bala", "tie", "decided"}, vals, "")
 		return err
 	})
 	return rs, err
+}
+
+const rankingCols = `r.place, r.iin, r.name, r.score, r.outcome, r.math, r.reading, r.history, r.olympiad, r.myn_bala, r.tie, r.decided`
+
+func scanRow(sc interface{ Scan(...any) error }, p *store.Placement, extra ...any) error {
+	return sc.Scan(append(extra, &p.Place, &p.IIN, &p.Name, &p.Score, &p.Outcome, &p.Math, &p.Reading, &p.History, &p.Olympiad, &p.MynBala, &p.Tie, &p.Decided)...)
 }
 
 func (s *DB) Ranking(ctx context.Context, contest, school string, grade int) (rk store.Ranking, err error) {
@@ -192,7 +224,7 @@ func (s *DB) Ranking(ctx context.Context, contest, school string, grade int) (rk
 		return rk, err
 	}
 	rk.ResultSet = rs
-	rows, err := s.db.QueryContext(ctx, `SELECT place, iin, name, score, outcome FROM ranking_rows WHERE set_id = $1 ORDER BY place`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+rankingCols+` FROM ranking_rows r WHERE r.set_id = $1 ORDER BY r.place`, id)
 	if err != nil {
 		return rk, s.classify(err)
 	}
@@ -200,7 +232,7 @@ func (s *DB) Ranking(ctx context.Context, contest, school string, grade int) (rk
 	rk.Placements = make([]store.Placement, 0, rs.Rows)
 	for rows.Next() {
 		p := store.Placement{School: school, Grade: grade}
-		if err := rows.Scan(&p.Place, &p.IIN, &p.Name, &p.Score, &p.Outcome); err != nil {
+		if err := scanRow(rows, &p); err != nil {
 			return rk, s.classify(err)
 		}
 		rk.Placements = append(rk.Placements, p)
@@ -223,7 +255,7 @@ func (s *DB) ExportPage(ctx context.Context, contest string, after store.ExportC
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.school, c.grade, r.place, r.iin, r.name, r.score, r.outcome
+	rows, err := s.db.QueryContext(ctx, `SELECT c.school, c.grade, `+rankingCols+`
 		FROM current_results c JOIN ranking_rows r ON r.set_id = c.set_id
 		WHERE c.kind = 'ranking' AND c.contest = $1 AND (c.school, c.grade, r.place) > ($2, $3, $4)
 		ORDER BY c.school, c.grade, r.place LIMIT $5`, contest, after.School, after.Grade, after.Place, limit)
@@ -234,7 +266,7 @@ func (s *DB) ExportPage(ctx context.Context, contest string, after store.ExportC
 	out = make([]store.Placement, 0, min(limit, 4096))
 	for rows.Next() {
 		var p store.Placement
-		if err := rows.Scan(&p.School, &p.Grade, &p.Place, &p.IIN, &p.Name, &p.Score, &p.Outcome); err != nil {
+		if err := scanRow(rows, &p, &p.School, &p.Grade); err != nil {
 			return nil, s.classify(err)
 		}
 		out = append(out, p)
@@ -260,8 +292,14 @@ func (s *DB) RecordTieDecision(ctx context.Context, by store.Actor, contest stri
 	if len(d.IINs) < 2 {
 		return d, store.Errorf(store.Invalid, "a tie needs at least two candidates")
 	}
+	if len(d.IINs) > tc.MaxTie {
+		return d, store.Errorf(store.Invalid, "a decision on %d candidates; a tie of more than %d is not one the commission decides by hand", len(d.IINs), tc.MaxTie)
+	}
 	if strings.TrimSpace(d.Reason) == "" {
 		return d, store.Errorf(store.Invalid, "the commission's reason is required; it is printed in the protocol")
+	}
+	if len(d.Reason) > 2000 {
+		return d, store.Errorf(store.Invalid, "the reason is at most 2,000 bytes")
 	}
 	a, b := slices.Clone(d.IINs), slices.Clone(d.Order)
 	slices.Sort(a)
@@ -271,13 +309,22 @@ func (s *DB) RecordTieDecision(ctx context.Context, by store.Actor, contest stri
 	}
 	d.DecidedBy = by.Name
 	d.DecidedAt = s.now()
+	d.WithdrawnAt, d.WithdrawnBy, d.WithdrawReason = nil, "", ""
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.need(ctx, tx, contest, d.School); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO tie_decisions (contest, school, grade, iins, decided, reason, decided_by, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, contest, d.School, d.Grade, jsonString(d.IINs), jsonString(d.Order),
-			d.Reason, d.DecidedBy, d.DecidedAt).Scan(&d.ID); err != nil {
+		if err := s.mustBeOpen(ctx, tx, contest, d.School, d.Grade); err != nil {
+			return err
+		}
+		if d.Replaces != 0 {
+			if _, err := s.withdraw(ctx, tx, by, contest, d.School, d.Grade, d.Replaces, "replaced by a new decision: "+d.Reason); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO tie_decisions (contest, school, grade, iins, decided, reason, decided_by, decided_at, replaces)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, contest, d.School, d.Grade, jsonString(d.IINs), jsonString(d.Order),
+			d.Reason, d.DecidedBy, d.DecidedAt, d.Replaces).Scan(&d.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, "tie.decide", contest, d.School, fmt.Sprintf("grade %d", d.Grade), nil, d)
@@ -285,23 +332,72 @@ func (s *DB) RecordTieDecision(ctx context.Context, by store.Actor, contest stri
 	return d, err
 }
 
+func (s *DB) WithdrawTieDecision(ctx context.Context, by store.Actor, contest, school string, grade int, id int64, reason string) (d store.TieDecision, err error) {
+	defer store.Wrap(&err, "WithdrawTieDecision(%s, %s, %d, %d)", contest, school, grade, id)
+	if strings.TrimSpace(reason) == "" || len(reason) > 2000 {
+		return d, store.Errorf(store.Invalid, "say why the decision is withdrawn (at most 2,000 bytes); it stays in the record")
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustBeOpen(ctx, tx, contest, school, grade); err != nil {
+			return err
+		}
+		var err error
+		d, err = s.withdraw(ctx, tx, by, contest, school, grade, id, reason)
+		return err
+	})
+	return d, err
+}
+
+func (s *DB) withdraw(ctx context.Context, tx *sql.Tx, by store.Actor, contest, school string, grade int, id int64, reason string) (store.TieDecision, error) {
+	row := tx.QueryRowContext(ctx, `SELECT `+tieCols+` FROM tie_decisions WHERE id = $1 AND contest = $2 AND school = $3 AND grade = $4 AND withdrawn_at IS NULL`+s.d.ForUpdate,
+		id, contest, school, grade)
+	d, err := scanTie(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, store.Errorf(store.NotFound, "no decision %d in force on a tie of school %s grade %d", id, school, grade)
+	}
+	if err != nil {
+		return d, err
+	}
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE tie_decisions SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4 WHERE id = $1`, id, now, by.Name, reason); err != nil {
+		return d, err
+	}
+	d.WithdrawnAt, d.WithdrawnBy, d.WithdrawReason = &now, by.Name, reason
+	return d, s.audit(ctx, tx, by, "tie.withdraw", contest, school, fmt.Sprintf("grade %d decision %d", grade, id), nil, d)
+}
+
+const tieCols = `id, school, grade, iins, decided, reason, decided_by, decided_at, replaces, withdrawn_at, withdrawn_by, withdraw_reason`
+
+func scanTie(sc interface{ Scan(...any) error }) (store.TieDecision, error) {
+	var d store.TieDecision
+	var iins, order string
+	var wd sql.NullTime
+	if err := sc.Scan(&d.ID, &d.School, &d.Grade, &iins, &order, &d.Reason, &d.DecidedBy, &d.DecidedAt, &d.Replaces, &wd, &d.WithdrawnBy, &d.WithdrawReason); err != nil {
+		return d, err
+	}
+	if err := json.Unmarshal([]byte(iins), &d.IINs); err != nil {
+		return d, fmt.Errorf("tie decision %d is damaged: %w", d.ID, err)
+	}
+	if err := json.Unmarshal([]byte(order), &d.Order); err != nil {
+		return d, fmt.Errorf("tie decision %d is damaged: %w", d.ID, err)
+	}
+	d.DecidedAt = d.DecidedAt.UTC()
+	d.WithdrawnAt = nullTime(wd)
+	return d, nil
+}
+
 func (s *DB) TieDecisions(ctx context.Context, contest, school string, grade int) (out []store.TieDecision, err error) {
 	defer store.Wrap(&err, "TieDecisions(%s, %s, %d)", contest, school, grade)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, school, grade, iins, decided, reason, decided_by, decided_at FROM tie_decisions
-		WHERE contest = $1 AND school = $2 AND grade = $3 ORDER BY id`, contest, school, grade)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tieCols+` FROM tie_decisions WHERE contest = $1 AND school = $2 AND grade = $3 ORDER BY id`, contest, school, grade)
 	if err != nil {
 		return nil, s.classify(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var d store.TieDecision
-		var iins, order string
-		if err := rows.Scan(&d.ID, &d.School, &d.Grade, &iins, &order, &d.Reason, &d.DecidedBy, &d.DecidedAt); err != nil {
+		d, err := scanTie(rows)
+		if err != nil {
 			return nil, s.classify(err)
 		}
-		json.Unmarshal([]byte(iins), &d.IINs)
-		json.Unmarshal([]byte(order), &d.Order)
-		d.DecidedAt = d.DecidedAt.UTC()
 		out = append(out, d)
 	}
 	return out, s.classify(rows.Err())
@@ -315,7 +411,7 @@ func (s *DB) PutProtocol(ctx context.Context, by store.Actor, contest string, p 
 	if !slices.Contains(store.ProtocolFormats, p.Format) {
 		return p, store.Errorf(store.Invalid, "protocol format %q is not one of %s", p.Format, strings.Join(store.ProtocolFormats, ", "))
 	}
-	p.CreatedBy, p.CreatedAt, p.PublishedAt = by.Name, s.now(), nil
+	p.CreatedBy, p.CreatedAt, p.PublishedAt, p.Edition = by.Name, s.now(), nil, 0
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.need(ctx, tx, contest, p.School); err != nil {
 			return err
@@ -340,12 +436,12 @@ func (s *DB) PutProtocol(ctx context.Context, by store.Actor, contest string, p 
 	return p, err
 }
 
-const protocolCols = `school, grade, visibility, format, version, sha256, size, created_by, created_at, published_at`
+const protocolCols = `school, grade, visibility, format, version, sha256, size, created_by, created_at, published_at, edition`
 
 func scanProtocol(sc interface{ Scan(...any) error }) (store.Protocol, error) {
 	var p store.Protocol
 	var pub sql.NullTime
-	err := sc.Scan(&p.School, &p.Grade, &p.Visibility, &p.Format, &p.Version, &p.SHA256, &p.Size, &p.CreatedBy, &p.CreatedAt, &pub)
+	err := sc.Scan(&p.School, &p.Grade, &p.Visibility, &p.Format, &p.Version, &p.SHA256, &p.Size, &p.CreatedBy, &p.CreatedAt, &pub, &p.Edition)
 	p.CreatedAt = p.CreatedAt.UTC()
 	p.PublishedAt = nullTime(pub)
 	return p, err
@@ -369,42 +465,135 @@ func (s *DB) Protocols(ctx context.Context, contest, school string, grade int) (
 	return out, s.classify(rows.Err())
 }
 
-func (s *DB) Publish(ctx context.Context, by store.Actor, contest, school string, grade int) (out []store.Protocol, err error) {
+const publicationCols = `school, grade, edition, state, reason, opened_by, opened_at, published_by, published_at, results_sha256`
+
+func scanPublication(sc interface{ Scan(...any) error }) (store.Publication, error) {
+	var p store.Publication
+	var pub sql.NullTime
+	err := sc.Scan(&p.School, &p.Grade, &p.Edition, &p.State, &p.Reason, &p.OpenedBy, &p.OpenedAt, &p.PublishedBy, &pub, &p.ResultsSHA256)
+	p.OpenedAt = p.OpenedAt.UTC()
+	p.PublishedAt = nullTime(pub)
+	return p, err
+}
+
+func latestPublication(ctx context.Context, tx *sql.Tx, forUpdate, contest, school string, grade int) (store.Publication, bool, error) {
+	p, err := scanPublication(tx.QueryRowContext(ctx, `SELECT `+publicationCols+` FROM publications WHERE contest = $1 AND school = $2 AND grade = $3
+		ORDER BY edition DESC LIMIT 1`+forUpdate, contest, school, grade))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	return p, err == nil, err
+}
+
+func (s *DB) Publish(ctx context.Context, by store.Actor, contest, school string, grade int, versions map[string]int, resultsSHA string) (out []store.Protocol, pub store.Publication, err error) {
 	defer store.Wrap(&err, "Publish(%s, %s, %d)", contest, school, grade)
+	if len(versions) == 0 {
+		return nil, pub, store.Errorf(store.Invalid, "nothing to publish: name the public protocol files")
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
+		if err := s.need(ctx, tx, contest, school); err != nil {
+			return err
+		}
 		now := s.now()
-		for _, f := range store.ProtocolFormats {
-			row := tx.QueryRowContext(ctx, `SELECT `+protocolCols+` FROM protocols WHERE contest = $1 AND school = $2 AND grade = $3
-				AND visibility = 'public' AND format = $4 ORDER BY version DESC LIMIT 1`+s.d.ForUpdate, contest, school, grade, f)
-			p, err := scanProtocol(row)
+		last, ok, err := latestPublication(ctx, tx, s.d.ForUpdate, contest, school, grade)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			pub = store.Publication{School: school, Grade: grade, Edition: 1, OpenedBy: by.Name, OpenedAt: now}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO publications (contest, school, grade, edition, state, reason, opened_by, opened_at)
+				VALUES ($1, $2, $3, 1, 'open', '', $4, $5)`, contest, school, grade, by.Name, now); err != nil {
+				return err
+			}
+		case last.State == store.PublicationPublished:
+			return frozenError(school, []int{grade})
+		default:
+			pub = last
+		}
+		formats := make([]string, 0, len(versions))
+		for f := range versions {
+			formats = append(formats, f)
+		}
+		sort.Strings(formats)
+		for _, f := range formats {
+			p, err := scanProtocol(tx.QueryRowContext(ctx, `SELECT `+protocolCols+` FROM protocols WHERE contest = $1 AND school = $2 AND grade = $3
+				AND visibility = 'public' AND format = $4 AND version = $5`+s.d.ForUpdate, contest, school, grade, f, versions[f]))
 			if errors.Is(err, sql.ErrNoRows) {
-				continue
+				return store.Errorf(store.NotFound, "school %s grade %d has no public %s protocol version %d to publish", school, grade, f, versions[f])
 			}
 			if err != nil {
 				return err
 			}
-			if p.PublishedAt == nil {
-				if _, err := tx.ExecContext(ctx, `UPDATE protocols SET published_at = $7 WHERE contest = $1 AND school = $2 AND grade = $3
-					AND visibility = $4 AND format = $5 AND version = $6`, contest, school, grade, p.Visibility, p.Format, p.Version, now); err != nil {
-					return err
-				}
-				p.PublishedAt = &now
+			if _, err := tx.ExecContext(ctx, `UPDATE protocols SET published_at = $7, edition = $8 WHERE contest = $1 AND school = $2 AND grade = $3
+				AND visibility = $4 AND format = $5 AND version = $6`, contest, school, grade, p.Visibility, p.Format, p.Version, now, pub.Edition); err != nil {
+				return err
 			}
+			p.PublishedAt, p.Edition = &now, pub.Edition
 			out = append(out, p)
 		}
-		if len(out) == 0 {
-			return store.Errorf(store.NotFound, "school %s grade %d has no public protocol to publish; upload the public version first", school, grade)
+		if _, err := tx.ExecContext(ctx, `UPDATE publications SET state = 'published', published_by = $5, published_at = $6, results_sha256 = $7
+			WHERE contest = $1 AND school = $2 AND grade = $3 AND edition = $4`, contest, school, grade, pub.Edition, by.Name, now, resultsSHA); err != nil {
+			return err
 		}
-		return s.audit(ctx, tx, by, "protocol.publish", contest, school, fmt.Sprintf("grade %d", grade), nil, out)
+		pub.State, pub.PublishedBy, pub.PublishedAt, pub.ResultsSHA256 = store.PublicationPublished, by.Name, &now, resultsSHA
+		return s.audit(ctx, tx, by, "protocol.publish", contest, school, fmt.Sprintf("grade %d edition %d", grade, pub.Edition), nil,
+			map[string]any{"publication": pub, "files": out})
 	})
-	return out, err
+	return out, pub, err
 }
 
-func (s *DB) PublishedProtocol(ctx context.Context, contest, school string, grade int, format string) (p store.Protocol, err error) {
-	defer store.Wrap(&err, "PublishedProtocol(%s, %s, %d, %s)", contest, school, grade, format)
+func (s *DB) OpenAmendment(ctx context.Context, by store.Actor, contest, school string, grade int, reason string) (pub store.Publication, err error) {
+	defer store.Wrap(&err, "OpenAmendment(%s, %s, %d)", contest, school, grade)
+	if strings.TrimSpace(reason) == "" || len(reason) > 2000 {
+		return pub, store.Errorf(store.Invalid, "say why the published results must change (at most 2,000 bytes); the reason is printed in the amended protocol")
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		last, ok, err := latestPublication(ctx, tx, s.d.ForUpdate, contest, school, grade)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return store.Errorf(store.Conflict, "grade %d of school %s is not published; it can change without an amendment", grade, school)
+		}
+		if last.State == store.PublicationOpen {
+			return store.Errorf(store.Conflict, "amendment %d of grade %d is already open (%s); publish it first", last.Edition, grade, last.Reason)
+		}
+		pub = store.Publication{School: school, Grade: grade, Edition: last.Edition + 1, State: store.PublicationOpen, Reason: strings.TrimSpace(reason),
+			OpenedBy: by.Name, OpenedAt: s.now()}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO publications (contest, school, grade, edition, state, reason, opened_by, opened_at)
+			VALUES ($1, $2, $3, $4, 'open', $5, $6, $7)`, contest, school, grade, pub.Edition, pub.Reason, pub.OpenedBy, pub.OpenedAt); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "protocol.amend", contest, school, fmt.Sprintf("grade %d edition %d", grade, pub.Edition), last, pub)
+	})
+	return pub, err
+}
+
+func (s *DB) Publications(ctx context.Context, contest, school string, grade int) (out []store.Publication, err error) {
+	defer store.Wrap(&err, "Publications(%s, %s, %d)", contest, school, grade)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+publicationCols+` FROM publications WHERE contest = $1 AND school = $2 AND grade = $3 ORDER BY edition`,
+		contest, school, grade)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPublication(rows)
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		out = append(out, p)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) PublishedProtocol(ctx context.Context, contest, school string, grade int, format string, edition int) (p store.Protocol, err error) {
+	defer store.Wrap(&err, "PublishedProtocol(%s, %s, %d, %s, %d)", contest, school, grade, format, edition)
 	row := s.db.QueryRowContext(ctx, `SELECT `+protocolCols+` FROM protocols WHERE contest = $1 AND school = $2 AND grade = $3
-		AND visibility = 'public' AND format = $4 AND published_at IS NOT NULL ORDER BY version DESC LIMIT 1`, contest, school, grade, format)
+		AND visibility = 'public' AND format = $4 AND published_at IS NOT NULL AND ($5 = 0 OR edition = $5) ORDER BY version DESC LIMIT 1`,
+		contest, school, grade, format, edition)
 	p, err = scanProtocol(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, store.Errorf(store.NotFound, "no published protocol")

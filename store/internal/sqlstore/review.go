@@ -122,9 +122,9 @@ func (s *DB) ReviewSheets(ctx context.Context, contest, school string, q store.R
 		cond += fmt.Sprintf(" AND s.serial = $%d", len(args))
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.form, s.current_version, v.image_sha FROM sheets s
-		JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		JOIN `+currentVersion+`
 		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'review' AND s.serial > $3
-		AND EXISTS (SELECT 1 FROM review_items r WHERE r.contest = s.contest AND r.serial = s.serial AND NOT r.applied AND `+cond+`)
+		AND EXISTS (SELECT 1 FROM review_items r WHERE r.contest = s.contest AND r.school = s.school AND r.serial = s.serial AND NOT r.applied AND `+cond+`)
 		ORDER BY s.serial LIMIT $4`, args...)
 	if err != nil {
 		return nil, s.classify(err)
@@ -145,12 +145,12 @@ func (s *DB) ReviewSheets(ctx context.Context, contest, school string, q store.R
 	if len(out) == 0 {
 		return out, nil
 	}
-	sargs := []any{contest}
+	sargs := []any{contest, school}
 	for _, rs := range out {
 		sargs = append(sargs, rs.Serial)
 	}
-	in := placeholders(2, len(out))
-	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND NOT r.applied AND r.serial IN (`+in+`)`, sargs...)
+	in := placeholders(3, len(out))
+	items, err := s.items(ctx, s.db, `WHERE r.contest = $1 AND r.school = $2 AND NOT r.applied AND r.serial IN (`+in+`)`, sargs...)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (s *DB) ReviewSheets(ctx context.Context, contest, school string, q store.R
 		out[i].Items = append(out[i].Items, it)
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT serial, image_sha, batch, file, page, version, reading, crops FROM scans
-		WHERE contest = $1 AND serial IN (`+in+`) AND outcome IN ('stored', 'conflict') ORDER BY version, created_at, image_sha`, sargs...)
+		WHERE contest = $1 AND school = $2 AND serial IN (`+in+`) AND outcome IN ('stored', 'conflict') ORDER BY version, created_at, image_sha`, sargs...)
 	if err != nil {
 		return nil, s.classify(err)
 	}
@@ -189,7 +189,7 @@ func (s *DB) ReviewCounts(ctx context.Context, contest, school, reviewer string)
 		coalesce(sum(CASE WHEN r.state = 'open' AND NOT `+mine+` THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN r.state = 'open' AND `+mine+` THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN r.state = 'disputed' THEN 1 ELSE 0 END), 0)
-		FROM review_items r JOIN sheets s ON s.contest = r.contest AND s.serial = r.serial
+		FROM review_items r JOIN sheets s ON s.contest = r.contest AND s.school = r.school AND s.serial = r.serial
 		WHERE r.contest = $1 AND s.school = $2 AND NOT r.applied`, contest, school, reviewer).Scan(&c.Mine, &c.Others, &c.Chair)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil

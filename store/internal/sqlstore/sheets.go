@@ -15,6 +15,7 @@ import (
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
 	"tarazy/review"
+	"tarazy/scoring"
 	"tarazy/store"
 	"tarazy/store/blob"
 )
@@ -113,6 +114,7 @@ type ingestion struct {
 	b               store.Batch
 	items           []store.IngestItem
 	now             time.Time
+	frozen          map[int]bool // grades whose results are published at this school
 
 	res     []store.IngestResult
 	done    []bool
@@ -134,10 +136,15 @@ func (s *DB) ingest(ctx context.Context, tx *sql.Tx, by store.Actor, contest, sc
 	if err := s.need(ctx, tx, contest, school); err != nil {
 		return nil, err
 	}
+	frozenAll, err := s.frozenGrades(ctx, tx, contest, school)
+	if err != nil {
+		return nil, err
+	}
 	in := &ingestion{s: s, tx: tx, by: by, contest: contest, school: school, b: b, items: items, now: s.now(),
-		res: make([]store.IngestResult, len(items)), done: make([]bool, len(items)), byImage: map[string][]int{},
+		frozen: frozenAll[school],
+		res:    make([]store.IngestResult, len(items)), done: make([]bool, len(items)), byImage: map[string][]int{},
 		sheets: map[string]*sheetRow{}, openFields: map[string]map[string]bool{}, counts: map[string]int{}}
-	for _, step := range []func(context.Context) error{in.recordBatch, in.seenImages, in.lockSheets, in.decideAll, in.write, in.audit} {
+	for _, step := range []func(context.Context) error{in.recordBatch, in.seenImages, in.lockSheets, in.decideAll, in.write, in.flagCrowded, in.audit} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
@@ -210,13 +217,13 @@ func (in *ingestion) lockSheets(ctx context.Context) error {
 	sort.Strings(in.serials)
 	for start := 0; start < len(in.serials); start += 500 {
 		chunk := in.serials[start:min(start+500, len(in.serials))]
-		args := []any{in.contest}
+		args := []any{in.contest, in.school}
 		for _, sr := range chunk {
 			args = append(args, sr)
 		}
 		rows, err := in.tx.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, v.reading
-			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-			WHERE s.contest = $1 AND s.serial IN (`+placeholders(2, len(chunk))+`) ORDER BY s.serial`+in.s.d.ForUpdate, args...)
+			FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.school = s.school AND v.serial = s.serial AND v.version = s.current_version
+			WHERE s.contest = $1 AND s.school = $2 AND s.serial IN (`+placeholders(3, len(chunk))+`) ORDER BY s.serial`+in.s.d.ForUpdate, args...)
 		if err != nil {
 			return err
 		}
@@ -261,11 +268,14 @@ func (in *ingestion) decide(ctx context.Context, i int) error {
 	rd.Sheet = strings.TrimSpace(rd.Sheet)
 	r := store.IngestResult{Image: it.Image}
 	why := unfit(rd)
+	refusal := ""
 	switch {
 	case rd.Status == reading.StatusRejected:
-		r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, rd.Error
+		r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, rd.Error, store.RefusalReader
 	case why != "":
-		r.Outcome, r.Serial, r.Reason = store.OutcomeRejected, rd.Sheet, why
+		r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, why, store.RefusalUnfit
+	case in.frozen[gradeOfForm(rd.Form)]:
+		r.Outcome, r.Serial, r.Reason, refusal = store.OutcomeRejected, rd.Sheet, frozenReason(gradeOfForm(rd.Form)), store.RefusalFrozen
 	default:
 		serial := serialOf(it)
 		r.Serial = serial
@@ -274,11 +284,8 @@ func (in *ingestion) decide(ctx context.Context, i int) error {
 		case sh == nil:
 			in.newSheet(it, rd, serial)
 			r.Outcome, r.Version = store.OutcomeStored, 1
-		case sh.school != in.school:
-			r.Outcome, r.Serial = store.OutcomeRejected, ""
-			r.Reason = fmt.Sprintf("sheet serial %s is registered to another school's sheet; put this sheet aside for the commission's chair", serial)
 		case sh.form != rd.Form:
-			r.Outcome = store.OutcomeRejected
+			r.Outcome, refusal = store.OutcomeRejected, store.RefusalIdentity
 			r.Reason = fmt.Sprintf("sheet %s was first read as form %s, this page reads as form %s; rescan it", serial, sh.form, rd.Form)
 		default:
 			diff := review.Differences(sh.reading, rd)
@@ -305,7 +312,8 @@ func (in *ingestion) decide(ctx context.Context, i int) error {
 	if len(it.Crops) > 0 {
 		cropsJSON = jsonString(it.Crops)
 	}
-	in.scanRows = append(in.scanRows, []any{it.Image, in.contest, in.school, in.b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, in.by.Name, in.now})
+	in.scanRows = append(in.scanRows, []any{it.Image, in.contest, in.school, in.b.Name, rd.File, rd.Page, rd.Status, r.Serial, r.Version, r.Outcome, r.Reason, jsonString(rd), cropsJSON, it.ReadSeconds, in.by.Name, in.now,
+		strings.TrimSpace(rd.IIN), refusal})
 	return nil
 }
 
@@ -316,11 +324,11 @@ func (in *ingestion) newSheet(it store.IngestItem, rd reading.Reading, serial st
 		sh.state = store.SheetReview
 	}
 	in.sheets[serial] = sh
-	in.versionRows = append(in.versionRows, []any{in.contest, serial, 1, store.SourceScan, it.Image, jsonString(rd), in.by.Name, in.now})
+	in.versionRows = append(in.versionRows, []any{in.contest, in.school, serial, 1, store.SourceScan, it.Image, jsonString(rd), in.by.Name, in.now})
 	for _, field := range review.Fields(rd.Review) {
 		v, ok := review.Value(rd, field)
 		ev := evidenceOf(it, field)
-		in.itemRows = append(in.itemRows, []any{in.contest, serial, field, 1, v, ok, "[]", ev.confidence, ev.crop, string(review.Open), "", false, in.now, ev.reason})
+		in.itemRows = append(in.itemRows, []any{in.contest, in.school, serial, field, 1, v, ok, "[]", ev.confidence, ev.crop, string(review.Open), "", false, in.now, ev.reason})
 	}
 }
 
@@ -333,9 +341,9 @@ func (in *ingestion) rescan(ctx context.Context, it store.IngestItem, rd reading
 	nr := rd
 	nr.Status = reading.StatusReview
 	nr.Review = diff
-	in.versionRows = append(in.versionRows, []any{in.contest, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), in.by.Name, in.now})
+	in.versionRows = append(in.versionRows, []any{in.contest, in.school, serial, sh.version, store.SourceRescan, it.Image, jsonString(nr), in.by.Name, in.now})
 	if in.openFields[serial] == nil {
-		of, err := in.s.openFields(ctx, in.tx, in.contest, serial)
+		of, err := in.s.openFields(ctx, in.tx, in.contest, in.school, serial)
 		if err != nil {
 			return err
 		}
@@ -351,7 +359,7 @@ func (in *ingestion) rescan(ctx context.Context, it store.IngestItem, rd reading
 		in.openFields[serial][field] = true
 		why := fmt.Sprintf("the sheet was scanned again and read differently: %s then %s", shown(ov), shown(nv))
 		ev := evidenceOf(it, field)
-		in.itemRows = append(in.itemRows, []any{in.contest, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), ev.confidence, ev.crop, string(review.Open), "", false, in.now, why})
+		in.itemRows = append(in.itemRows, []any{in.contest, in.school, serial, field, sh.version, "", false, jsonString([]string{ov, nv}), ev.confidence, ev.crop, string(review.Open), "", false, in.now, why})
 	}
 	sh.reading = nr
 	return nil
@@ -367,34 +375,34 @@ func (in *ingestion) write(ctx context.Context) error {
 			continue
 		}
 		if sh.isNew {
-			newSheets = append(newSheets, []any{in.contest, sr, in.school, sh.form, sh.state, sh.version, in.now})
+			newSheets = append(newSheets, []any{in.contest, sr, in.school, sh.form, sh.state, sh.version, in.now, sh.reading.IIN})
 		} else if sh.changed {
-			if _, err := in.tx.ExecContext(ctx, `UPDATE sheets SET state = $3, current_version = $4, updated_at = $5 WHERE contest = $1 AND serial = $2`,
-				in.contest, sr, sh.state, sh.version, in.now); err != nil {
+			if _, err := in.tx.ExecContext(ctx, `UPDATE sheets SET state = $4, current_version = $5, updated_at = $6, iin = $7 WHERE contest = $1 AND school = $2 AND serial = $3`,
+				in.contest, in.school, sr, sh.state, sh.version, in.now, sh.reading.IIN); err != nil {
 				return err
 			}
 		}
 	}
 	s, tx := in.s, in.tx
-	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at"}, newSheets, "ON CONFLICT DO NOTHING")
+	n, err := s.insertRows(ctx, tx, "sheets", []string{"contest", "serial", "school", "form", "state", "current_version", "updated_at", "iin"}, newSheets, "ON CONFLICT DO NOTHING")
 	if err != nil {
 		return err
 	}
 	if n != int64(len(newSheets)) {
 		return errRetry // another batch created one of these sheets meanwhile
 	}
-	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, in.versionRows, ""); err != nil {
+	if _, err := s.insertRows(ctx, tx, "sheet_versions", []string{"contest", "school", "serial", "version", "source", "image_sha", "reading", "created_by", "created_at"}, in.versionRows, ""); err != nil {
 		return err
 	}
-	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, in.itemRows, ""); err != nil {
+	if _, err := s.insertRows(ctx, tx, "review_items", []string{"contest", "school", "serial", "field", "version", "machine", "has_machine", "candidates", "confidence", "crop_sha", "state", "final_value", "applied", "created_at", "reason"}, in.itemRows, ""); err != nil {
 		return err
 	}
 	for _, u := range in.candUpdates {
-		if err := s.addCandidate(ctx, tx, in.contest, u.serial, u.field, u.value); err != nil {
+		if err := s.addCandidate(ctx, tx, in.contest, in.school, u.serial, u.field, u.value); err != nil {
 			return err
 		}
 	}
-	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at"}, in.scanRows, "ON CONFLICT DO NOTHING")
+	n, err = s.insertRows(ctx, tx, "scans", []string{"image_sha", "contest", "school", "batch", "file", "page", "status", "serial", "version", "outcome", "reason", "reading", "crops", "read_seconds", "created_by", "created_at", "iin", "refusal"}, in.scanRows, "ON CONFLICT DO NOTHING")
 	if err != nil {
 		return err
 	}
@@ -402,6 +410,11 @@ func (in *ingestion) write(ctx context.Context) error {
 		return errRetry // the same image is being ingested by another worker
 	}
 	return nil
+}
+
+// flagCrowded warns about an IIN on more than a few sheets (issue 12).
+func (in *ingestion) flagCrowded(ctx context.Context) error {
+	return in.s.flagCrowded(ctx, in.tx, in.by, in.contest, in.school, in.items, in.res)
 }
 
 // audit records what the batch stored, when it stored anything.
@@ -419,8 +432,8 @@ func (in *ingestion) audit(ctx context.Context) error {
 		map[string]any{"batch": in.b, "pages": len(in.scanRows), "outcomes": in.counts, "versions": changed})
 }
 
-func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT field FROM review_items WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial)
+func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, school, serial string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT field FROM review_items WHERE contest = $1 AND school = $2 AND serial = $3 AND NOT applied`, contest, school, serial)
 	if err != nil {
 		return nil, err
 	}
@@ -437,11 +450,11 @@ func (s *DB) openFields(ctx context.Context, tx *sql.Tx, contest, serial string)
 }
 
 // addCandidate records another value seen for a field already under review.
-func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, field, value string) error {
+func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, school, serial, field, value string) error {
 	var id int64
 	var cands string
-	if err := tx.QueryRowContext(ctx, `SELECT id, candidates FROM review_items WHERE contest = $1 AND serial = $2 AND field = $3 AND NOT applied`,
-		contest, serial, field).Scan(&id, &cands); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT id, candidates FROM review_items WHERE contest = $1 AND school = $2 AND serial = $3 AND field = $4 AND NOT applied`,
+		contest, school, serial, field).Scan(&id, &cands); err != nil {
 		return err
 	}
 	var list []string
@@ -463,12 +476,14 @@ func (s *DB) addCandidate(ctx context.Context, tx *sql.Tx, contest, serial, fiel
 	return err
 }
 
-func (s *DB) Sheet(ctx context.Context, contest, serial string) (sh store.Sheet, err error) {
-	defer store.Wrap(&err, "Sheet(%s, %s)", contest, serial)
+const currentVersion = `sheet_versions v ON v.contest = s.contest AND v.school = s.school AND v.serial = s.serial AND v.version = s.current_version`
+
+func (s *DB) Sheet(ctx context.Context, contest, school, serial string) (sh store.Sheet, err error) {
+	defer store.Wrap(&err, "Sheet(%s, %s, %s)", contest, school, serial)
 	var rd string
 	err = s.db.QueryRowContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, s.updated_at, v.reading
-		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
-		WHERE s.contest = $1 AND s.serial = $2`, contest, serial).Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd)
+		FROM sheets s JOIN `+currentVersion+`
+		WHERE s.contest = $1 AND s.school = $2 AND s.serial = $3`, contest, school, serial).Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sh, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
 	}
@@ -479,21 +494,103 @@ func (s *DB) Sheet(ctx context.Context, contest, serial string) (sh store.Sheet,
 	return sh, json.Unmarshal([]byte(rd), &sh.Reading)
 }
 
-func (s *DB) SheetVersions(ctx context.Context, contest, serial string) (out []store.SheetVersion, err error) {
-	defer store.Wrap(&err, "SheetVersions(%s, %s)", contest, serial)
+func (s *DB) SchoolSheets(ctx context.Context, contest, school string) (out []store.Sheet, err error) {
+	defer store.Wrap(&err, "SchoolSheets(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT s.serial, s.school, s.form, s.state, s.current_version, s.updated_at, v.reading
+		FROM sheets s JOIN `+currentVersion+` WHERE s.contest = $1 AND s.school = $2 ORDER BY s.serial`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sh store.Sheet
+		var rd string
+		if err := rows.Scan(&sh.Serial, &sh.School, &sh.Form, &sh.State, &sh.Version, &sh.UpdatedAt, &rd); err != nil {
+			return nil, s.classify(err)
+		}
+		if err := json.Unmarshal([]byte(rd), &sh.Reading); err != nil {
+			return nil, fmt.Errorf("sheet %s version %d: stored reading is damaged: %w", sh.Serial, sh.Version, err)
+		}
+		sh.UpdatedAt = sh.UpdatedAt.UTC()
+		out = append(out, sh)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) SheetVersions(ctx context.Context, contest, school, serial string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "SheetVersions(%s, %s, %s)", contest, school, serial)
 	out, err = s.versions(ctx, `SELECT serial, version, source, image_sha, reading, created_by, created_at FROM sheet_versions
-		WHERE contest = $1 AND serial = $2 ORDER BY version`, contest, serial)
+		WHERE contest = $1 AND school = $2 AND serial = $3 ORDER BY version`, contest, school, serial)
 	if err == nil && len(out) == 0 {
 		return nil, store.Errorf(store.NotFound, "no sheet with serial %s", serial)
 	}
 	return out, err
 }
 
+func (s *DB) SchoolVersions(ctx context.Context, contest, school string) (out []store.SheetVersion, err error) {
+	defer store.Wrap(&err, "SchoolVersions(%s, %s)", contest, school)
+	return s.versions(ctx, `SELECT serial, version, source, image_sha, reading, created_by, created_at FROM sheet_versions
+		WHERE contest = $1 AND school = $2 ORDER BY serial, version`, contest, school)
+}
+
 func (s *DB) FinalSheets(ctx context.Context, contest, school string) (out []store.SheetVersion, err error) {
 	defer store.Wrap(&err, "FinalSheets(%s, %s)", contest, school)
 	return s.versions(ctx, `SELECT v.serial, v.version, v.source, v.image_sha, v.reading, v.created_by, v.created_at
-		FROM sheets s JOIN sheet_versions v ON v.contest = s.contest AND v.serial = s.serial AND v.version = s.current_version
+		FROM sheets s JOIN `+currentVersion+`
 		WHERE s.contest = $1 AND s.school = $2 AND s.state = 'final' ORDER BY s.serial`, contest, school)
+}
+
+func (s *DB) Pages(ctx context.Context, contest, school string) (out []store.Page, err error) {
+	defer store.Wrap(&err, "Pages(%s, %s)", contest, school)
+	rows, err := s.db.QueryContext(ctx, `SELECT image_sha, batch, file, page, serial, version, outcome, refusal, reason, reading, created_at
+		FROM scans WHERE contest = $1 AND school = $2 ORDER BY created_at, file, page, image_sha`, contest, school)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p store.Page
+		var rd string
+		if err := rows.Scan(&p.Image, &p.Batch, &p.File, &p.Page, &p.Serial, &p.Version, &p.Outcome, &p.Refusal, &p.Reason, &rd, &p.CreatedAt); err != nil {
+			return nil, s.classify(err)
+		}
+		if err := json.Unmarshal([]byte(rd), &p.Reading); err != nil {
+			return nil, fmt.Errorf("page %s: stored reading is damaged: %w", p.Image, err)
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out = append(out, p)
+	}
+	return out, s.classify(rows.Err())
+}
+
+func (s *DB) PagesElsewhere(ctx context.Context, contest, school string, iins []string) (out []store.ElsewherePage, err error) {
+	defer store.Wrap(&err, "PagesElsewhere(%s, %s)", contest, school)
+	for start := 0; start < len(iins); start += 500 {
+		chunk := iins[start:min(start+500, len(iins))]
+		args := []any{contest, school}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		in := placeholders(3, len(chunk))
+		rows, err := s.db.QueryContext(ctx, `SELECT iin, state FROM sheets WHERE contest = $1 AND school <> $2 AND iin IN (`+in+`)
+			UNION ALL SELECT iin, 'refused' FROM scans WHERE contest = $1 AND school <> $2 AND outcome = 'rejected' AND iin IN (`+in+`)
+			ORDER BY 1, 2`, args...)
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		for rows.Next() {
+			var p store.ElsewherePage
+			if err := rows.Scan(&p.IIN, &p.State); err != nil {
+				rows.Close()
+				return nil, s.classify(err)
+			}
+			out = append(out, p)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, s.classify(err)
+		}
+	}
+	return out, nil
 }
 
 func (s *DB) versions(ctx context.Context, q string, args ...any) ([]store.SheetVersion, error) {
@@ -520,7 +617,7 @@ func (s *DB) versions(ctx context.Context, q string, args ...any) ([]store.Sheet
 
 // items loads review items with their decisions; where filters review_items r.
 func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([]store.ReviewItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.serial, r.field, r.version, r.machine, r.has_machine, r.candidates, r.confidence, r.crop_sha, r.reason, r.applied
 		FROM review_items r `+where+` ORDER BY r.serial, r.id`, args...)
 	if err != nil {
 		return nil, s.classify(err)
@@ -530,7 +627,7 @@ func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([
 	for rows.Next() {
 		var it store.ReviewItem
 		var cands string
-		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop, &it.Reason); err != nil {
+		if err := rows.Scan(&it.ID, &it.Serial, &it.Field, &it.Version, &it.Machine, &it.HasMachine, &cands, &it.Confidence, &it.Crop, &it.Reason, &it.Applied); err != nil {
 			rows.Close()
 			return nil, s.classify(err)
 		}
@@ -542,9 +639,12 @@ func (s *DB) items(ctx context.Context, q queryer, where string, args ...any) ([
 	if err := rows.Close(); err != nil {
 		return nil, s.classify(err)
 	}
-	if len(out) > 0 {
-		ids := make([]any, 0, len(out))
-		for _, it := range out {
+	// Decisions in chunks: a school's whole history can hold more items than one
+	// statement may have placeholders.
+	for start := 0; start < len(out); start += 500 {
+		chunk := out[start:min(start+500, len(out))]
+		ids := make([]any, 0, len(chunk))
+		for _, it := range chunk {
 			ids = append(ids, it.ID)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT item_id, reviewer, value, chair, decided_at FROM review_decisions
@@ -581,17 +681,20 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 	defer store.Wrap(&err, "RecordDecision(%s, %s, %s)", contest, serial, field)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res = store.DecisionResult{}
-		var sheetSchool, formID string
+		var formID string
 		var version int
-		err := tx.QueryRowContext(ctx, `SELECT school, form, current_version FROM sheets WHERE contest = $1 AND serial = $2`+s.d.ForUpdate,
-			contest, serial).Scan(&sheetSchool, &formID, &version)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && sheetSchool != school) {
+		err := tx.QueryRowContext(ctx, `SELECT form, current_version FROM sheets WHERE contest = $1 AND school = $2 AND serial = $3`+s.d.ForUpdate,
+			contest, school, serial).Scan(&formID, &version)
+		if errors.Is(err, sql.ErrNoRows) {
 			return store.Errorf(store.NotFound, "no sheet %s under review at school %s", serial, school)
 		}
 		if err != nil {
 			return err
 		}
-		items, err := s.items(ctx, tx, `WHERE r.contest = $1 AND r.serial = $2 AND NOT r.applied`, contest, serial)
+		if err := s.mustBeOpen(ctx, tx, contest, school, gradeOfForm(formID)); err != nil {
+			return err
+		}
+		items, err := s.items(ctx, tx, `WHERE r.contest = $1 AND r.school = $2 AND r.serial = $3 AND NOT r.applied`, contest, school, serial)
 		if err != nil {
 			return err
 		}
@@ -650,8 +753,8 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 		}
 		// Every field is settled: the sheet's next version carries the decided values.
 		var rdText string
-		if err := tx.QueryRowContext(ctx, `SELECT reading FROM sheet_versions WHERE contest = $1 AND serial = $2 AND version = $3`,
-			contest, serial, version).Scan(&rdText); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT reading FROM sheet_versions WHERE contest = $1 AND school = $2 AND serial = $3 AND version = $4`,
+			contest, school, serial, version).Scan(&rdText); err != nil {
 			return err
 		}
 		var cur reading.Reading
@@ -669,15 +772,15 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 			return err
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sheet_versions (contest, serial, version, source, image_sha, reading, created_by, created_at)
-			VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, contest, serial, version+1, store.SourceReview, jsonString(next), by.Name, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sheet_versions (contest, school, serial, version, source, image_sha, reading, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8)`, contest, school, serial, version+1, store.SourceReview, jsonString(next), by.Name, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = 'final', current_version = $3, updated_at = $4 WHERE contest = $1 AND serial = $2`,
-			contest, serial, version+1, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE sheets SET state = 'final', current_version = $4, updated_at = $5, iin = $6 WHERE contest = $1 AND school = $2 AND serial = $3`,
+			contest, school, serial, version+1, now, next.IIN); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET applied = true WHERE contest = $1 AND serial = $2 AND NOT applied`, contest, serial); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE review_items SET applied = true WHERE contest = $1 AND school = $2 AND serial = $3 AND NOT applied`, contest, school, serial); err != nil {
 			return err
 		}
 		res.SheetVersion = version + 1
@@ -685,6 +788,11 @@ func (s *DB) RecordDecision(ctx context.Context, by store.Actor, contest, school
 			map[string]any{"version": version}, map[string]any{"version": version + 1, "values": finals})
 	})
 	return res, err
+}
+
+func (s *DB) ReviewHistory(ctx context.Context, contest, school string) (out []store.ReviewItem, err error) {
+	defer store.Wrap(&err, "ReviewHistory(%s, %s)", contest, school)
+	return s.items(ctx, s.db, `WHERE r.contest = $1 AND r.school = $2`, contest, school)
 }
 
 func (s *DB) OpenReviewFields(ctx context.Context) (n int, err error) {
@@ -770,7 +878,7 @@ func (s *DB) Batches(ctx context.Context, contest, school string) (out []store.B
 	}
 	// A sheet belongs to the batch that first stored it (version 1).
 	rows, err = s.db.QueryContext(ctx, `SELECT sc.batch, count(*) FROM scans sc
-		JOIN sheets sh ON sh.contest = sc.contest AND sh.serial = sc.serial
+		JOIN sheets sh ON sh.contest = sc.contest AND sh.school = sc.school AND sh.serial = sc.serial
 		WHERE sc.contest = $1 AND sc.school = $2 AND sc.outcome = 'stored' AND sc.version = 1 AND sh.state = 'review'
 		GROUP BY sc.batch`, contest, school)
 	if err != nil {
@@ -873,6 +981,57 @@ func (s *DB) PutBatchCalibration(ctx context.Context, by store.Actor, contest, s
 		}
 		return s.audit(ctx, tx, by, "batch.calibration", contest, school, b.Name, bj, json.RawMessage(after))
 	})
+}
+
+// flagCrowded warns about the pages whose IIN is now on more sheets of the school than
+// one candidate writes (scoring.MaxSheetsPerIIN): a misread IIN, a worker that sends
+// copies, or someone's token filling the school with sheets. The pages are stored as
+// usual; the flag on each and an audit entry tell the commission at once, long before
+// scoring lists them.
+func (s *DB) flagCrowded(ctx context.Context, tx *sql.Tx, by store.Actor, contest, school string, items []store.IngestItem, res []store.IngestResult) error {
+	seen := map[string]bool{}
+	var args []any
+	for i, r := range res {
+		id := strings.TrimSpace(items[i].Reading.IIN)
+		if r.Existing || (r.Outcome != store.OutcomeStored && r.Outcome != store.OutcomeConflict) || len(id) != 12 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		args = append(args, id)
+	}
+	crowded := map[string]int{}
+	for start := 0; start < len(args); start += 500 {
+		chunk := args[start:min(start+500, len(args))]
+		rows, err := tx.QueryContext(ctx, `SELECT iin, count(*) FROM sheets WHERE contest = $1 AND school = $2 AND iin IN (`+placeholders(4, len(chunk))+`)
+			GROUP BY iin HAVING count(*) > $3`, append([]any{contest, school, scoring.MaxSheetsPerIIN}, chunk...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			crowded[id] = n
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	if len(crowded) == 0 {
+		return nil
+	}
+	for i := range res {
+		if n, ok := crowded[strings.TrimSpace(items[i].Reading.IIN)]; ok && !res[i].Existing {
+			res[i].Flag = fmt.Sprintf("IIN %s is now on %d sheets of this school; one candidate writes one sheet. Check the bubbled IINs: scoring will not score any of them until the commission settles it"+
+				" / ЖСН %s мектептің %d парағында бар; бір үміткер бір парақ толтырады, ЖСН-ді тексеріңіз"+
+				" / ИИН %s стоит на %d листах школы; один кандидат заполняет один лист, проверьте ИИН",
+				items[i].Reading.IIN, n, items[i].Reading.IIN, n, items[i].Reading.IIN, n)
+		}
+	}
+	return s.audit(ctx, tx, by, "sheets.crowded_iin", contest, school, fmt.Sprintf("%d IINs", len(crowded)), nil, crowded)
 }
 
 // shown quotes a field value for a reason text; a blank reads as "blank".
