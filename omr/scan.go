@@ -31,6 +31,8 @@ type scan struct {
 	dark   []uint8 // 1 where small is much darker than the paper around it
 
 	hmm homography // sheet mm → working px (set by align)
+
+	bitonal bool // the source is black and white only
 }
 
 const smallPxPerMM = 2.0
@@ -38,7 +40,7 @@ const smallPxPerMM = 2.0
 func newScan(img gocv.Mat) (*scan, error) {
 	pix, err := img.DataPtrUint8()
 	if err != nil || !img.IsContinuous() {
-		return nil, reject(ErrUnreadable, "the picture has an unusual pixel format; scan in grey or colour")
+		return nil, reject(ErrUnreadable, CodePixelFormat, "the picture has an unusual pixel format; scan in grey or colour")
 	}
 	s := &scan{img: img, pix: pix, w: img.Cols(), h: img.Rows(), pm: pxPerMM(img.Cols(), img.Rows())}
 	s.smallK = smallPxPerMM / s.pm
@@ -71,7 +73,7 @@ func newScan(img gocv.Mat) (*scan, error) {
 		}
 	}
 	if n < len(s.small)/2000 {
-		return nil, reject(ErrBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+		return nil, reject(ErrBlank, CodeBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
 	}
 	return s, nil
 }
@@ -138,7 +140,7 @@ func (s *scan) align() (*alignment, error) {
 		cands = append(cands, b)
 	}
 	if len(cands) < 3 {
-		return nil, reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+		return nil, reject(ErrNotSheet, CodeNoCorners, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
 	}
 	// The candidate nearest each corner of the picture, clockwise from top-left.
 	imgCorners := [4]Pt{{0, 0}, {float64(s.sw), 0}, {float64(s.sw), float64(s.sh)}, {0, float64(s.sh)}}
@@ -176,7 +178,7 @@ func (s *scan) align() (*alignment, error) {
 			try = append(try, tri)
 		}
 	}
-	var lastErr error = reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+	var lastErr error = reject(ErrNotSheet, CodeNoCorners, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
 	for _, set := range try {
 		al, err := s.fitFrame(slot, set, blobs)
 		if err == nil {
@@ -229,14 +231,14 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	for _, k := range set {
 		if slot[k].hollow {
 			if hollowSlot >= 0 {
-				return nil, reject(ErrNotSheet, "two hollow corner squares: this is not a tarazy answer sheet")
+				return nil, reject(ErrNotSheet, CodeNoCorners, "two hollow corner squares: this is not a tarazy answer sheet")
 			}
 			hollowSlot = k
 		}
 	}
 	if hollowSlot < 0 {
 		if len(set) == 4 {
-			return nil, reject(ErrNotSheet, "the hollow corner square (bottom left) is not found, so the sheet's orientation is unknown; scan it again")
+			return nil, reject(ErrNotSheet, CodeOrientation, "the hollow corner square (bottom left) is not found, so the sheet's orientation is unknown; scan it again")
 		}
 		// With three corners found and none hollow, the missing one is the hollow one.
 		for k := 0; k < 4; k++ {
@@ -259,17 +261,17 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	}
 	sort.Float64s(sizes)
 	if sizes[0] < 0.6*sizes[len(sizes)-1] {
-		return nil, reject(ErrNotSheet, "the squares found in the corners differ in size: this is not a tarazy answer sheet, or something covers a corner")
+		return nil, reject(ErrNotSheet, CodeNoCorners, "the squares found in the corners differ in size: this is not a tarazy answer sheet, or something covers a corner")
 	}
 	hs, err := fitHomography(src, dst)
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	// The frame must be a plausible page: right scale both ways, near right angles.
 	sx := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{PageW, 0})) / PageW
 	sy := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{0, PageH})) / PageH
 	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*smallPxPerMM*0.6 || sx > smallPxPerMM*2.5 {
-		return nil, reject(ErrNotSheet, "the corner squares do not have an A4 answer sheet's proportions: this is not a tarazy answer sheet, or it was printed at the wrong scale (print at 100%%, not \"fit to page\")")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares found do not frame an A4 answer sheet: this is not a tarazy answer sheet, or the squares are hidden (covered, torn or folded); scan the whole sheet flat")
 	}
 	for i, m := range s.corners() {
 		if contains(set, sheetToSlot(i)) {
@@ -278,7 +280,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		// The inferred corner must lie inside the picture, or the sheet is cut off.
 		p := hs.apply(m.C)
 		if p.X < -2 || p.Y < -2 || p.X > float64(s.sw)+2 || p.Y > float64(s.sh)+2 {
-			return nil, reject(ErrNotSheet, "a corner of the sheet is outside the scan; scan the whole sheet")
+			return nil, reject(ErrNotSheet, CodeCutOff, "a corner of the sheet is outside the scan; scan the whole sheet")
 		}
 	}
 	// Mid-edge squares: found near where the corners predict them, they over-determine
@@ -306,7 +308,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	inv := 1 / s.smallK
 	hw, err := fitHomography(src, scalePts(dst, inv))
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	cs, ms := s.corners(), s.mids()
 	marks := append(append([]Marker{}, cs[:]...), ms[:]...)
@@ -323,11 +325,11 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		rdst = append(rdst, c)
 	}
 	if len(rsrc) < 3 {
-		return nil, reject(ErrNotSheet, "the corner squares are too faint to align the sheet; scan it again with more contrast")
+		return nil, reject(ErrNotSheet, CodeFaintPrint, "the corner squares are too faint to align the sheet; scan it again with more contrast")
 	}
 	h, err := fitHomography(rsrc, rdst)
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	// Reprojection error in millimetres. With four corners and no mid marks the fit is
 	// exact and proves nothing, which the quality record shows (EdgeMarks 0).
@@ -338,7 +340,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	}
 	rms := math.Sqrt(se / float64(len(rsrc)))
 	if rms > maxAlignMM {
-		return nil, reject(ErrDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
+		return nil, reject(ErrDistorted, CodeDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
 	}
 	s.hmm = h
 	rot := ((hollowSlot - 3 + 4) % 4) * 90
