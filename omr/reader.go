@@ -85,7 +85,8 @@ type Field struct {
 	Confidence float64 `json:"confidence"`
 	Review     bool    `json:"review"`
 	Reason     string  `json:"reason,omitempty"` // why a person must look, in plain words
-	Crop       []byte  `json:"-"`                // PNG of the field's row, for fields under review
+	ReasonCode string  `json:"reason_code,omitempty"`
+	Crop       []byte  `json:"-"` // PNG of the field's row, for fields under review
 }
 
 // Quality says how well the page was aligned.
@@ -97,6 +98,13 @@ type Quality struct {
 	PxPerMM    float64 `json:"px_per_mm"`   // working resolution
 	StripValid bool    `json:"strip_valid"` // the printed form code read cleanly
 	QRValid    bool    `json:"qr_valid"`
+	FaintPrint bool    `json:"faint_print,omitempty"` // found only on faint print (low toner)
+	Bitonal    bool    `json:"bitonal,omitempty"`     // a black-and-white scan
+	// Verified: the alignment is over-determined (four corners and both mid-edge
+	// squares, or a readable code strip) and the printed bubbles were found where it
+	// puts them. An unverified page goes to review as a whole.
+	Verified bool    `json:"verified"`
+	RingSeen float64 `json:"ring_seen"` // share of rays on which bubble outlines were found (page median)
 }
 
 // Page is one read page of a file.
@@ -233,7 +241,7 @@ func (r *Reader) readPage(name string, pageNo int, pg scanfile.Page) (p Page) {
 		return rejected(name, pageNo, err)
 	}
 	sc.bitonal = dec.bitonal
-	al, err := sc.align()
+	al, err := sc.alignAny()
 	if err != nil {
 		return rejected(name, pageNo, err)
 	}
@@ -287,9 +295,31 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	}
 	l, _ := NewLayout(f)
 
-	meas := sc.measure(l)
-	p.Samples = meas
-	fields := r.decide(l, meas)
+	ms := sc.measure(l)
+	p.Samples = make([]calibration.Sample, len(ms))
+	for i, m := range ms {
+		p.Samples[i] = m.Sample
+	}
+	if st, ok := sc.streakThroughBubbles(l); ok {
+		dir := "down"
+		if !st.vertical {
+			dir = "across"
+		}
+		return rejected(name, pageNo, reject(ErrRescan, CodeScannerStreak, "a thin dark line runs %s the whole scan through the answer bubbles (dirt or a scratch on the scanner's glass): clean the scanner glass and scan the sheet again", dir))
+	}
+	rings := make([]float64, len(ms))
+	for i, m := range ms {
+		rings[i] = m.ring
+	}
+	if median(rings) < pageRingMissing {
+		if sc.bitonal {
+			return rejected(name, pageNo, reject(ErrRescan, CodeRescanGrey, "the scan is black and white (1 bit per pixel) and the printed bubbles have vanished from it, so light marks may have too: rescan the sheet in grey (8-bit) or colour"))
+		}
+		return rejected(name, pageNo, reject(ErrRescan, CodeFaintPrint, "the printed bubbles can hardly be seen in the scan (the print is faint or the scan too light): scan the sheet again in grey with more contrast"))
+	}
+	p.Quality.Bitonal = sc.bitonal
+	model := r.learnModel(sc, l, ms)
+	fields := r.decide(sc, l, ms, model)
 
 	rd := reading.Reading{File: name, Page: pageNo, Form: f.ID, Sheet: SerialString(serial), Answers: make([]string, f.Questions())}
 	byName := map[string]*Field{}
@@ -303,6 +333,11 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 
 	r.checkIdentity(&rd, fields, byName, qr, qrOK, stripOK, serial)
 
+	if pc := checkPage(&p.Quality, l, ms, fields, model, sc.bitonal); pc != nil {
+		// The reading stays a best guess of every field, for the person who confirms
+		// the page over the scan.
+		fields = append(fields, Field{Name: reading.PageField, Review: true, Reason: pc.reason, ReasonCode: pc.code})
+	}
 	for _, fd := range fields {
 		if fd.Review {
 			rd.Review = append(rd.Review, fd.Name)
@@ -352,9 +387,9 @@ func (r *Reader) checkIdentity(rd *reading.Reading, fields []Field, byName map[s
 	qrField := &fields[len(fields)-1] // decide appends "qr" last
 	switch {
 	case !qrOK:
-		flag(qrField, "the QR code cannot be read: check the serial number and the candidate printed on the sheet")
+		flag(qrField, CodeQRUnreadable, "the QR code cannot be read: check the serial number and the candidate printed on the sheet")
 	case stripOK && (qr.Form != rd.Form || qr.Serial != SerialString(serial)):
-		flag(qrField, fmt.Sprintf("the QR code (form %s, serial %q) disagrees with the form code printed along the bottom (form %s, serial %q)", qr.Form, qr.Serial, rd.Form, SerialString(serial)))
+		flag(qrField, CodeQRDisagrees, fmt.Sprintf("the QR code (form %s, serial %q) disagrees with the form code printed along the bottom (form %s, serial %q)", qr.Form, qr.Serial, rd.Form, SerialString(serial)))
 	}
 
 	switch {
@@ -363,22 +398,22 @@ func (r *Reader) checkIdentity(rd *reading.Reading, fields []Field, byName map[s
 		// machine-made QR code is the identity, so nothing is guessed.
 		rd.IIN = qr.IIN
 		for i, d := range digits {
-			d.Review, d.Reason, d.Value, d.Confidence = false, "", qr.IIN[i:i+1], 1
+			d.Review, d.Reason, d.ReasonCode, d.Value, d.Confidence = false, "", "", qr.IIN[i:i+1], 1
 		}
 	case blank == iinCols:
 		for _, d := range digits {
-			flag(d, "no IIN is filled in: read it from the digits written above the grid")
+			flag(d, CodeIINBlank, "no IIN is filled in: read it from the digits written above the grid")
 		}
 	case sure == iinCols:
 		if _, err := iin.Parse(bubbled); err != nil {
 			for _, d := range digits {
-				flag(d, "the filled-in IIN "+bubbled+" is not valid ("+iinProblem(err)+"): compare the bubbles with the digits written above them")
+				flag(d, CodeIINInvalid, "the filled-in IIN "+bubbled+" is not valid ("+iinProblem(err)+"): compare the bubbles with the digits written above them")
 			}
 		} else if qrOK && qr.IIN != "" && qr.IIN != bubbled {
-			flag(qrField, "the IIN filled in ("+bubbled+") is not the IIN printed for this sheet's candidate ("+qr.IIN+")")
+			flag(qrField, CodeQRIINDiffers, "the IIN filled in ("+bubbled+") is not the IIN printed for this sheet's candidate ("+qr.IIN+")")
 			for i, d := range digits {
 				if bubbled[i] != qr.IIN[i] {
-					flag(d, "differs from the IIN printed for this sheet's candidate")
+					flag(d, CodeIINDiffersQR, "differs from the IIN printed for this sheet's candidate")
 				}
 			}
 		}
@@ -403,11 +438,11 @@ func iinProblem(err error) string {
 	return "malformed"
 }
 
-func flag(f *Field, reason string) {
+func flag(f *Field, code, reason string) {
 	f.Review = true
 	f.Confidence = 0
 	if f.Reason == "" || f.Reason == reasonBlankDigit {
-		f.Reason = reason
+		f.Reason, f.ReasonCode = reason, code
 	}
 }
 

@@ -11,8 +11,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zqr "github.com/makiuchi-d/gozxing/qrcode"
 	"gocv.io/x/gocv"
-
-	"tarazy/calibration"
 )
 
 // scan is one decoded page: grey pixels at working resolution, a map of the local paper
@@ -32,7 +30,8 @@ type scan struct {
 
 	hmm homography // sheet mm → working px (set by align)
 
-	bitonal bool // the source is black and white only
+	bitonal bool    // the source is black and white only
+	darkK   float64 // the threshold dark holds
 }
 
 const smallPxPerMM = 2.0
@@ -65,17 +64,54 @@ func newScan(img gocv.Mat) (*scan, error) {
 	s.small = append([]uint8(nil), sp...)
 	s.bg = append([]uint8(nil), bp...)
 	s.dark = make([]uint8, len(s.small))
+	if s.threshold(faintDark) < len(s.small)/2000 {
+		return nil, reject(ErrBlank, CodeBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+	}
+	s.threshold(printDark)
+	return s, nil
+}
+
+// What counts as dark when looking for the printed marks: print is black, so half the
+// paper's brightness; a sheet printed with little toner is looked at again with the
+// faint threshold before it is refused.
+const (
+	printDark = 0.5
+	faintDark = 0.75
+)
+
+// threshold marks the small image's pixels darker than k × the paper white around them
+// and returns how many there are.
+func (s *scan) threshold(k float64) int {
 	n := 0
 	for i, v := range s.small {
-		if float64(v) < 0.5*float64(s.bg[i]) {
+		s.dark[i] = 0
+		if float64(v) < k*float64(s.bg[i]) {
 			s.dark[i] = 255
 			n++
 		}
 	}
-	if n < len(s.small)/2000 {
-		return nil, reject(ErrBlank, CodeBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+	s.darkK = k
+	return n
+}
+
+// alignAny aligns on black print and, failing that, on faint print (low toner). A page
+// found on neither is refused with what was wrong: faint print is said as such, not as
+// "not a sheet".
+func (s *scan) alignAny() (*alignment, error) {
+	al, err := s.align()
+	if err == nil {
+		return al, nil
 	}
-	return s, nil
+	strong := s.threshold(printDark)
+	faint := s.threshold(faintDark)
+	if al2, err2 := s.align(); err2 == nil {
+		al2.quality.FaintPrint = true
+		return al2, nil
+	}
+	if float64(strong) < 0.35*float64(faint) {
+		return nil, reject(ErrNotSheet, CodeFaintPrint, "the printing on the sheet is too faint to find its corner squares (the printer was low on toner, or the scanner is set too light): print the sheets with more toner, or scan with more contrast")
+	}
+	return nil, err
 }
 
 // white is the paper white at a working-image pixel.
@@ -494,82 +530,6 @@ func (s *scan) readQR() (QRData, bool) {
 		}
 	}
 	return QRData{}, false
-}
-
-// A pixel darker than inkShare × paper white is ink: pen and pencil strokes are, the
-// light letters printed in bubbles (0.72) and eraser smudges are not.
-const inkShare = 0.6
-
-// Inner disc measured, as a share of the bubble radius: far enough inside that the
-// printed outline never counts, even with the page half a millimetre off.
-const innerShare = 0.72
-
-// measure samples every bubble of the layout through the homography (the page is never
-// warped as a whole) and normalises by the page's own blank level.
-func (s *scan) measure(l *Layout) []calibration.Sample {
-	out := make([]calibration.Sample, len(l.Bubbles))
-	for i, b := range l.Bubbles {
-		out[i] = s.bubble(Pt{b.X, b.Y}, b.R*innerShare)
-	}
-	// Most bubbles on any sheet are blank, so the page median is the blank level of
-	// this page's paper, print and scanner.
-	d := make([]float64, len(out))
-	k := make([]float64, len(out))
-	g := make([]float64, len(out))
-	for i, o := range out {
-		d[i], k[i], g[i] = o.Darkness, o.Ink, o.Spread
-	}
-	sort.Float64s(d)
-	sort.Float64s(k)
-	sort.Float64s(g)
-	md, mk, mg := d[len(d)/2], k[len(k)/2], g[len(g)/2]
-	for i := range out {
-		out[i].Darkness -= md
-		out[i].Ink -= mk
-		out[i].Spread -= mg
-	}
-	return out
-}
-
-func (s *scan) bubble(c Pt, r float64) calibration.Sample {
-	p := s.hmm.apply(c)
-	j := s.hmm.jacobian(c)
-	det := j[0]*j[3] - j[1]*j[2]
-	inv := [4]float64{j[3] / det, -j[1] / det, -j[2] / det, j[0] / det}
-	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
-	white := s.white(p)
-	inkLevel := inkShare * white
-	greyLevel := 0.9 * white
-	r2 := r * r
-	var sum float64
-	var n, ink, grey int
-	for y := int(p.Y - ext); y <= int(p.Y+ext)+1; y++ {
-		dy := float64(y) + 0.5 - p.Y
-		for x := int(p.X - ext); x <= int(p.X+ext)+1; x++ {
-			dx := float64(x) + 0.5 - p.X
-			mx := inv[0]*dx + inv[1]*dy
-			my := inv[2]*dx + inv[3]*dy
-			if mx*mx+my*my > r2 {
-				continue
-			}
-			v, ok := s.at(x, y)
-			if !ok {
-				continue
-			}
-			sum += float64(v)
-			n++
-			if float64(v) < inkLevel {
-				ink++
-			}
-			if float64(v) < greyLevel {
-				grey++
-			}
-		}
-	}
-	if n == 0 {
-		return calibration.Sample{}
-	}
-	return calibration.Sample{Darkness: 1 - sum/float64(n)/white, Ink: float64(ink) / float64(n), Spread: float64(grey) / float64(n)}
 }
 
 // crop returns a PNG of a field's row or column, upright, for the review screen.
