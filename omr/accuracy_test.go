@@ -68,6 +68,7 @@ func (s *accuracyStats) kind(k string) *[3]int {
 // each says what is wrong with that scan. Any other rejection is a wrong message.
 var allowedRejections = map[string][]string{
 	synth.CondStreak:      {omr.CodeScannerStreak},
+	synth.CondCrease:      {omr.CodeScannerStreak}, // a fold along the scan's axis is such a line
 	synth.CondPhoto3:      {omr.CodeNoCorners, omr.CodeNotA4, omr.CodeNoFormCode, omr.CodeDistorted, omr.CodeCutOff, omr.CodeOrientation},
 	synth.CondPhotoNoMid:  {omr.CodeNoCorners, omr.CodeNotA4, omr.CodeNoFormCode, omr.CodeDistorted, omr.CodeCutOff, omr.CodeOrientation},
 	synth.CondBitonal:     {omr.CodeRescanGrey},

@@ -48,10 +48,13 @@ const (
 	lighterShare = 0.5
 	// Erasure beyond doubt: no more than this share of candidate's ink, in no piece
 	// longer than erasedStrokeMM.
-	erasedOwnShare  = 0.02
-	erasedStrokeMM  = 0.8
-	minModelMarks   = 6
-	aroundInk       = 0.02 // share of the edge that is ink: a mark across it
+	erasedOwnShare = 0.02
+	erasedStrokeMM = 0.8
+	minModelMarks  = 6
+	// aroundInk edge samples (of about 200) at the candidate's ink are a mark across
+	// the edge: a stroke crossing it covers several, dust or a neighbour's fill at most
+	// one.
+	aroundInk       = 3
 	fieldRingLost   = 0.45 // a field whose outlines are found on less than this share of rays
 	pageRingMissing = 0.35 // a page whose outlines are this faint has lost its print
 	pageFieldsLost  = 3    // this many fields with lost outlines make the page doubtful
@@ -104,6 +107,15 @@ func (r *Reader) learnModel(sc *scan, l *Layout, ms []meas) marksModel {
 	return m
 }
 
+// edgeLevel is the darkness at which ink across a bubble's edge is the candidate's:
+// 60 % of their pen or pencil (an eraser's residue is at most 40 %).
+func (m marksModel) edgeLevel() float64 {
+	if m.marks < minModelMarks {
+		return 1 - inkShare
+	}
+	return math.Max(edgeLevels[0], math.Min(edgeLevels[len(edgeLevels)-1], 0.6*m.ink))
+}
+
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
@@ -129,12 +141,20 @@ func median(v []float64) float64 {
 func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Field {
 	p := r.profile
 	out := make([]Field, 0, len(l.Fields)+1)
+	// A fill is judged at the candidate's own ink level. A stroke (a tick, a cross) is
+	// thin, and a thin line loses darkness to blur at low resolution, so it is judged at
+	// the level of any pen-dark pixel: its darkness already proves it is no eraser's
+	// film, and what is left to tell is a stroke from specks.
 	inkOf := func(bi int) strokes {
 		if model.marks < minModelMarks {
 			return strokes{share: 1, longMM: 10}
 		}
 		b := l.Bubbles[bi]
-		return sc.inkAt(Pt{b.X, b.Y}, b.R*innerShare, ms[bi].white, model.level)
+		level := model.level
+		if ms[bi].Darkness < p.MarkMin {
+			level = math.Min(level, 1-inkShare)
+		}
+		return sc.inkAt(Pt{b.X, b.Y}, b.R*innerShare, ms[bi].white, level)
 	}
 	for _, fd := range l.Fields {
 		states := make([]calibration.State, len(fd.Bubbles))
@@ -178,7 +198,7 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Fiel
 		var unsure, marked []string
 		for i, bi := range fd.Bubbles {
 			v := l.Bubbles[bi].Value
-			if states[i] != calibration.Marked && ms[bi].around >= aroundInk {
+			if states[i] != calibration.Marked && ms[bi].aroundAt(model.edgeLevel()) >= aroundInk {
 				around = true
 			}
 			switch states[i] {
@@ -255,7 +275,7 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Fiel
 // none of their ink in it, and nothing drawn across its edge.
 func (r *Reader) erasedBeyondDoubt(b, mark meas, model marksModel, ink strokes) bool {
 	k := r.profile.EraseRatio
-	if model.marks < minModelMarks || b.around >= aroundInk {
+	if model.marks < minModelMarks || b.aroundAt(model.edgeLevel()) >= aroundInk {
 		return false
 	}
 	return b.p90 <= k*mark.p90 && b.p90 <= k*model.ink &&
@@ -266,7 +286,6 @@ func (r *Reader) erasedBeyondDoubt(b, mark meas, model marksModel, ink strokes) 
 // alignment must be over-determined and the printed bubbles must be where it puts them.
 // fields is updated in place: a field whose outlines are not found is flagged.
 func checkPage(q *Quality, l *Layout, ms []meas, fields []Field, model marksModel, bitonal bool) *pageCheck {
-	q.Verified = (q.Corners == 4 && q.EdgeMarks == 2) || q.StripValid
 	rings := make([]float64, len(ms))
 	for i, m := range ms {
 		rings[i] = m.ring

@@ -150,14 +150,14 @@ func decodeGrey(pg scanfile.Page) (decoded, error) {
 		// The decoder turned the picture as its EXIF orientation says.
 		d.full = image.Point{pg.Size.H, pg.Size.W}
 	}
-	if !d.bitonal {
+	if !d.bitonal && pg.Kind != scanfile.JPEG {
+		// A JPEG is never black and white however it was scanned: its compression
+		// greys every edge. PNG, TIFF and BMP can hold a thresholded scan in 8 bits.
 		d.bitonal = isBitonal(m)
 	}
 	if pm := pxPerMM(m.Cols(), m.Rows()); pm > 2*minPxPerMM {
 		// PNG and TIFF have no cheap reduced decode: shrink once so the rest is fast.
-		k := 1.4 * minPxPerMM / pm
-		small := gocv.NewMat()
-		gocv.Resize(m, &small, image.Point{}, k, k, gocv.InterpolationArea)
+		small := shrink(m, 1.4*minPxPerMM/pm)
 		m.Close()
 		m = small
 	}
@@ -211,4 +211,32 @@ func jpegComplete(b []byte) bool {
 		i--
 	}
 	return i >= 4 && b[i-2] == 0xFF && b[i-1] == 0xD9
+}
+
+// shrink returns a copy of src scaled by k < 1: halved by Gaussian pyramid steps while
+// that does not overshoot, then resampled linearly for the rest. It filters as well as
+// an area average for what the reader looks at, at a fraction of the cost of OpenCV's
+// area resampling (several milliseconds a page, more than the rest of finding the
+// marks).
+func shrink(src gocv.Mat, k float64) gocv.Mat {
+	cur, owned := src, false
+	for k <= 0.5 {
+		half := gocv.NewMat()
+		gocv.PyrDown(cur, &half, image.Point{}, gocv.BorderReplicate)
+		if owned {
+			cur.Close()
+		}
+		cur, owned = half, true
+		k *= 2
+	}
+	out := gocv.NewMat()
+	if k < 0.999 {
+		gocv.Resize(cur, &out, image.Point{}, k, k, gocv.InterpolationLinear)
+	} else {
+		cur.CopyTo(&out)
+	}
+	if owned {
+		cur.Close()
+	}
+	return out
 }

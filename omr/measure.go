@@ -12,7 +12,7 @@ import (
 //
 //   - the inner disc (72 % of the radius; the printed outline never counts), whose
 //     darkness, ink and spread are the calibration sample;
-//   - the printed ring, looked for along 24 rays, which proves the bubble is printed and
+//   - the printed ring, looked for along 16 rays, which proves the bubble is printed and
 //     found where the alignment puts it (a 1-bit scan can lose it; a misaligned page
 //     finds it off its place);
 //   - an annulus just outside the ring, away from neighbouring bubbles, whose median is
@@ -29,7 +29,7 @@ const innerShare = 0.72
 const inkShare = 0.6
 
 const (
-	rays = 24
+	rays = 16
 	// Radii of the ring search (share of the radius): the outline is looked for between
 	// ringIn and ringOut, against the paper at ringInside and ringOutside. Between them
 	// a page up to 0.4 mm off still finds every ring.
@@ -39,16 +39,33 @@ const (
 	ringOutside = 1.38
 	// The edge: a band just inside the outline and an annulus just outside it, sampled
 	// densely; its median is the paper white, its ink a mark across the bubble's edge.
-	edgeRays = 40
-	// Neighbours' outlines and fills are kept out of the edge by this margin (mm).
+	edgeRays = 32
+	// Neighbours' outlines are kept out of the rays by this margin (mm), and their fills,
+	// which overflow the outline by up to a millimetre, out of the edge samples.
 	neighbourMargin = 0.45
+	overflowMargin  = 1.0
 )
 
+// edgeLevels are the darknesses (share of white) edge ink is counted at: the decision
+// takes the one that suits the candidate's pen or pencil.
+var edgeLevels = [...]float64{0.3, 0.35, 0.4, 0.45, 0.5}
+
+// aroundAt is the count of edge ink samples at the edge level nearest to level.
+func (m *meas) aroundAt(level float64) int {
+	k := 0
+	for i, lv := range edgeLevels {
+		if math.Abs(lv-level) < math.Abs(edgeLevels[k]-level) {
+			k = i
+		}
+	}
+	return m.around[k]
+}
+
 // Radii of the edge samples (share of the radius): two just inside the outline, five
-// outside it. The outline itself (0.88–1.12) is left out.
+// outside it. The outline itself (0.85–1.15) is left out.
 var (
-	edgeInside  = []float64{0.79, 0.85}
-	edgeOutside = []float64{1.17, 1.25, 1.33, 1.41, 1.5}
+	edgeInside  = []float64{0.75, 0.8}
+	edgeOutside = []float64{1.17, 1.28, 1.39, 1.5}
 )
 
 // bubbleGeom is where a bubble's ring and edge are sampled, in millimetres from its
@@ -70,13 +87,13 @@ func layoutGeoms(l *Layout) []bubbleGeom {
 	for i, b := range l.Bubbles {
 		var near []Bubble
 		for j, o := range l.Bubbles {
-			if j != i && math.Hypot(o.X-b.X, o.Y-b.Y) < 2.6*b.R+neighbourMargin {
+			if j != i && math.Hypot(o.X-b.X, o.Y-b.Y) < 2.6*b.R+overflowMargin {
 				near = append(near, o)
 			}
 		}
-		free := func(p Pt) bool { // p relative to b's centre
+		free := func(p Pt, margin float64) bool { // p relative to b's centre
 			for _, o := range near {
-				if math.Hypot(b.X+p.X-o.X, b.Y+p.Y-o.Y) < o.R+neighbourMargin {
+				if math.Hypot(b.X+p.X-o.X, b.Y+p.Y-o.Y) < o.R+margin {
 					return false
 				}
 			}
@@ -92,7 +109,7 @@ func layoutGeoms(l *Layout) []bubbleGeom {
 			for k := 1; k <= 5; k++ {
 				ray[k] = at(ringIn + (ringOut-ringIn)*float64(k-1)/4)
 			}
-			if free(ray[6]) {
+			if free(ray[6], neighbourMargin) {
 				g.ringRays = append(g.ringRays, ray)
 			}
 		}
@@ -103,7 +120,7 @@ func layoutGeoms(l *Layout) []bubbleGeom {
 				g.inside = append(g.inside, Pt{dir.X * s * b.R, dir.Y * s * b.R})
 			}
 			for _, s := range edgeOutside {
-				if p := (Pt{dir.X * s * b.R, dir.Y * s * b.R}); free(p) {
+				if p := (Pt{dir.X * s * b.R, dir.Y * s * b.R}); free(p, overflowMargin) {
 					g.outside = append(g.outside, p)
 				}
 			}
@@ -118,8 +135,10 @@ type meas struct {
 	calibration.Sample         // inner disc, relative to the page's blank level
 	white              float64 // paper white around it (grey level)
 	ring               float64 // share of rays on which the printed outline was found
-	around             float64 // share of the edge's samples that are ink (the outline left out)
-	rawDark            float64 // inner darkness before the page's blank level is taken off
+	// around counts the edge's samples (the outline left out) at least as dark as each
+	// of edgeLevels: ink across the bubble's edge, at the candidate's ink.
+	around  [len(edgeLevels)]int
+	rawDark float64 // inner darkness before the page's blank level is taken off
 	// p90 is the darkness (share of white) that a tenth of the inner disc reaches: the
 	// darkness of whatever instrument made the mark, pen, pencil or eraser's smear,
 	// however much of the disc it covers.
@@ -129,22 +148,29 @@ type meas struct {
 // local maps millimetre offsets around a sheet point to working pixels, linearly: over
 // a bubble the homography is flat.
 type local struct {
-	c Pt
-	j [4]float64
+	s              *scan
+	cx, cy         float64
+	j0, j1, j2, j3 float64
 }
 
-func (s *scan) local(c Pt) local { return local{s.hmm.apply(c), s.hmm.jacobian(c)} }
-
-func (lc local) px(d Pt) (int, int) {
-	x := lc.c.X + lc.j[0]*d.X + lc.j[1]*d.Y
-	y := lc.c.Y + lc.j[2]*d.X + lc.j[3]*d.Y
-	return int(math.Floor(x)), int(math.Floor(y))
+func (s *scan) local(c Pt) local {
+	p := s.hmm.apply(c)
+	j := s.hmm.jacobian(c)
+	return local{s, p.X, p.Y, j[0], j[1], j[2], j[3]}
 }
 
-func (s *scan) sample(lc local, d Pt) (float64, bool) {
-	x, y := lc.px(d)
-	v, ok := s.at(x, y)
-	return float64(v), ok
+// at is the grey level at an offset d (mm) from the centre.
+func (lc *local) at(d Pt) (int, bool) {
+	x := lc.cx + lc.j0*d.X + lc.j1*d.Y
+	y := lc.cy + lc.j2*d.X + lc.j3*d.Y
+	if x < 0 || y < 0 {
+		return 0, false
+	}
+	ix, iy := int(x), int(y)
+	if ix >= lc.s.w || iy >= lc.s.h {
+		return 0, false
+	}
+	return int(lc.s.pix[iy*lc.s.w+ix]), true
 }
 
 // measure samples every bubble of the layout through the homography (the page is never
@@ -152,41 +178,62 @@ func (s *scan) sample(lc local, d Pt) (float64, bool) {
 func (s *scan) measure(l *Layout) []meas {
 	gs := layoutGeoms(l)
 	out := make([]meas, len(l.Bubbles))
-	var buf []float64
+	var hist [256]uint16
 	for i, b := range l.Bubbles {
 		c := Pt{b.X, b.Y}
 		lc := s.local(c)
 		// Paper white: the median of the edge outside the outline.
-		buf = buf[:0]
+		hist = [256]uint16{}
+		n := 0
 		for _, d := range gs[i].outside {
-			if v, ok := s.sample(lc, d); ok {
-				buf = append(buf, v)
-			}
-		}
-		white := s.white(lc.c)
-		if len(buf) >= 8 {
-			sort.Float64s(buf)
-			white = math.Max(40, buf[len(buf)/2])
-		}
-		m := meas{white: white}
-		ink, n := 0, len(buf)
-		for _, v := range buf {
-			if v < inkShare*white {
-				ink++
-			}
-		}
-		for _, d := range gs[i].inside {
-			if v, ok := s.sample(lc, d); ok {
+			if v, ok := lc.at(d); ok {
+				hist[v]++
 				n++
-				if v < inkShare*white {
-					ink++
+			}
+		}
+		white := s.white(Pt{lc.cx, lc.cy})
+		if n >= 8 {
+			acc := 0
+			for v := range hist {
+				if acc += int(hist[v]); 2*acc >= n {
+					white = math.Max(40, float64(v))
+					break
 				}
 			}
 		}
-		if n > 0 {
-			m.around = float64(ink) / float64(n)
+		m := meas{white: white}
+		// Edge ink at each level: the outside samples from their histogram, then the
+		// samples just inside the outline and the rays' excess over the outline.
+		var cut [len(edgeLevels)]int
+		for k, lv := range edgeLevels {
+			cut[k] = int((1 - lv) * white)
 		}
-		m.ring = s.ringFound(lc, gs[i].ringRays, white)
+		var ink [len(edgeLevels)]int
+		acc := 0
+		for v, k := 0, len(edgeLevels)-1; k >= 0 && v < 256; v++ {
+			for k >= 0 && v > cut[k] {
+				ink[k] = acc
+				k--
+			}
+			acc += int(hist[v])
+		}
+		for _, d := range gs[i].inside {
+			if v, ok := lc.at(d); ok {
+				n++
+				for k := range cut {
+					if v <= cut[k] {
+						ink[k]++
+					}
+				}
+			}
+		}
+		var rayInk [len(edgeLevels)]int
+		var raySamples int
+		m.ring, rayInk, raySamples = s.ringFound(&lc, gs[i].ringRays, white, cut)
+		_ = raySamples
+		for k := range edgeLevels {
+			m.around[k] = ink[k] + rayInk[k]
+		}
 		m.Sample, m.p90 = s.bubble(c, b.R*innerShare, white)
 		m.rawDark = m.Darkness
 		out[i] = m
@@ -211,18 +258,21 @@ func (s *scan) measure(l *Layout) []meas {
 	return out
 }
 
-// ringFound is the share of rays along which the printed outline shows: a sample
-// between ringIn and ringOut clearly darker than the paper inside and outside it.
-func (s *scan) ringFound(lc local, rays [][7]Pt, white float64) float64 {
+// ringFound looks along the rays for the printed outline: a sample between ringIn and
+// ringOut clearly darker than the paper inside and outside it. It returns the share of
+// rays on which the outline shows, and the ink in the outline's window beyond what a
+// printed outline holds, blurred (three samples): a stroke running along the edge.
+func (s *scan) ringFound(lc *local, rays [][7]Pt, white float64, cut [len(edgeLevels)]int) (found float64, ink [len(edgeLevels)]int, samples int) {
 	if len(rays) == 0 {
-		return 1
+		return 1, ink, 0
 	}
-	found := 0
+	n := 0
+	contrast := int(0.12 * white)
 	for _, r := range rays {
-		var v [7]float64
+		var v [7]int
 		ok := true
 		for k := range r {
-			if v[k], ok = s.sample(lc, r[k]); !ok {
+			if v[k], ok = lc.at(r[k]); !ok {
 				break
 			}
 		}
@@ -230,45 +280,38 @@ func (s *scan) ringFound(lc local, rays [][7]Pt, white float64) float64 {
 			continue
 		}
 		line := v[1]
-		for _, x := range v[2:6] {
-			line = math.Min(line, x)
+		var window [len(edgeLevels)]int
+		for _, x := range v[1:6] {
+			line = min(line, x)
+			for k := range cut {
+				if x <= cut[k] {
+					window[k]++
+				}
+			}
 		}
-		if math.Min(v[0], v[6])-line > 0.12*white {
-			found++
+		for k := range window {
+			ink[k] += max(0, window[k]-3)
+		}
+		samples += 5
+		if min(v[0], v[6])-line > contrast {
+			n++
 		}
 	}
-	return float64(found) / float64(len(rays))
+	return float64(n) / float64(len(rays)), ink, samples
 }
 
 // bubble measures the inner disc of radius r (mm) around c against the paper white.
 func (s *scan) bubble(c Pt, r, white float64) (calibration.Sample, float64) {
-	p := s.hmm.apply(c)
-	j := s.hmm.jacobian(c)
-	det := j[0]*j[3] - j[1]*j[2]
-	inv := [4]float64{j[3] / det, -j[1] / det, -j[2] / det, j[0] / det}
-	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
 	inkLevel := int(inkShare * white)
 	greyLevel := int(0.9 * white)
-	r2 := r * r
 	var hist [256]int32
 	var sum, n, ink, grey int
-	for y := int(p.Y - ext); y <= int(p.Y+ext)+1; y++ {
-		dy := float64(y) + 0.5 - p.Y
-		for x := int(p.X - ext); x <= int(p.X+ext)+1; x++ {
-			dx := float64(x) + 0.5 - p.X
-			mx := inv[0]*dx + inv[1]*dy
-			my := inv[2]*dx + inv[3]*dy
-			if mx*mx+my*my > r2 {
-				continue
-			}
-			v8, ok := s.at(x, y)
-			if !ok {
-				continue
-			}
+	s.disc(c, r, func(x0, x1, y int) {
+		row := s.pix[y*s.w+x0 : y*s.w+x1]
+		for _, v8 := range row {
 			v := int(v8)
 			hist[v]++
 			sum += v
-			n++
 			if v < inkLevel {
 				ink++
 			}
@@ -276,7 +319,8 @@ func (s *scan) bubble(c Pt, r, white float64) (calibration.Sample, float64) {
 				grey++
 			}
 		}
-	}
+		n += x1 - x0
+	})
 	if n == 0 {
 		return calibration.Sample{}, 0
 	}
@@ -292,6 +336,42 @@ func (s *scan) bubble(c Pt, r, white float64) (calibration.Sample, float64) {
 	return calibration.Sample{Darkness: 1 - float64(sum)/fn/white, Ink: float64(ink) / fn, Spread: float64(grey) / fn}, 1 - float64(v10)/white
 }
 
+// disc calls span for each row of working pixels whose centres lie inside the disc of
+// radius r (mm) around c, as the half-open run [x0, x1) on row y. Over a bubble the
+// homography is affine, so the disc is an ellipse and each row's run is solved for,
+// not searched pixel by pixel.
+func (s *scan) disc(c Pt, r float64, span func(x0, x1, y int)) {
+	p := s.hmm.apply(c)
+	j := s.hmm.jacobian(c)
+	det := j[0]*j[3] - j[1]*j[2]
+	if det == 0 {
+		return
+	}
+	// Pixel offset d maps to mm by J⁻¹; |J⁻¹ d|² ≤ r² is the quadratic form dᵀ Q d ≤ 1.
+	i0, i1, i2, i3 := j[3]/det, -j[1]/det, -j[2]/det, j[0]/det
+	qa := (i0*i0 + i2*i2) / (r * r) // dx²
+	qb := (i0*i1 + i2*i3) / (r * r) // dx·dy (half the cross term)
+	qc := (i1*i1 + i3*i3) / (r * r) // dy²
+	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
+	for y := max(0, int(p.Y-ext)); y <= min(s.h-1, int(p.Y+ext)+1); y++ {
+		dy := float64(y) + 0.5 - p.Y
+		// qa·dx² + 2·qb·dy·dx + qc·dy² − 1 ≤ 0
+		b, cc := 2*qb*dy, qc*dy*dy-1
+		disc := b*b - 4*qa*cc
+		if disc < 0 {
+			continue
+		}
+		sq := math.Sqrt(disc)
+		lo, hi := (-b-sq)/(2*qa), (-b+sq)/(2*qa)
+		// Pixel centres x+0.5 with p.X+lo ≤ x+0.5 ≤ p.X+hi.
+		x0 := max(0, int(math.Ceil(p.X+lo-0.5)))
+		x1 := min(s.w, int(math.Floor(p.X+hi-0.5))+1)
+		if x1 > x0 {
+			span(x0, x1, y)
+		}
+	}
+}
+
 // strokes describes the ink of one inner disc at the candidate's own ink level: how
 // much of the disc it covers and how long its longest connected piece is. A tick, a
 // cross or a fill is one long piece; graphite specks in an eraser's haze, dither dots
@@ -304,44 +384,41 @@ type strokes struct {
 // inkAt measures the disc of radius r (mm) around c at a darkness level (0–1, relative
 // to white).
 func (s *scan) inkAt(c Pt, r, white, level float64) strokes {
+	// A grid over the disc's bounding box: 0 outside, 1 paper, 2 ink.
 	p := s.hmm.apply(c)
 	j := s.hmm.jacobian(c)
-	det := j[0]*j[3] - j[1]*j[2]
-	inv := [4]float64{j[3] / det, -j[1] / det, -j[2] / det, j[0] / det}
 	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
-	x0, y0 := int(p.X-ext), int(p.Y-ext)
-	w := int(2*ext) + 3
-	grid := make([]int8, w*w) // 0 outside, 1 paper, 2 ink
-	cut := (1 - level) * white
+	x0, y0 := int(p.X-ext)-1, int(p.Y-ext)-1
+	w := int(2*ext) + 4
+	grid := make([]int8, w*w)
+	cut := uint8(math.Max(0, math.Min(255, (1-level)*white)))
 	n, ink := 0, 0
-	r2 := r * r
-	for gy := 0; gy < w; gy++ {
-		y := y0 + gy
-		dy := float64(y) + 0.5 - p.Y
-		for gx := 0; gx < w; gx++ {
-			x := x0 + gx
-			dx := float64(x) + 0.5 - p.X
-			mx := inv[0]*dx + inv[1]*dy
-			my := inv[2]*dx + inv[3]*dy
-			if mx*mx+my*my > r2 {
-				continue
-			}
-			v, ok := s.at(x, y)
-			if !ok {
+	s.disc(c, r, func(a, b, y int) {
+		gy := y - y0
+		if gy < 0 || gy >= w {
+			return
+		}
+		for x := a; x < b; x++ {
+			gx := x - x0
+			if gx < 0 || gx >= w {
 				continue
 			}
 			n++
-			grid[gy*w+gx] = 1
-			if float64(v) <= cut {
-				grid[gy*w+gx] = 2
+			g := int8(1)
+			if s.pix[y*s.w+x] <= cut {
+				g = 2
 				ink++
 			}
+			grid[gy*w+gx] = g
 		}
-	}
+	})
 	if n == 0 {
 		return strokes{}
 	}
 	out := strokes{share: float64(ink) / float64(n)}
+	if ink == 0 {
+		return out
+	}
 	// The largest 8-connected piece of ink, by the diagonal of its bounding box.
 	mmPerPx := 1 / s.hmm.scale(c)
 	stack := make([]int, 0, 64)

@@ -290,6 +290,8 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 			return rejected(name, pageNo, reject(ErrUnknownForm, CodeUnknownForm, "this is an answer sheet of form %q, not one of %s; read it with the right form", qr.Form, strings.Join(r.known, ", ")))
 		}
 		serial, _ = strconv.Atoi(qr.Serial)
+	case p.Quality.FaintPrint:
+		return rejected(name, pageNo, reject(ErrNotSheet, CodeFaintPrint, "the form code along the bottom edge and the QR code are printed too faintly to read (the printer was low on toner): print the sheets with more toner"))
 	default:
 		return rejected(name, pageNo, reject(ErrNotSheet, CodeNoFormCode, "the form code along the bottom edge and the QR code cannot be read: this is not a tarazy answer sheet, or that part is torn, covered or folded; scan it again flat"))
 	}
@@ -305,17 +307,24 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 		if !st.vertical {
 			dir = "across"
 		}
-		return rejected(name, pageNo, reject(ErrRescan, CodeScannerStreak, "a thin dark line runs %s the whole scan through the answer bubbles (dirt or a scratch on the scanner's glass): clean the scanner glass and scan the sheet again", dir))
+		return rejected(name, pageNo, reject(ErrRescan, CodeScannerStreak, "a thin dark line runs %s the whole scan through the answer bubbles (dirt or a scratch on the scanner's glass, or a fold in the sheet): clean the scanner glass, flatten the sheet and scan it again", dir))
 	}
 	rings := make([]float64, len(ms))
 	for i, m := range ms {
 		rings[i] = m.ring
 	}
+	// The alignment is over-determined by four corners and both mid-edge squares, or
+	// checked by the code strip read where it puts it.
+	p.Quality.Verified = (p.Quality.Corners == 4 && p.Quality.EdgeMarks == 2) || stripOK
 	if median(rings) < pageRingMissing {
-		if sc.bitonal {
+		switch {
+		case !p.Quality.Verified:
+			return rejected(name, pageNo, reject(ErrDistorted, CodeDistorted, "the printed bubbles are not where the sheet's corner squares put them (the page is curved, or photographed at an angle): scan the sheet flat on a scanner"))
+		case sc.bitonal:
 			return rejected(name, pageNo, reject(ErrRescan, CodeRescanGrey, "the scan is black and white (1 bit per pixel) and the printed bubbles have vanished from it, so light marks may have too: rescan the sheet in grey (8-bit) or colour"))
+		default:
+			return rejected(name, pageNo, reject(ErrRescan, CodeFaintPrint, "the printed bubbles can hardly be seen in the scan (the print is faint or the scan too light): scan the sheet again in grey with more contrast"))
 		}
-		return rejected(name, pageNo, reject(ErrRescan, CodeFaintPrint, "the printed bubbles can hardly be seen in the scan (the print is faint or the scan too light): scan the sheet again in grey with more contrast"))
 	}
 	p.Quality.Bitonal = sc.bitonal
 	model := r.learnModel(sc, l, ms)

@@ -2,6 +2,7 @@ package omr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
@@ -23,6 +24,7 @@ type scan struct {
 
 	// small is a ~2 px/mm copy used to find the marks; bg its paper-white map.
 	smallK float64 // small pixels per working pixel
+	spm    float64 // small pixels per millimetre (about 2)
 	sw, sh int
 	small  []uint8
 	bg     []uint8
@@ -42,17 +44,17 @@ func newScan(img gocv.Mat) (*scan, error) {
 		return nil, reject(ErrUnreadable, CodePixelFormat, "the picture has an unusual pixel format; scan in grey or colour")
 	}
 	s := &scan{img: img, pix: pix, w: img.Cols(), h: img.Rows(), pm: pxPerMM(img.Cols(), img.Rows())}
-	s.smallK = smallPxPerMM / s.pm
-	small := gocv.NewMat()
+	small := shrink(img, smallPxPerMM/s.pm)
 	defer small.Close()
-	gocv.Resize(img, &small, image.Point{}, s.smallK, s.smallK, gocv.InterpolationArea)
+	s.smallK = float64(small.Cols()) / float64(img.Cols())
+	s.spm = s.pm * s.smallK
 	blur := gocv.NewMat()
 	defer blur.Close()
 	gocv.GaussianBlur(small, &blur, image.Point{5, 5}, 0, 0, gocv.BorderReplicate)
 	// Paper white: the lightest smoothed value within about 10 mm. Marks, text and
 	// bubbles are all smaller than that, so what remains is the paper under the
 	// scanner's light, however uneven or grey.
-	k := int(10*smallPxPerMM) | 1
+	k := int(10*s.spm) | 1
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Point{k, k})
 	defer kernel.Close()
 	bg := gocv.NewMat()
@@ -64,10 +66,12 @@ func newScan(img gocv.Mat) (*scan, error) {
 	s.small = append([]uint8(nil), sp...)
 	s.bg = append([]uint8(nil), bp...)
 	s.dark = make([]uint8, len(s.small))
-	if s.threshold(faintDark) < len(s.small)/2000 {
+	if s.threshold(printDark) < len(s.small)/2000 && s.threshold(faintDark) < len(s.small)/2000 {
 		return nil, reject(ErrBlank, CodeBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
 	}
-	s.threshold(printDark)
+	if s.darkK != printDark {
+		s.threshold(printDark)
+	}
 	return s, nil
 }
 
@@ -83,10 +87,12 @@ const (
 // and returns how many there are.
 func (s *scan) threshold(k float64) int {
 	n := 0
+	k256 := int(k * 256)
+	bg, dark := s.bg[:len(s.small)], s.dark[:len(s.small)]
 	for i, v := range s.small {
-		s.dark[i] = 0
-		if float64(v) < k*float64(s.bg[i]) {
-			s.dark[i] = 255
+		dark[i] = 0
+		if int(v)*256 < k256*int(bg[i]) {
+			dark[i] = 255
 			n++
 		}
 	}
@@ -102,13 +108,12 @@ func (s *scan) alignAny() (*alignment, error) {
 	if err == nil {
 		return al, nil
 	}
-	strong := s.threshold(printDark)
-	faint := s.threshold(faintDark)
+	strong := len(s.cornerCandidates(s.blobs()))
+	s.threshold(faintDark)
 	if al2, err2 := s.align(); err2 == nil {
-		al2.quality.FaintPrint = true
 		return al2, nil
 	}
-	if float64(strong) < 0.35*float64(faint) {
+	if strong < 3 && len(s.cornerCandidates(s.blobs())) >= 3 {
 		return nil, reject(ErrNotSheet, CodeFaintPrint, "the printing on the sheet is too faint to find its corner squares (the printer was low on toner, or the scanner is set too light): print the sheets with more toner, or scan with more contrast")
 	}
 	return nil, err
@@ -161,20 +166,7 @@ type alignment struct {
 // checks the fit on the mid-edge squares and sets the homography.
 func (s *scan) align() (*alignment, error) {
 	blobs := s.blobs()
-	exp := fidSize * smallPxPerMM
-	var cands []blob
-	for _, b := range blobs {
-		if b.w < int(0.55*exp) || b.h < int(0.55*exp) || b.w > int(1.7*exp) || b.h > int(1.7*exp) {
-			continue
-		}
-		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
-			continue
-		}
-		if b.fill < 0.7 && !b.hollow {
-			continue
-		}
-		cands = append(cands, b)
-	}
+	cands := s.cornerCandidates(blobs)
 	if len(cands) < 3 {
 		return nil, reject(ErrNotSheet, CodeNoCorners, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
 	}
@@ -225,6 +217,26 @@ func (s *scan) align() (*alignment, error) {
 	return nil, lastErr
 }
 
+// cornerCandidates are the blobs that could be corner squares: about the right size,
+// square, solid or hollow.
+func (s *scan) cornerCandidates(blobs []blob) []blob {
+	exp := fidSize * s.spm
+	var cands []blob
+	for _, b := range blobs {
+		if b.w < int(0.55*exp) || b.h < int(0.55*exp) || b.w > int(1.7*exp) || b.h > int(1.7*exp) {
+			continue
+		}
+		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
+			continue
+		}
+		if b.fill < 0.7 && !b.hollow {
+			continue
+		}
+		cands = append(cands, b)
+	}
+	return cands
+}
+
 func (s *scan) blobs() []blob {
 	bin, err := gocv.NewMatFromBytes(s.sh, s.sw, gocv.MatTypeCV8U, s.dark)
 	if err != nil {
@@ -235,20 +247,34 @@ func (s *scan) blobs() []blob {
 	defer labels.Close()
 	defer stats.Close()
 	defer cents.Close()
-	n := gocv.ConnectedComponentsWithStats(bin, &labels, &stats, &cents)
+	n := gocv.ConnectedComponentsWithStatsWithParams(bin, &labels, &stats, &cents, 8, gocv.MatTypeCV32S, gocv.CCL_GRANA)
+	// Read the tables through their memory: a cgo call per number costs more than
+	// labelling the page.
+	raw, err := stats.DataPtrUint8() // n rows of five int32: x, y, w, h, area
+	if err != nil || len(raw) < 20*n {
+		return nil
+	}
+	st := make([]int32, 5*n)
+	for i := range st {
+		st[i] = int32(binary.NativeEndian.Uint32(raw[4*i:]))
+	}
+	ce, err := cents.DataPtrFloat64()
+	if err != nil || len(ce) < 2*n {
+		return nil
+	}
 	var out []blob
 	for i := 1; i < n; i++ {
 		b := blob{
-			w:    int(stats.GetIntAt(i, 2)),
-			h:    int(stats.GetIntAt(i, 3)),
-			area: int(stats.GetIntAt(i, 4)),
-			c:    Pt{cents.GetDoubleAt(i, 0), cents.GetDoubleAt(i, 1)},
+			w:    int(st[5*i+2]),
+			h:    int(st[5*i+3]),
+			area: int(st[5*i+4]),
+			c:    Pt{ce[2*i], ce[2*i+1]},
 		}
 		if b.w < 3 || b.h < 3 || b.w > s.sw/4 || b.h > s.sh/4 {
 			continue
 		}
 		b.fill = float64(b.area) / float64(b.w*b.h)
-		x0, y0 := int(stats.GetIntAt(i, 0)), int(stats.GetIntAt(i, 1))
+		x0, y0 := int(st[5*i]), int(st[5*i+1])
 		cx, cy := x0+b.w/2, y0+b.h/2
 		if b.fill > 0.4 && b.fill < 0.9 && s.dark[cy*s.sw+cx] == 0 {
 			// A ring: the hole at its centre is light.
@@ -306,7 +332,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	// The frame must be a plausible page: right scale both ways, near right angles.
 	sx := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{PageW, 0})) / PageW
 	sy := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{0, PageH})) / PageH
-	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*smallPxPerMM*0.6 || sx > smallPxPerMM*2.5 {
+	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*s.spm*0.6 || sx > s.spm*2.5 {
 		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares found do not frame an A4 answer sheet: this is not a tarazy answer sheet, or the squares are hidden (covered, torn or folded); scan the whole sheet flat")
 	}
 	for i, m := range s.corners() {
@@ -325,11 +351,11 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	for _, m := range s.mids() {
 		p := hs.apply(m.C)
 		var best *blob
-		bd := 4 * smallPxPerMM
+		bd := 4 * s.spm
 		for i := range blobs {
 			b := &blobs[i]
 			d := dist(b.c, p)
-			exp := midSize * smallPxPerMM
+			exp := midSize * s.spm
 			if d < bd && float64(b.w) > 0.5*exp && float64(b.w) < 1.6*exp && b.fill > 0.6 {
 				bd, best = d, b
 			}
@@ -375,13 +401,32 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		se += math.Pow(dist(q, rdst[i])/h.scale(rsrc[i]), 2)
 	}
 	rms := math.Sqrt(se / float64(len(rsrc)))
+	if math.IsNaN(rms) || math.IsInf(rms, 0) {
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
+	}
 	if rms > maxAlignMM {
 		return nil, reject(ErrDistorted, CodeDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
 	}
 	s.hmm = h
 	rot := ((hollowSlot - 3 + 4) % 4) * 90
-	return &alignment{quality: Quality{Corners: len(set), EdgeMarks: mids, AlignMM: math.Round(rms*1000) / 1000, Rotation: rot}}, nil
+	q := Quality{Corners: len(set), EdgeMarks: mids, AlignMM: math.Round(rms*1000) / 1000, Rotation: rot}
+	// Black print is black: corner squares lighter than this were printed with too
+	// little toner, and what else is printed (the codes, the outlines) is as faint.
+	var dark []float64
+	for i, m := range s.corners() {
+		if contains(set, sheetToSlot(i)) && !m.Hollow {
+			dark = append(dark, s.cellDarkness(m.C))
+		}
+	}
+	if len(dark) > 0 {
+		sort.Float64s(dark)
+		q.FaintPrint = dark[len(dark)/2] < faintSquares
+	}
+	return &alignment{quality: q}, nil
 }
+
+// faintSquares is the darkness below which the corner squares count as faint print.
+const faintSquares = 0.7
 
 // maxAlignMM is the largest RMS misfit of the marks accepted: half a bubble's inner
 // radius, so that no bubble can be measured off its printed place.
@@ -406,6 +451,8 @@ var defaultFrame = func() *Layout {
 
 // refine finds a mark's centre as the ink-weighted centroid around where h puts it.
 func (s *scan) refine(h homography, m Marker) (Pt, bool) {
+	// Black print is weighed below 0.6 of the paper; faint print (low toner) higher up.
+	level := math.Max(0.6, s.darkK+0.1)
 	c := h.apply(m.C)
 	k := h.scale(m.C)
 	half := (m.Size/2 + 1.5) * k
@@ -416,7 +463,7 @@ func (s *scan) refine(h homography, m Marker) (Pt, bool) {
 			if !ok {
 				continue
 			}
-			t := 0.6*s.white(Pt{float64(x), float64(y)}) - float64(v)
+			t := level*s.white(Pt{float64(x), float64(y)}) - float64(v)
 			if t <= 0 {
 				continue
 			}
@@ -512,12 +559,18 @@ func (s *scan) readQR() (QRData, bool) {
 	for _, try := range []struct {
 		margin, k float64
 		hints     map[gozxing.DecodeHintType]interface{}
-	}{{0, 6, qrHints}, {2, 8, qrHintsSearch}} {
+	}{{0, 6, qrHints}, {2, 8, qrHintsSearch}, {8, 6, qrHintsSearch}} {
 		img := s.warpGray(Rect{qrX - try.margin, qrY - try.margin, qrSize + 2*try.margin, qrSize + 2*try.margin}, try.k)
 		if img == nil {
 			continue
 		}
-		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		// The grey pixels are a luminance plane as they are: read them directly, not
+		// through image.Image's per-pixel colour conversion.
+		src, err := gozxing.NewPlanarYUVLuminanceSource(img.Pix, img.Stride, img.Rect.Dy(), 0, 0, img.Rect.Dx(), img.Rect.Dy(), false)
+		if err != nil {
+			continue
+		}
+		bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 		if err != nil {
 			continue
 		}
