@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"tarazy/omr/scanfile"
 )
 
 // Source gives the files of a batch. The files channel closes when the source is
@@ -23,18 +25,10 @@ type Source interface {
 	Files(ctx context.Context) (<-chan string, <-chan error)
 }
 
-// Scannable reports whether a file name looks like a scan the reader takes.
-func Scannable(name string) bool {
-	base := filepath.Base(name)
-	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~") {
-		return false // editors' and scanners' temporary files
-	}
-	switch strings.ToLower(filepath.Ext(base)) {
-	case ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf":
-		return true
-	}
-	return false
-}
+// Scannable reports whether a file name looks like a scan the reader takes (the
+// reader's own list: omr/scanfile, pure Go). Editors' and scanners' temporary files
+// are not.
+func Scannable(name string) bool { return scanfile.Scannable(name) }
 
 // Paths is a list of files and folders given once. Folders are walked recursively;
 // files inside them are taken in name order (the scanner's page order).

@@ -33,10 +33,11 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("give the folder of scans from one scanner")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, skipped, err := expandScanPaths(fs.Args())
 	if err != nil {
 		return err
 	}
+	noteSkipped(env, skipped)
 	if len(files) == 0 {
 		return fmt.Errorf("no scans found in %v", fs.Args())
 	}

@@ -133,7 +133,7 @@ func scanDir(t *testing.T, n int) (string, []synth.Scan) {
 	return dir, scans
 }
 
-var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"\}$`)
+var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"(,"error_code":"[a-z0-9-]+")?(,"align":\{"width":\d+,"height":\d+,"h":\[[^\]]*\]\})?\}$`)
 
 func TestScanWritesOneLinePerPage(t *testing.T) {
 	dir, scans := scanDir(t, 3)

@@ -19,6 +19,7 @@ import (
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
+	"tarazy/omr/scanfile"
 )
 
 func init() {
@@ -47,12 +48,13 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	if *workers < 1 {
 		return usagef("--workers must be at least 1")
 	}
-	files, err := expandScanPaths(fs.Args())
+	files, skipped, err := expandScanPaths(fs.Args())
 	if err != nil {
 		return err
 	}
+	noteSkipped(env, skipped)
 	if len(files) == 0 {
-		return fmt.Errorf("no scans found in %s (looked for .jpg, .jpeg, .png, .tif, .tiff, .pdf)", strings.Join(fs.Args(), ", "))
+		return fmt.Errorf("no scans found in %s (looked for %s)", strings.Join(fs.Args(), ", "), scanfile.Extensions())
 	}
 	opt := omr.Options{}
 	if *formsFlag != "" {
@@ -171,37 +173,51 @@ func calibrateFiles(ctx context.Context, opt omr.Options, files []string, worker
 }
 
 // readAll reads files on a pool of workers and hands each file's pages to fn in input
-// order, so the output is the same whatever the number of workers.
+// order, so the output is the same whatever the number of workers. The pool takes
+// pages, not files: the pages of one multi-page file are read by every worker at once,
+// each page decoded on its own from the open file.
 func readAll(ctx context.Context, r *omr.Reader, files []string, workers int, fn func(i int, pages []omr.Page) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type result struct {
-		i     int
-		pages []omr.Page
+	type job struct {
+		i, page int
+		f       *omr.File
 	}
-	jobs := make(chan int)
+	type result struct {
+		i, page int
+		p       omr.Page
+	}
+	var mu sync.Mutex
+	open := map[int]*omr.File{} // files being read
+	count := map[int]int{}      // and how many pages each has
+	jobs := make(chan job)
 	results := make(chan result, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				pages, err := r.ReadFile(ctx, files[i])
-				if err != nil {
+			for j := range jobs {
+				if ctx.Err() != nil {
 					return
 				}
-				results <- result{i, pages}
+				results <- result{j.i, j.page, r.ReadPage(j.f, j.page)}
 			}
 		}()
 	}
 	go func() {
 		defer close(jobs)
-		for i := range files {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
+		for i, path := range files {
+			f := omr.OpenFile(path)
+			mu.Lock()
+			open[i], count[i] = f, f.Pages()
+			mu.Unlock()
+			for n := 1; n <= f.Pages(); n++ {
+				select {
+				case jobs <- job{i, n, f}:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}()
@@ -210,20 +226,36 @@ func readAll(ctx context.Context, r *omr.Reader, files []string, workers int, fn
 	next := 0
 	var ferr error
 	for res := range results {
-		pending[res.i] = res.pages
+		ps := pending[res.i]
+		if ps == nil {
+			mu.Lock()
+			ps = make([]omr.Page, count[res.i])
+			mu.Unlock()
+		}
+		ps[res.page-1] = res.p
+		pending[res.i] = ps
 		for ferr == nil {
-			p, ok := pending[next]
-			if !ok {
+			ps, ok := pending[next]
+			if !ok || !complete(ps) {
 				break
 			}
 			delete(pending, next)
-			if err := fn(next, p); err != nil {
+			mu.Lock()
+			open[next].Close()
+			delete(open, next)
+			mu.Unlock()
+			if err := fn(next, ps); err != nil {
 				ferr = err
 				cancel()
 			}
 			next++
 		}
 	}
+	mu.Lock()
+	for _, f := range open {
+		f.Close()
+	}
+	mu.Unlock()
 	if ferr != nil {
 		return ferr
 	}
@@ -233,17 +265,25 @@ func readAll(ctx context.Context, r *omr.Reader, files []string, workers int, fn
 	return nil
 }
 
-var scanExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".tif": true, ".tiff": true, ".pdf": true}
+// complete reports whether every page of a file has been read.
+func complete(ps []omr.Page) bool {
+	for _, p := range ps {
+		if p.Reading.Status == "" {
+			return false
+		}
+	}
+	return true
+}
 
 // expandScanPaths lists files as given and the scans inside folders (recursively,
-// sorted). A file named explicitly is read whatever its extension; a missing path is
-// an error before anything is read.
-func expandScanPaths(paths []string) ([]string, error) {
-	var files []string
+// sorted), and the files inside folders it left out because they are not scans. A file
+// named explicitly is read whatever its extension; a missing path is an error before
+// anything is read.
+func expandScanPaths(paths []string) (files, skipped []string, err error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -254,18 +294,39 @@ func expandScanPaths(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && scanExt[strings.ToLower(filepath.Ext(path))] {
+			switch {
+			case d.IsDir():
+			case scanfile.Scannable(path):
 				found = append(found, path)
+			default:
+				skipped = append(skipped, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sort.Strings(found)
 		files = append(files, found...)
 	}
-	return files, nil
+	return files, skipped, nil
+}
+
+// noteSkipped says which files of the folders were not read, so that a scan saved
+// under an unexpected name is not lost without a word.
+func noteSkipped(env *Env, skipped []string) {
+	if len(skipped) == 0 {
+		return
+	}
+	show := skipped
+	if len(show) > 5 {
+		show = show[:5]
+	}
+	more := ""
+	if len(skipped) > len(show) {
+		more = fmt.Sprintf(" and %d more", len(skipped)-len(show))
+	}
+	fmt.Fprintf(env.Stderr, "skipped %d file(s) that are not scans (%s): %s%s\n", len(skipped), scanfile.Extensions(), strings.Join(show, ", "), more)
 }
 
 func writeCrops(dir string, p omr.Page) error {
