@@ -28,6 +28,9 @@ type marksModel struct {
 	// are patchy (a 1-bit scan's threshold cutting through a light pencil).
 	solid float64
 	fills int // of the marks, fills (darker than the fill threshold)
+	// outside counts the fields answered only by ink outside the bubbles (a loop
+	// around one, a large tick beside it): decide finds them.
+	outside int
 }
 
 // The parts of the decision that are fixed by what marks are, not by a scanner's
@@ -54,10 +57,17 @@ const (
 	// aroundInk edge samples (of about 200) at the candidate's ink are a mark across
 	// the edge: a stroke crossing it covers several, dust or a neighbour's fill at most
 	// one.
-	aroundInk       = 3
+	aroundInk = 3
+	// outlineInk more samples of the outline's window than the page's printed outline
+	// has (of 80) are a loop drawn on it.
+	outlineInk = 10
+	// censusInk ink points on the half-millimetre grid between and around a field's
+	// bubbles are something drawn there (a 0.4 mm line 2 mm long covers four).
+	censusInk       = 4
 	fieldRingLost   = 0.45 // a field whose outlines are found on less than this share of rays
 	pageRingMissing = 0.35 // a page whose outlines are this faint has lost its print
 	pageFieldsLost  = 3    // this many fields with lost outlines make the page doubtful
+	outsideStyle    = 5    // this many fields answered outside the bubbles: that is how they mark
 )
 
 // pageCheck is what the reader could not vouch for on a whole page.
@@ -107,6 +117,17 @@ func (r *Reader) learnModel(sc *scan, l *Layout, ms []meas) marksModel {
 	return m
 }
 
+// outlineBaseline is how many samples of a printed outline's window are ink at level
+// on this page (the median over its bubbles, nearly all blank): what this printer's
+// line, this scanner's blur and this resolution make of it.
+func outlineBaseline(ms []meas, level float64) int {
+	v := make([]float64, len(ms))
+	for i := range ms {
+		v[i] = float64(ms[i].outlineAt(level))
+	}
+	return int(median(v))
+}
+
 // edgeLevel is the darkness at which ink across a bubble's edge is the candidate's:
 // 60 % of their pen or pencil (an eraser's residue is at most 40 %).
 func (m marksModel) edgeLevel() float64 {
@@ -138,9 +159,18 @@ func median(v []float64) float64 {
 //     the measured disc), sends its field to review: nothing is guessed;
 //   - a question may have no mark (blank) or several (a multi-mark, every letter);
 //   - an IIN digit and the variant need exactly one mark.
-func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Field {
+func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model *marksModel) []Field {
 	p := r.profile
 	out := make([]Field, 0, len(l.Fields)+1)
+	edge := model.edgeLevel()
+	outlineBase := outlineBaseline(ms, edge)
+	// Bubbles with anything in them excuse the ink just around them (a fill overflows).
+	holds := make([]bool, len(ms))
+	for i := range ms {
+		st, _ := p.Classify(ms[i].Sample)
+		holds[i] = st != calibration.Blank
+	}
+	holding := func(bi int) bool { return holds[bi] }
 	// A fill is judged at the candidate's own ink level. A stroke (a tick, a cross) is
 	// thin, and a thin line loses darkness to blur at low resolution, so it is judged at
 	// the level of any pen-dark pixel: its darkness already proves it is no eraser's
@@ -156,7 +186,7 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Fiel
 		}
 		return sc.inkAt(Pt{b.X, b.Y}, b.R*innerShare, ms[bi].white, level)
 	}
-	for _, fd := range l.Fields {
+	for fi, fd := range l.Fields {
 		states := make([]calibration.State, len(fd.Bubbles))
 		conf := 1.0
 		strongest := -1
@@ -198,18 +228,27 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Fiel
 		var unsure, marked []string
 		for i, bi := range fd.Bubbles {
 			v := l.Bubbles[bi].Value
-			if states[i] != calibration.Marked && ms[bi].aroundAt(model.edgeLevel()) >= aroundInk {
+			if states[i] != calibration.Marked && ms[bi].aroundAt(edge) >= aroundInk ||
+				states[i] == calibration.Blank && ms[bi].outlineAt(edge) >= outlineBase+outlineInk {
 				around = true
 			}
 			switch states[i] {
 			case calibration.Marked:
 				marked = append(marked, v)
 			case calibration.Unsure:
-				if sure >= 0 && r.erasedBeyondDoubt(ms[bi], ms[fd.Bubbles[sure]], model, inkOf(bi)) {
+				if sure >= 0 && r.erasedBeyondDoubt(ms[bi], ms[fd.Bubbles[sure]], *model, inkOf(bi)) {
 					continue
 				}
 				unsure = append(unsure, v)
 			}
+		}
+		if !around && sc.census(l, fi, ms, holding, edge) >= censusInk {
+			around = true
+		}
+		if around && len(marked) == 0 && len(unsure) == 0 {
+			// Ink outside the bubbles and none in them: this candidate answers by
+			// circling, or ticking beside, the bubbles.
+			model.outside++
 		}
 		f := Field{Name: fd.Name, Confidence: 0.5 + 0.5*conf}
 		switch fd.Kind {
@@ -228,7 +267,7 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model marksModel) []Fiel
 				f.ReasonCode = CodeUnclearMark
 			case around:
 				f.Review, f.Confidence = true, 0.25
-				f.Reason = "a mark across the edge of a bubble (a large tick or a stroke beside it): check which answer is meant"
+				f.Reason = "a mark across the edge of a bubble or between the bubbles (a large tick, a loop around an answer): check which answer is meant"
 				f.ReasonCode = CodeMarkAround
 			}
 		default:
@@ -315,6 +354,8 @@ func checkPage(q *Quality, l *Layout, ms []meas, fields []Field, model marksMode
 		return &pageCheck{CodePageAlignment, "the sheet's alignment cannot be checked (a corner square or the mid-edge squares are hidden and the code strip is unreadable): confirm every answer against the scan"}
 	case lost >= pageFieldsLost:
 		return &pageCheck{CodePageStructure, "the printed bubbles are not where the sheet's alignment puts them in several places (a curved or covered page): confirm every answer against the scan"}
+	case model.outside >= outsideStyle:
+		return &pageCheck{CodePageMarksModel, "the candidate marked answers outside the bubbles (circles around them, or large ticks beside them), so a mark may belong to a neighbouring bubble or question: confirm every answer against the scan"}
 	case bitonal && (model.fills < 12 || model.solid < 0.85):
 		return &pageCheck{CodePageMarksModel, "a black-and-white scan of light marks: marks lighter than the scanner's threshold may have vanished; confirm every answer against the scan, or rescan in grey"}
 	}

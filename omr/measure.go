@@ -61,6 +61,18 @@ func (m *meas) aroundAt(level float64) int {
 	return m.around[k]
 }
 
+// outlineAt is the count of the outline window's ink samples at the level nearest to
+// level.
+func (m *meas) outlineAt(level float64) int {
+	k := 0
+	for i, lv := range edgeLevels {
+		if math.Abs(lv-level) < math.Abs(edgeLevels[k]-level) {
+			k = i
+		}
+	}
+	return m.outline[k]
+}
+
 // Radii of the edge samples (share of the radius): two just inside the outline, five
 // outside it. The outline itself (0.85–1.15) is left out.
 var (
@@ -137,7 +149,10 @@ type meas struct {
 	ring               float64 // share of rays on which the printed outline was found
 	// around counts the edge's samples (the outline left out) at least as dark as each
 	// of edgeLevels: ink across the bubble's edge, at the candidate's ink.
-	around  [len(edgeLevels)]int
+	around [len(edgeLevels)]int
+	// outline counts the samples in the outline's window at each level: the printed
+	// outline, and whatever is drawn on it.
+	outline [len(edgeLevels)]int
 	rawDark float64 // inner darkness before the page's blank level is taken off
 	// p90 is the darkness (share of white) that a tenth of the inner disc reaches: the
 	// darkness of whatever instrument made the mark, pen, pencil or eraser's smear,
@@ -229,7 +244,7 @@ func (s *scan) measure(l *Layout) []meas {
 		}
 		var rayInk [len(edgeLevels)]int
 		var raySamples int
-		m.ring, rayInk, raySamples = s.ringFound(&lc, gs[i].ringRays, white, cut)
+		m.ring, rayInk, m.outline, raySamples = s.ringFound(&lc, gs[i].ringRays, white, cut)
 		_ = raySamples
 		for k := range edgeLevels {
 			m.around[k] = ink[k] + rayInk[k]
@@ -261,10 +276,11 @@ func (s *scan) measure(l *Layout) []meas {
 // ringFound looks along the rays for the printed outline: a sample between ringIn and
 // ringOut clearly darker than the paper inside and outside it. It returns the share of
 // rays on which the outline shows, and the ink in the outline's window beyond what a
-// printed outline holds, blurred (three samples): a stroke running along the edge.
-func (s *scan) ringFound(lc *local, rays [][7]Pt, white float64, cut [len(edgeLevels)]int) (found float64, ink [len(edgeLevels)]int, samples int) {
+// printed outline holds, blurred (three samples): a stroke running along the edge; and
+// all the ink in the outline's window, which a loop drawn on the outline thickens.
+func (s *scan) ringFound(lc *local, rays [][7]Pt, white float64, cut [len(edgeLevels)]int) (found float64, ink, outline [len(edgeLevels)]int, samples int) {
 	if len(rays) == 0 {
-		return 1, ink, 0
+		return 1, ink, outline, 0
 	}
 	n := 0
 	contrast := int(0.12 * white)
@@ -291,13 +307,14 @@ func (s *scan) ringFound(lc *local, rays [][7]Pt, white float64, cut [len(edgeLe
 		}
 		for k := range window {
 			ink[k] += max(0, window[k]-3)
+			outline[k] += window[k]
 		}
 		samples += 5
 		if min(v[0], v[6])-line > contrast {
 			n++
 		}
 	}
-	return float64(n) / float64(len(rays)), ink, samples
+	return float64(n) / float64(len(rays)), ink, outline, samples
 }
 
 // bubble measures the inner disc of radius r (mm) around c against the paper white.
@@ -452,4 +469,93 @@ func (s *scan) inkAt(c Pt, r, white, level float64) strokes {
 		out.longMM = math.Max(out.longMM, ext)
 	}
 	return out
+}
+
+// A field's census: points on a half-millimetre grid over the field's row (or column),
+// between and around its bubbles, where nothing is printed. Ink there that no mark
+// explains is something drawn on the field that the bubbles do not show: a loop
+// around an answer, a large tick between two bubbles, a note.
+const (
+	censusStep = 0.5
+	// Points within censusMarkR radii of a marked bubble are its fill's overflow.
+	censusMarkR = 1.5
+)
+
+type censusPoint struct {
+	p    Pt
+	near []int // bubbles within censusMarkR radii
+}
+
+var censuses sync.Map // *Layout → [][]censusPoint, per field
+
+func layoutCensus(l *Layout) [][]censusPoint {
+	if c, ok := censuses.Load(l); ok {
+		return c.([][]censusPoint)
+	}
+	out := make([][]censusPoint, len(l.Fields))
+	for fi, fd := range l.Fields {
+		first := l.Bubbles[fd.Bubbles[0]]
+		r := fd.Box
+		switch fd.Kind {
+		case KindQuestion:
+			// The question's number is printed left of its first bubble.
+			left := first.X - 1.6*first.R
+			r = Rect{left, r.Y, r.X + r.W - left, r.H}
+		default:
+			// The IIN's handwriting boxes and the variant's label are above the bubbles.
+			top := first.Y - 1.6*first.R
+			r = Rect{r.X, top, r.W, r.Y + r.H - top}
+		}
+		for y := r.Y + censusStep/2; y < r.Y+r.H; y += censusStep {
+			for x := r.X + censusStep/2; x < r.X+r.W; x += censusStep {
+				p := Pt{x, y}
+				keep := true
+				var near []int
+				for bi, b := range l.Bubbles {
+					d := math.Hypot(x-b.X, y-b.Y) / b.R
+					switch {
+					case d < 0.8 || (d > 0.8 && d < 1.2):
+						// Inside the measured disc, or on the printed outline.
+						keep = false
+					case d < censusMarkR:
+						near = append(near, bi)
+					}
+					if !keep {
+						break
+					}
+				}
+				if keep {
+					out[fi] = append(out[fi], censusPoint{p, near})
+				}
+			}
+		}
+	}
+	actual, _ := censuses.LoadOrStore(l, out)
+	return actual.([][]censusPoint)
+}
+
+// census counts the field's points that are ink at level (darkness, share of the paper
+// white around the nearest bubble), leaving out the overflow of marked bubbles.
+func (s *scan) census(l *Layout, field int, ms []meas, marked func(bi int) bool, level float64) int {
+	fd := l.Fields[field]
+	white := ms[fd.Bubbles[0]].white
+	cut := int((1 - level) * white)
+	n := 0
+	for _, cp := range layoutCensus(l)[field] {
+		skip := false
+		for _, bi := range cp.near {
+			if marked(bi) {
+				skip = true
+				break
+			}
+		}
+		if skip {
+			continue
+		}
+		q := s.hmm.apply(cp.p)
+		if v, ok := s.at(int(q.X), int(q.Y)); ok && int(v) <= cut {
+			n++
+		}
+	}
+	return n
 }

@@ -328,7 +328,7 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	}
 	p.Quality.Bitonal = sc.bitonal
 	model := r.learnModel(sc, l, ms)
-	fields := r.decide(sc, l, ms, model)
+	fields := r.decide(sc, l, ms, &model)
 
 	rd := reading.Reading{File: name, Page: pageNo, Form: f.ID, Sheet: SerialString(serial), Answers: make([]string, f.Questions())}
 	byName := map[string]*Field{}

@@ -35,7 +35,7 @@ func (sh *sheet) drawStyle() {
 	if sh.has(CondLightPencil) {
 		st.pencil, st.ticker, st.ink = true, false, 150+35*sh.crng.Float64()
 	}
-	if sh.has(CondBigTick) {
+	if sh.has(CondBigTick) || sh.has(CondCircled) {
 		st.ticker = true
 	}
 	sh.st = st
@@ -156,6 +156,9 @@ func (sh *sheet) fillAnswers() {
 			case sh.has(CondBigTick):
 				kind = MarkBigTick
 				(&painter{img: sh.img, s: p.s, rng: sh.crng, pt: p.pt}).bigTick(b, st)
+			case sh.has(CondCircled):
+				kind = MarkCircled
+				(&painter{img: sh.img, s: p.s, rng: sh.crng, pt: p.pt}).circle(b, st)
 			case st.ticker:
 				if rng.IntN(2) == 0 {
 					kind = MarkTick
@@ -331,6 +334,34 @@ func (p *painter) bigTick(b omr.Bubble, st style) {
 	w := st.stroke * (1 + 0.4*p.rng.Float64())
 	p.stroke(start, vertex, w, st.ink)
 	p.stroke(vertex, end, w, st.ink)
+}
+
+// circle draws a hand-drawn loop around the bubble, its inside left empty: tight on
+// the printed outline, or wide into the space between the bubbles; off centre, its ends
+// overlapping or falling short.
+func (p *painter) circle(b omr.Bubble, st style) {
+	c, r := p.at(b)
+	rad := r * (1.02 + 0.2*p.rng.Float64())
+	if p.rng.IntN(2) == 0 {
+		rad = r * (1.2 + 1.0*p.rng.Float64())
+	}
+	c.X += (p.rng.Float64()*2 - 1) * 0.3 * r
+	c.Y += (p.rng.Float64()*2 - 1) * 0.3 * r
+	squash := 0.85 + 0.3*p.rng.Float64()
+	start := p.rng.Float64() * 2 * math.Pi
+	sweep := 2*math.Pi*(0.85+0.3*p.rng.Float64())
+	const steps = 40
+	prev := omr.Pt{}
+	for i := 0; i <= steps; i++ {
+		a := start + sweep*float64(i)/steps
+		// The hand's radius drifts a little around the loop.
+		k := rad * (1 + 0.06*math.Sin(3*a))
+		q := omr.Pt{X: c.X + k*math.Cos(a), Y: c.Y + k*squash*math.Sin(a)}
+		if i > 0 {
+			p.stroke(prev, q, st.stroke, st.ink)
+		}
+		prev = q
+	}
 }
 
 func (p *painter) cross(b omr.Bubble, st style) {

@@ -30,6 +30,7 @@ const (
 	MarkPartial    = "partial-fill"
 	MarkTick       = "tick"
 	MarkBigTick    = "big-tick" // a tick drawn across the bubble's edge, mostly outside it
+	MarkCircled    = "circled"  // a loop drawn around the bubble, its inside left empty
 	MarkCross      = "cross"
 	MarkLight      = "light"  // a faint mark alone in its row: truly ambiguous
 	MarkErased     = "erased" // an erased mark beside the real answer
@@ -88,6 +89,8 @@ const (
 	CondTape   = "tape"
 	// Ticks drawn large, across the bubble's edge, mostly outside the measured disc.
 	CondBigTick = "big-tick"
+	// A candidate who circles the answer instead of filling it.
+	CondCircled = "circled"
 	// A sheet printed with low toner: every printed mark faint and streaky.
 	CondFadedToner = "faded-toner"
 	// Printed "fit to page": the whole sheet 94–97 % of its size.
@@ -98,7 +101,7 @@ const (
 
 // Conditions lists the hard conditions, in report order.
 var Conditions = []string{CondErasureDisc, CondErasureHaze, CondStreak, CondPhoto3, CondPhotoNoMid,
-	CondBitonal, CondDithered, CondStain, CondShadow, CondCrease, CondTape, CondBigTick,
+	CondBitonal, CondDithered, CondStain, CondShadow, CondCrease, CondTape, CondBigTick, CondCircled,
 	CondFadedToner, CondFitToPage, CondLightPencil}
 
 // Candidate is who fills a sheet and what they answer.
