@@ -2,8 +2,11 @@ package omr_test
 
 import (
 	"context"
+	"image"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +16,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"tarazy/omr"
+	"tarazy/omr/reading"
 	"tarazy/omr/synth"
 )
 
@@ -118,4 +122,76 @@ func peakRSSMB(b *testing.B) float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkTIFF200Memory reads a 200-page black-and-white TIFF (300 dpi, as a
+// sheet-fed scanner in document mode writes a stack) page by page from disk and reports
+// the process's peak resident memory after the first 20 pages and after all 200: each
+// page is decoded on its own from the open file, so the two are the same.
+func BenchmarkTIFF200Memory(b *testing.B) {
+	f := mustForm(b, "g7")
+	g := synth.New(synth.Options{DPI: 300, Upright: true, Conditions: []string{synth.CondBitonal}})
+	var pages []*image.Gray
+	for i := uint64(0); i < 10; i++ {
+		s, err := g.Generate(f, synth.RandomCandidate(f, i), i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := gocv.IMDecode(s.Data, gocv.IMReadGrayScale)
+		if err != nil {
+			b.Fatal(err)
+		}
+		px, _ := m.DataPtrUint8()
+		pages = append(pages, &image.Gray{Pix: append([]uint8(nil), px...), Stride: m.Cols(), Rect: image.Rect(0, 0, m.Cols(), m.Rows())})
+		m.Close()
+	}
+	stack := make([]*image.Gray, 200)
+	for i := range stack {
+		stack[i] = pages[i%len(pages)]
+	}
+	data, err := synth.EncodeTIFF(stack, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages, stack = nil, nil
+	path := filepath.Join(b.TempDir(), "stack.tif")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fileMB := float64(len(data)) / (1 << 20)
+	data = nil
+	r := newReader(b, omr.Options{})
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		// Forget the peak of making the file: from here it is the reading's.
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		file := omr.OpenFile(path)
+		if file.Pages() != 200 {
+			b.Fatalf("%d pages", file.Pages())
+		}
+		var at20 float64
+		read := 0
+		for i := 1; i <= file.Pages(); i++ {
+			if p := r.ReadPage(file, i); p.Reading.Status != reading.StatusRejected {
+				read++
+			}
+			if i == 20 {
+				runtime.GC()
+				at20 = peakRSSMB(b)
+			}
+		}
+		file.Close()
+		runtime.GC()
+		b.ReportMetric(at20, "peakRSS-MB@20")
+		b.ReportMetric(peakRSSMB(b), "peakRSS-MB@200")
+		b.ReportMetric(float64(read), "pages-read")
+		b.ReportMetric(fileMB, "file-MB")
+	}
+}
+
+// resetPeakRSS starts the kernel's peak-memory count afresh (Linux: clear_refs 5).
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0o200)
 }
