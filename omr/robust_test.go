@@ -109,7 +109,7 @@ func TestUnverifiedAlignmentPutsThePageUnderReview(t *testing.T) {
 	r := newReader(t, omr.Options{})
 	s := cleanScan(t, 8, synth.Options{DPI: 200})
 	img := decodeGrey(t, s.Data)
-	paint(img, s.Truth.H, omr.Rect{X: 8, Y: 140, W: 14, H: 17}, 250)  // the left mid-edge square
+	paint(img, s.Truth.H, omr.Rect{X: 8, Y: 140, W: 14, H: 17}, 250) // the left mid-edge square
 	paint(img, s.Truth.H, omr.Rect{X: 60, Y: 279, W: 60, H: 7}, 250) // part of the code strip
 	p := readOne(t, r, "covered.png", encodePNG(t, img))
 	if p.Reading.Status != reading.StatusReview || !p.Reading.PageReview() {

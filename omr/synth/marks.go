@@ -349,7 +349,7 @@ func (p *painter) circle(b omr.Bubble, st style) {
 	c.Y += (p.rng.Float64()*2 - 1) * 0.3 * r
 	squash := 0.85 + 0.3*p.rng.Float64()
 	start := p.rng.Float64() * 2 * math.Pi
-	sweep := 2*math.Pi*(0.85+0.3*p.rng.Float64())
+	sweep := 2 * math.Pi * (0.85 + 0.3*p.rng.Float64())
 	const steps = 40
 	prev := omr.Pt{}
 	for i := 0; i <= steps; i++ {
