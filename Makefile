@@ -40,6 +40,7 @@ test: deps-test
 bench: deps-test
 	$(GO) test -run '^$$' -bench Read300dpi -benchtime 100x -count=1 ./omr/
 	$(GO) test -run '^$$' -bench 'BatchMemory|TIFF200Memory' -benchtime 1x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench Read600dpiPNG -benchtime 5x -count=1 ./omr/
 
 # Silent errors (ok but wrong, and wrong but unflagged on pages under review), review
 # and rejection rates per condition over the generated corpus (omr/accuracy_test.go):

@@ -195,3 +195,33 @@ func BenchmarkTIFF200Memory(b *testing.B) {
 func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0o200)
 }
+
+// BenchmarkRead600dpiPNG times a 600-dpi grey PNG (35 megapixels) against its plain
+// decode: PNG has no reduced decode, so the reader's shrink comes on top of it.
+func BenchmarkRead600dpiPNG(b *testing.B) {
+	f := mustForm(b, "g7")
+	s, err := synth.New(synth.Options{DPI: 600, PNG: true, Upright: true}).Generate(f, synth.RandomCandidate(f, 78), 78)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := newReader(b, omr.Options{})
+	ctx := context.Background()
+	var dec, read time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		m, err := gocv.IMDecode(s.Data, gocv.IMReadGrayScale)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Close()
+		t1 := time.Now()
+		if _, err := r.ReadBytes(ctx, "bench.png", s.Data); err != nil {
+			b.Fatal(err)
+		}
+		dec += t1.Sub(t0)
+		read += time.Since(t1)
+	}
+	b.ReportMetric(float64(dec.Milliseconds())/float64(b.N), "decode-ms")
+	b.ReportMetric(float64(read.Milliseconds())/float64(b.N), "read-ms")
+}
