@@ -62,12 +62,13 @@ const (
 	// has (of 80) are a loop drawn on it.
 	outlineInk = 10
 	// censusInk ink points on the half-millimetre grid between and around a field's
-	// bubbles are something drawn there (a 0.4 mm line 2 mm long covers four).
-	censusInk       = 4
+	// bubbles are something drawn there (a 0.4 mm line 3 mm long covers six).
+	censusInk       = 6
 	fieldRingLost   = 0.45 // a field whose outlines are found on less than this share of rays
 	pageRingMissing = 0.35 // a page whose outlines are this faint has lost its print
 	pageFieldsLost  = 3    // this many fields with lost outlines make the page doubtful
 	outsideStyle    = 5    // this many fields answered outside the bubbles: that is how they mark
+	faintSpread     = 0.1  // share of a bubble visibly darker than paper: a faint mark, for a light writer
 )
 
 // pageCheck is what the reader could not vouch for on a whole page.
@@ -192,6 +193,12 @@ func (r *Reader) decide(sc *scan, l *Layout, ms []meas, model *marksModel) []Fie
 		strongest := -1
 		for i, bi := range fd.Bubbles {
 			st, c := p.Classify(ms[bi].Sample)
+			if st == calibration.Blank && model.marks < minModelMarks && ms[bi].Darkness > p.SpeckMax && ms[bi].Spread > faintSpread {
+				// No sure mark on the page has pen-dark ink: this candidate writes so lightly
+				// that their marks sit at the blank threshold, and a faint spread of grey may
+				// be one of them.
+				st = calibration.Unsure
+			}
 			states[i] = st
 			if st != calibration.Unsure {
 				conf = math.Min(conf, c)

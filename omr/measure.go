@@ -478,7 +478,7 @@ func (s *scan) inkAt(c Pt, r, white, level float64) strokes {
 const (
 	censusStep = 0.5
 	// Points within censusMarkR radii of a marked bubble are its fill's overflow.
-	censusMarkR = 1.5
+	censusMarkR = 1.7
 )
 
 type censusPoint struct {

@@ -98,8 +98,10 @@ type Quality struct {
 	PxPerMM    float64 `json:"px_per_mm"`   // working resolution
 	StripValid bool    `json:"strip_valid"` // the printed form code read cleanly
 	QRValid    bool    `json:"qr_valid"`
-	FaintPrint bool    `json:"faint_print,omitempty"` // found only on faint print (low toner)
-	Bitonal    bool    `json:"bitonal,omitempty"`     // a black-and-white scan
+	FaintPrint bool    `json:"faint_print,omitempty"` // the print is faint (low toner)
+	// PrintDarkness is the darkness of the corner squares (0–1): black print is about 0.9.
+	PrintDarkness float64 `json:"print_darkness"`
+	Bitonal       bool    `json:"bitonal,omitempty"` // a black-and-white scan
 	// Verified: the alignment is over-determined (four corners and both mid-edge
 	// squares, or a readable code strip) and the printed bubbles were found where it
 	// puts them. An unverified page goes to review as a whole.
@@ -205,6 +207,15 @@ func (r *Reader) readAll(ctx context.Context, f *File) ([]Page, error) {
 	return pages, nil
 }
 
+// reject turns a page already aligned into a rejected one, keeping what was learned
+// about the scan (its quality) for the operator.
+func (p Page) reject(name string, page int, err error) Page {
+	q := p.Quality
+	p = rejected(name, page, err)
+	p.Quality = q
+	return p
+}
+
 func rejected(name string, page int, err error) Page {
 	msg := err.Error()
 	var re *rejectError
@@ -278,7 +289,7 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	case stripOK:
 		f = r.byGrade[grade]
 		if f == nil {
-			return rejected(name, pageNo, reject(ErrUnknownForm, CodeUnknownForm, "this is an answer sheet of another form (form code %d), not one of %s; read it with the right form", grade, strings.Join(r.known, ", ")))
+			return p.reject(name, pageNo, reject(ErrUnknownForm, CodeUnknownForm, "this is an answer sheet of another form (form code %d), not one of %s; read it with the right form", grade, strings.Join(r.known, ", ")))
 		}
 	case qrOK:
 		for _, cand := range r.byGrade {
@@ -287,13 +298,13 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 			}
 		}
 		if f == nil {
-			return rejected(name, pageNo, reject(ErrUnknownForm, CodeUnknownForm, "this is an answer sheet of form %q, not one of %s; read it with the right form", qr.Form, strings.Join(r.known, ", ")))
+			return p.reject(name, pageNo, reject(ErrUnknownForm, CodeUnknownForm, "this is an answer sheet of form %q, not one of %s; read it with the right form", qr.Form, strings.Join(r.known, ", ")))
 		}
 		serial, _ = strconv.Atoi(qr.Serial)
 	case p.Quality.FaintPrint:
-		return rejected(name, pageNo, reject(ErrNotSheet, CodeFaintPrint, "the form code along the bottom edge and the QR code are printed too faintly to read (the printer was low on toner): print the sheets with more toner"))
+		return p.reject(name, pageNo, reject(ErrNotSheet, CodeFaintPrint, "the form code along the bottom edge and the QR code are printed too faintly to read (the printer was low on toner): print the sheets with more toner"))
 	default:
-		return rejected(name, pageNo, reject(ErrNotSheet, CodeNoFormCode, "the form code along the bottom edge and the QR code cannot be read: this is not a tarazy answer sheet, or that part is torn, covered or folded; scan it again flat"))
+		return p.reject(name, pageNo, reject(ErrNotSheet, CodeNoFormCode, "the form code along the bottom edge and the QR code cannot be read: this is not a tarazy answer sheet, or that part is torn, covered or folded; scan it again flat"))
 	}
 	l, _ := NewLayout(f)
 
@@ -307,7 +318,7 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 		if !st.vertical {
 			dir = "across"
 		}
-		return rejected(name, pageNo, reject(ErrRescan, CodeScannerStreak, "a thin dark line runs %s the whole scan through the answer bubbles (dirt or a scratch on the scanner's glass, or a fold in the sheet): clean the scanner glass, flatten the sheet and scan it again", dir))
+		return p.reject(name, pageNo, reject(ErrRescan, CodeScannerStreak, "a thin dark line runs %s the whole scan through the answer bubbles (dirt or a scratch on the scanner's glass, or a fold in the sheet): clean the scanner glass, flatten the sheet and scan it again", dir))
 	}
 	rings := make([]float64, len(ms))
 	for i, m := range ms {
@@ -319,11 +330,11 @@ func (r *Reader) readAligned(name string, pageNo int, sc *scan, al *alignment) P
 	if median(rings) < pageRingMissing {
 		switch {
 		case !p.Quality.Verified:
-			return rejected(name, pageNo, reject(ErrDistorted, CodeDistorted, "the printed bubbles are not where the sheet's corner squares put them (the page is curved, or photographed at an angle): scan the sheet flat on a scanner"))
+			return p.reject(name, pageNo, reject(ErrDistorted, CodeDistorted, "the printed bubbles are not where the sheet's corner squares put them (the page is curved, or photographed at an angle): scan the sheet flat on a scanner"))
 		case sc.bitonal:
-			return rejected(name, pageNo, reject(ErrRescan, CodeRescanGrey, "the scan is black and white (1 bit per pixel) and the printed bubbles have vanished from it, so light marks may have too: rescan the sheet in grey (8-bit) or colour"))
+			return p.reject(name, pageNo, reject(ErrRescan, CodeRescanGrey, "the scan is black and white (1 bit per pixel) and the printed bubbles have vanished from it, so light marks may have too: rescan the sheet in grey (8-bit) or colour"))
 		default:
-			return rejected(name, pageNo, reject(ErrRescan, CodeFaintPrint, "the printed bubbles can hardly be seen in the scan (the print is faint or the scan too light): scan the sheet again in grey with more contrast"))
+			return p.reject(name, pageNo, reject(ErrRescan, CodeFaintPrint, "the printed bubbles can hardly be seen in the scan (the print is faint or the scan too light): scan the sheet again in grey with more contrast"))
 		}
 	}
 	p.Quality.Bitonal = sc.bitonal

@@ -108,12 +108,11 @@ func (s *scan) alignAny() (*alignment, error) {
 	if err == nil {
 		return al, nil
 	}
-	strong := len(s.cornerCandidates(s.blobs()))
 	s.threshold(faintDark)
 	if al2, err2 := s.align(); err2 == nil {
 		return al2, nil
 	}
-	if strong < 3 && len(s.cornerCandidates(s.blobs())) >= 3 {
+	if s.faintSquares(s.cornerCandidates(s.blobs())) {
 		return nil, reject(ErrNotSheet, CodeFaintPrint, "the printing on the sheet is too faint to find its corner squares (the printer was low on toner, or the scanner is set too light): print the sheets with more toner, or scan with more contrast")
 	}
 	return nil, err
@@ -217,6 +216,29 @@ func (s *scan) align() (*alignment, error) {
 	return nil, lastErr
 }
 
+// faintSquares reports whether the squares found on faint print are faint themselves:
+// their middles all lighter than black print (a photograph's squares are black, only
+// hidden or at an angle).
+func (s *scan) faintSquares(cands []blob) bool {
+	if len(cands) < 3 {
+		return false
+	}
+	var dark []float64
+	for _, b := range cands {
+		x, y := int(b.c.X), int(b.c.Y)
+		if x < 0 || y < 0 || x >= s.sw || y >= s.sh || s.bg[y*s.sw+x] == 0 {
+			continue
+		}
+		dark = append(dark, 1-float64(s.small[y*s.sw+x])/float64(s.bg[y*s.sw+x]))
+	}
+	if len(dark) < 3 {
+		return false
+	}
+	// Faint only if none is black: one black square is not a toner problem.
+	sort.Float64s(dark)
+	return dark[len(dark)-1] < faintSquares
+}
+
 // cornerCandidates are the blobs that could be corner squares: about the right size,
 // square, solid or hollow.
 func (s *scan) cornerCandidates(blobs []blob) []blob {
@@ -229,7 +251,10 @@ func (s *scan) cornerCandidates(blobs []blob) []blob {
 		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
 			continue
 		}
-		if b.fill < 0.7 && !b.hollow {
+		// A square fills its bounding box (turned 5°, still 85 % of it); a filled-in
+		// bubble, a disc 4–5.5 mm across, fills π/4 of a smaller one, and must never
+		// stand in for a faint corner square.
+		if !b.hollow && (b.fill < 0.7 || b.fill < 0.84 && float64(max(b.w, b.h)) < 0.85*exp) {
 			continue
 		}
 		cands = append(cands, b)
@@ -401,7 +426,9 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		se += math.Pow(dist(q, rdst[i])/h.scale(rsrc[i]), 2)
 	}
 	rms := math.Sqrt(se / float64(len(rsrc)))
-	if math.IsNaN(rms) || math.IsInf(rms, 0) {
+	if k := h.scale(Pt{PageW / 2, PageH / 2}); math.IsNaN(rms) || math.IsInf(rms, 0) || !(k > 0.4*s.pm && k < 2*s.pm) {
+		// A fit through marks that are not the frame can be degenerate, or put the
+		// page at a size no scan of it has.
 		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	if rms > maxAlignMM {
@@ -420,7 +447,8 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	}
 	if len(dark) > 0 {
 		sort.Float64s(dark)
-		q.FaintPrint = dark[len(dark)/2] < faintSquares
+		q.PrintDarkness = math.Round(dark[len(dark)/2]*1000) / 1000
+		q.FaintPrint = q.PrintDarkness < faintSquares
 	}
 	return &alignment{quality: q}, nil
 }
