@@ -43,8 +43,11 @@ bench: deps-test
 # Silent errors, review rate and bubble accuracy by mark kind and degradation over the
 # generated corpus (omr/accuracy_test.go); SHEETS=5000 for a bigger one.
 SHEETS ?= 2000
+# …then the independent validation corpus (omr/validation), VSHEETS files per condition.
+VSHEETS ?= 8
 accuracy: deps-test
 	$(GO) test -count=1 -timeout 60m -run TestAccuracy -v ./omr/ -args -sheets $(SHEETS)
+	$(GO) test -count=1 -timeout 90m -run TestValidationCorpus -v ./omr/validation/ -args -vsheets $(VSHEETS)
 
 clean:
 	rm -rf bin demo-out

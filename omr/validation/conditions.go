@@ -74,35 +74,47 @@ func defects(ds ...defect) func(r *rand.Rand, rc *recipe) {
 	return func(r *rand.Rand, rc *recipe) { rc.paper.defects = append(rc.paper.defects, ds...) }
 }
 
-// bitonal scans the page in grey and turns it black and white as the condition says.
+// bitonal scans pages in grey and turns them black and white as the condition says;
+// a G4 file holds one to three pages, as a bitonal document scanner's batch does.
 func bitonal(mode string) func(r *rand.Rand, tmp string) (output, error) {
 	return func(r *rand.Rand, tmp string) (output, error) {
-		rc := defaultRecipe(r)
-		rc.scan.dpi = pick(r, 200.0, 300, 300)
-		img, want, note, err := rc.page(r)
-		if err != nil {
-			return output{}, err
+		n := 1
+		if mode == "g4" && chance(r, 0.35) {
+			n = 2 + r.IntN(2)
 		}
-		g := img.(*image.Gray)
-		var bw *image.Gray
-		switch m := mode; {
-		case m == "threshold" || (m == "g4" && chance(r, 0.5)):
-			t := uint8(uni(r, 95, 175))
-			bw = threshold(g, t)
-			note += "; 1-bit, threshold " + strconv.Itoa(int(t))
-		default:
-			ordered := chance(r, 0.5)
-			bw = dither(g, ordered)
-			note += map[bool]string{true: "; 1-bit, ordered dither", false: "; 1-bit, error diffusion"}[ordered]
+		dpi := pick(r, 200.0, 300, 300)
+		var out output
+		var pages []*image.Gray
+		for i := 0; i < n; i++ {
+			rc := defaultRecipe(r)
+			rc.scan.dpi = dpi
+			img, want, note, err := rc.page(r)
+			if err != nil {
+				return output{}, err
+			}
+			g := img.(*image.Gray)
+			var bw *image.Gray
+			switch m := mode; {
+			case m == "threshold" || (m == "g4" && chance(r, 0.5)):
+				t := uint8(uni(r, 95, 175))
+				bw = threshold(g, t)
+				note += "; 1-bit, threshold " + strconv.Itoa(int(t))
+			default:
+				ordered := chance(r, 0.5)
+				bw = dither(g, ordered)
+				note += map[bool]string{true: "; 1-bit, ordered dither", false: "; 1-bit, error diffusion"}[ordered]
+			}
+			pages = append(pages, bw)
+			out.pages = append(out.pages, pageTruth{want: want, note: note})
 		}
-		out := output{pages: []pageTruth{{want: want, note: note}}}
+		var err error
 		if mode == "g4" {
 			out.ext = ".tif"
-			out.data, err = encG4(tmp, []*image.Gray{bw})
+			out.data, err = encG4(tmp, pages)
 			return out, err
 		}
 		out.ext = ".png"
-		out.data, err = encPNG(oneBit(bw))
+		out.data, err = encPNG(oneBit(pages[0]))
 		return out, err
 	}
 }
@@ -163,15 +175,15 @@ func notSheet(fn func(r *rand.Rand, tmp string) ([]byte, string, string, error))
 
 var conditions = []condition{
 	// How candidates mark.
-	{"ordinary", Read, "pencil, pen and ballpoint fills, a few blanks, deliberate double marks and well-rubbed erasures; white paper, 200–300 dpi grey JPEG",
-		sheet(nil, asJPEG(80, 92))},
-	{"pencil-light", MayReject, "a pencil pressed lightly: fills at 24–42 % of a firm mark's strength, graphite grain showing",
+	{"ordinary", Read, "pencil, pen and ballpoint fills, a few blanks, deliberate double marks and well-rubbed erasures; white paper, 200–300 dpi grey JPEG q80–95",
+		sheet(nil, asJPEG(80, 95))},
+	{"pencil-light", MayReject, "a pencil pressed lightly: its fills take 24–42 % of the light where a firm pencil takes 55–95 %, graphite grain showing",
 		sheet(func(r *rand.Rand, rc *recipe) { rc.habits.tool, rc.habits.light = []tool{pencil}, true }, asJPEG(80, 92))},
 	{"pen", Read, "gel and felt pens, black or blue, solid fills sometimes outlined first",
 		sheet(func(r *rand.Rand, rc *recipe) { rc.habits.tool = []tool{pen} }, asJPEG(80, 92))},
 	{"ballpoint-gaps", Read, "ballpoint scribbles whose strokes leave white gaps between them",
 		sheet(func(r *rand.Rand, rc *recipe) { rc.habits.tool = []tool{ballpoint} }, asJPEG(80, 92))},
-	{"partial-fills", Read, "fills covering 45–70 % of the bubble: one side only, or a small disc off centre",
+	{"partial-fills", Read, "fills given up half way: dense strokes over one side of the bubble, or a smaller disc off centre, 45–75 % of it",
 		sheet(styles(markPartial, 2), asJPEG(80, 92))},
 	{"ticks", Read, "ticks inside the bubble instead of fills",
 		sheet(styles(markTick, 2), asJPEG(80, 92))},
@@ -220,7 +232,7 @@ var conditions = []condition{
 		sheet(defects(staple, punchHoles), asJPEG(80, 92))},
 	{"torn-corner", Read, "a corner torn off (clear of the corner square)",
 		sheet(func(r *rand.Rand, rc *recipe) { defects(tornCorner(rc.scan.bg))(r, rc) }, asJPEG(80, 92))},
-	{"show-through", Read, "the mirrored, blurred back of another filled sheet showing through thin paper at 8–18 %",
+	{"show-through", Read, "the other side showing through thin paper at 8–18 %, mirrored and blurred: another filled sheet (a stack printed on both sides) or the candidate's rough work",
 		sheet(defects(showThrough(0.13)), asJPEG(80, 92))},
 
 	// Printing.
@@ -271,7 +283,7 @@ var conditions = []condition{
 		bitonal("threshold")},
 	{"bitonal-dither", MayReject, "1-bit scans, ordered or error-diffusion dither, PNG",
 		bitonal("dither")},
-	{"g4-tiff", MayReject, "1-bit scans, thresholded or dithered, as CCITT G4 TIFF",
+	{"g4-tiff", MayReject, "1-bit scans, thresholded or dithered, as CCITT G4 TIFF of one to three pages",
 		bitonal("g4")},
 	{"multipage-tiff", Read, "2–4 sheets in one LZW TIFF",
 		multiPage("tiff", false)},
@@ -383,7 +395,7 @@ var conditions = []condition{
 			b, err := encJPEG(img, 85)
 			return b, ".jpg", "", err
 		})},
-	{"duplex-back", MustReject, "the back side of a sheet from a duplex scan: blank but for the front showing through; alone, or after its front in a PDF or TIFF",
+	{"duplex-back", MustReject, "the back side of a sheet from a duplex scan, blank but for what shows through: alone, or after each front (class read) in a PDF or TIFF",
 		func(r *rand.Rand, tmp string) (output, error) {
 			if chance(r, 0.4) {
 				return multiPage(pick(r, "pdf", "tiff"), true)(r, tmp)

@@ -198,6 +198,7 @@ func encPDF(pages []image.Image, q int) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCreator("scanner", false)
+	pdf.SetCatalogSort(true) // resources in a fixed order, not a map's
 	// A fixed date: the same seed must give the same bytes.
 	pdf.SetCreationDate(time.Date(2026, 4, 17, 9, 0, 0, 0, time.UTC))
 	pdf.SetModificationDate(time.Date(2026, 4, 17, 9, 0, 0, 0, time.UTC))

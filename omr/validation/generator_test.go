@@ -238,3 +238,23 @@ func TestG4KeepsEveryPixel(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeNamesEveryCondition keeps the README's table of conditions true.
+func TestReadmeNamesEveryCondition(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := bytes.Index(b, []byte("### Validation corpus"))
+	if i < 0 {
+		t.Fatal(`README.md has no "### Validation corpus" section`)
+	}
+	s = s[i:]
+	for _, c := range Conditions() {
+		row := "| `" + c.Name + "` | " + string(c.Class) + " | " + c.What + " |"
+		if !bytes.Contains([]byte(s), []byte(row)) {
+			t.Errorf("README.md's validation table lacks or misdescribes %s:\n%s", c.Name, row)
+		}
+	}
+}

@@ -161,12 +161,15 @@ func (h *hand) mark(r *rand.Rand, c *canvas, s spot, kind markKind) {
 			h.draw(c, []stroke{h.loop(r, ctr, s.r*h.fill, 0.1)}, px, 1)
 		}
 	case markPartial:
+		// A fill given up half way: dense strokes (a sparse partial fill would be a
+		// stray scribble, not a choice) over half to three quarters of the bubble.
+		dense := *h
+		dense.gap = math.Min(h.gap, 0.85)
 		if chance(r, 0.5) {
-			// Strokes across one side of the bubble only: 45–70 % of it.
-			h.draw(c, h.scribble(r, ctr, s.r*h.fill, -1, uni(r, -0.15, 0.35), uni(r, 0, 2*math.Pi)), px, 1)
+			dense.draw(c, dense.scribble(r, ctr, s.r*h.fill, -1, uni(r, 0, 0.4), uni(r, 0, 2*math.Pi)), px, 1)
 		} else {
-			off := polar(s.r*uni(r, 0.2, 0.4), uni(r, 0, 2*math.Pi))
-			h.draw(c, h.scribble(r, s.c.add(off), s.r*uni(r, 0.55, 0.72), -1, 1, uni(r, -0.9, 0.9)), px, 1)
+			off := polar(s.r*uni(r, 0.15, 0.3), uni(r, 0, 2*math.Pi))
+			dense.draw(c, dense.scribble(r, s.c.add(off), s.r*uni(r, 0.65, 0.8), -1, 1, uni(r, -0.9, 0.9)), px, 1)
 		}
 	case markTick:
 		v := s.c.add(pt{uni(r, -0.35, 0.1) * s.r, uni(r, 0.2, 0.5) * s.r})

@@ -303,8 +303,8 @@ func tape(r *rand.Rand, c *canvas, f *field, g printGeo) {
 	length := uni(r, 40, 120)
 	dir := polar(1, ang)
 	n := pt{-dir.y, dir.x}
-	dark, edgeDark := float32(uni(r, 0.03, 0.07)), float32(uni(r, 0.2, 0.45))
-	lw := uni(r, 0.1, 0.25)
+	dark, edgeDark := float32(uni(r, 0.03, 0.07)), float32(uni(r, 0.3, 0.6))
+	lw := uni(r, 0.15, 0.35)
 	e := length/2 + width
 	c.ink(anchor.x-e, anchor.y-e, anchor.x+e, anchor.y+e, rgb{0.8, 0.75, 0.45}, func(x, y float64) float32 {
 		p := pt{x - anchor.x, y - anchor.y}
@@ -446,41 +446,39 @@ func showThrough(strength float64) defect {
 	}
 }
 
-// backSide is a coarse picture of another filled sheet (reflectance at a point, mm).
+// backSide is a coarse picture of what is on the other side of the sheet (reflectance
+// at a point, mm): another filled sheet (a stack printed on both sides) or the
+// candidate's rough work in pencil.
 func backSide(r *rand.Rand, g printGeo) func(x, y float64) float32 {
 	const pxmm = 2.0
-	gimg, err := omr.Render(g.l, omr.SheetInfo{}, pxmm*25.4)
-	w, h := int(omr.PageW*pxmm), int(omr.PageH*pxmm)
-	pix := make([]float32, w*h)
-	for i := range pix {
-		pix[i] = 1
-	}
-	if err == nil {
-		for y := 0; y < h && y < gimg.Rect.Dy(); y++ {
-			for x := 0; x < w && x < gimg.Rect.Dx(); x++ {
-				pix[y*w+x] = float32(gimg.Pix[y*gimg.Stride+x]) / 255
-			}
+	c := newCanvas(omr.PageW, omr.PageH, pxmm, 1, grey(1))
+	if chance(r, 0.5) {
+		if gimg, err := omr.Render(g.l, omr.SheetInfo{}, pxmm*25.4); err == nil {
+			c.printRaster(gimg, 0, 0, image.Rect(0, 0, c.w, c.h), grey(0.05), func(int) float32 { return 1 })
 		}
-	}
-	for _, fd := range g.l.Fields {
-		if chance(r, 0.1) {
-			continue
-		}
-		b := g.l.Bubbles[fd.Bubbles[r.IntN(len(fd.Bubbles))]]
-		for y := int((b.Y - 2.2) * pxmm); y <= int((b.Y+2.2)*pxmm); y++ {
-			for x := int((b.X - 2.2) * pxmm); x <= int((b.X+2.2)*pxmm); x++ {
-				if x >= 0 && y >= 0 && x < w && y < h && math.Hypot(float64(x)/pxmm-b.X, float64(y)/pxmm-b.Y) < 2.1 {
-					pix[y*w+x] *= 0.2
-				}
+		h := newHand(r, pencil, false)
+		for _, fd := range g.l.Fields {
+			if chance(r, 0.1) {
+				continue
 			}
+			b := g.l.Bubbles[fd.Bubbles[r.IntN(len(fd.Bubbles))]]
+			h.shadedDisc(r, c, pt{b.X, b.Y}, b.R, 1)
+		}
+	} else {
+		h := newHand(r, pick(r, pencil, ballpoint), false)
+		h.w = 0.6 // at 2 px/mm a thinner stroke would vanish
+		for y := uni(r, 20, 60); y < uni(r, 150, 280); y += uni(r, 7, 11) {
+			x0 := uni(r, 10, 60)
+			h.writeLine(r, c, x0, x0+uni(r, 40, 150), y, 3)
 		}
 	}
 	// Light spreads in the paper: a blur of about half a millimetre.
+	w, h := c.w, c.h
+	pix := c.pl[0]
 	blurred := make([]float32, len(pix))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			var s float32
-			var n float32
+			var s, n float32
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
 					xx, yy := x+dx, y+dy

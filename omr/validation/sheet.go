@@ -144,7 +144,8 @@ func newSheet(r *rand.Rand, hab sheetHabits) (*sheetPlan, error) {
 		if len(chosen) == 0 {
 			rate = hab.loneErase
 		}
-		if chance(r, rate) {
+		// Only pencil rubs out; pen corrections are other conditions' business.
+		if p.hand.tool == pencil && chance(r, rate) {
 			// A first choice erased: never one of the final choices.
 			o := r.IntN(len(fd.Bubbles))
 			if !contains(chosen, o) {

@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	vsheets  = flag.Int("vsheets", 2, "files per condition of the validation corpus (-short: 1)")
+	vsheets  = flag.Int("vsheets", 1, "files per condition of the validation corpus (make accuracy: 8)")
 	vconds   = flag.String("vconditions", "", "comma-separated conditions to run (default: every one)")
 	vprofile = flag.String("vprofile", "both", "thresholds to read with: default, batch (learned from the corpus, as tarazy scan and the worker do), or both")
 	vkeep    = flag.String("vkeep", "", "generate the corpus into this folder and keep it (truth.jsonl beside the files)")
@@ -38,9 +38,6 @@ func TestMain(m *testing.M) {
 // per set of thresholds.
 func TestValidationCorpus(t *testing.T) {
 	n := *vsheets
-	if testing.Short() && n > 1 {
-		n = 1
-	}
 	dir := *vkeep
 	if dir == "" {
 		dir = t.TempDir()
