@@ -247,7 +247,9 @@ func (rc *recipe) page(r *rand.Rand) (image.Image, reading.Reading, string, erro
 		d(r, c, f, geo)
 	}
 	if rc.photo != noPhoto {
-		rc.scan.photo = frame.place(r, geo, rc.photo)
+		if rc.scan.photo, err = frame.place(r, geo, rc.photo); err != nil {
+			return nil, reading.Reading{}, "", err
+		}
 	}
 	img := rc.scan.develop(r, rc.scan.capture(r, c, f))
 	if rc.thumb {
@@ -290,8 +292,9 @@ func newPhotoFrame(r *rand.Rand) photoFrame {
 }
 
 // place points the phone at the sheet: a perspective that keeps every bubble in the
-// picture and, for photoCornerOut, leaves one corner square outside it.
-func (fr photoFrame) place(r *rand.Rand, g printGeo, kind photoKind) *photoPlan {
+// picture and, for photoCornerOut, leaves one corner square outside it. A framing that
+// cannot be found is an error, never a photo whose truth shows bubbles out of view.
+func (fr photoFrame) place(r *rand.Rand, g printGeo, kind photoKind) (*photoPlan, error) {
 	corners := [4]pt{{0, 0}, {omr.PageW, 0}, {omr.PageW, omr.PageH}, {0, omr.PageH}}
 	fids := [4]pt{}
 	for i, m := range g.l.Corners {
@@ -337,9 +340,12 @@ func (fr photoFrame) place(r *rand.Rand, g printGeo, kind photoKind) *photoPlan 
 		}
 		ph := &photoPlan{w: fr.w, h: fr.h, hom: hom, inv: invert3(hom), k1: uni(r, 0, 0.04), curlA: uni(r, 0.2, 1.0), curlPhase: uni(r, -0.5, 0.5), seed: r.Uint64(),
 			table: pick(r, rgb{0.55, 0.4, 0.28}, rgb{0.3, 0.3, 0.32}, rgb{0.75, 0.72, 0.66}, rgb{0.2, 0.15, 0.1})}
-		if fr.fits(ph, g, fids, kind, out) || try > 200 {
+		if fr.fits(ph, g, fids, kind, out) {
 			ph.light = roomLight(r, fr)
-			return ph
+			return ph, nil
+		}
+		if try == 500 {
+			return nil, fmt.Errorf("no framing of a %dx%d photo keeps every bubble in view", fr.w, fr.h)
 		}
 	}
 }

@@ -177,7 +177,12 @@ func (rr readerRun) readAll(paths []string, workers int) []fileResult {
 // hangs, the file it was on is a crash and a new child takes the rest.
 func (rr readerRun) readSome(paths []string, idx []int, out []fileResult) {
 	for len(idx) > 0 {
-		done, why := rr.child("read", paths, idx, func(k int, res childResult) {
+		k := 0
+		done, why := rr.child("read", paths, idx, func(line []byte) bool {
+			var res childResult
+			if json.Unmarshal(line, &res) != nil {
+				return false // not ours: a library printing to standard output
+			}
 			switch {
 			case res.Panic != "":
 				out[idx[k]] = fileResult{crash: "panic: " + res.Panic}
@@ -186,6 +191,8 @@ func (rr readerRun) readSome(paths []string, idx []int, out []fileResult) {
 			default:
 				out[idx[k]] = fileResult{pages: res.Pages}
 			}
+			k++
+			return true
 		})
 		if done >= len(idx) {
 			return
@@ -195,9 +202,11 @@ func (rr readerRun) readSome(paths []string, idx []int, out []fileResult) {
 	}
 }
 
-// child runs one child over the files at idx, handing each result to fn, and returns
-// how many files it finished and, when it stopped early, why.
-func (rr readerRun) child(mode string, paths []string, idx []int, fn func(k int, res childResult)) (int, string) {
+// child runs one child over the files at idx, handing each line it prints to line
+// (which says whether the line finished a file), and returns how many files it
+// finished and, when it stopped early, why. A calibrating child finishes all of them
+// or none.
+func (rr readerRun) child(mode string, paths []string, idx []int, line func([]byte) bool) (int, string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), childEnv+"="+mode, fmt.Sprintf("%s=%d", childMemoryEnv, rr.memory)), rr.env...)
 	var in bytes.Buffer
@@ -225,7 +234,11 @@ func (rr readerRun) child(mode string, paths []string, idx []int, fn func(k int,
 	}()
 	done := 0
 	hung := false
-	timer := time.NewTimer(rr.timeout)
+	limit := rr.timeout
+	if mode == "calibrate" {
+		limit *= time.Duration(max(1, len(idx)/4)) // it prints only at the end
+	}
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 loop:
 	for {
@@ -234,17 +247,10 @@ loop:
 			if !ok {
 				break loop
 			}
-			var res childResult
-			if mode == "read" {
-				if err := json.Unmarshal(b, &res); err != nil {
-					continue // not ours: a library printing to standard output
-				}
-				fn(done, res)
+			if line(b) {
 				done++
-			} else {
-				fn(done, childResult{Err: string(b)})
 			}
-			timer.Reset(rr.timeout)
+			timer.Reset(limit)
 		case <-timer.C:
 			hung = true
 			cmd.Process.Kill()
@@ -260,7 +266,7 @@ loop:
 	why := "the reader's process ended"
 	switch {
 	case hung:
-		why = fmt.Sprintf("no answer in %s (hung)", rr.timeout)
+		why = fmt.Sprintf("no answer in %s (hung)", limit)
 	case err != nil:
 		why = err.Error()
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -329,7 +335,7 @@ func (rr readerRun) calibrate(dir string, paths []string) (string, string, error
 	for i := range idx {
 		idx[i] = i
 	}
-	done, why := run.child("calibrate", paths, idx, func(_ int, res childResult) { summary += res.Err })
+	done, why := run.child("calibrate", paths, idx, func(b []byte) bool { summary += string(b); return false })
 	if done < len(paths) {
 		return "", "", fmt.Errorf("calibration child failed: %s", why)
 	}

@@ -41,6 +41,7 @@ type Report struct {
 	Examples map[string][]string
 }
 
+// NewReport starts an empty report.
 func NewReport() *Report { return &Report{rows: map[string]*Row{}, Examples: map[string][]string{}} }
 
 func (rp *Report) row(t Truth) *Row {

@@ -139,6 +139,13 @@ func score(files []File, results []fileResult) *Report {
 			}
 			continue
 		}
+		if len(f.Pages) > 1 && len(res.pages) == 1 && res.pages[0].Status == reading.StatusRejected {
+			// The whole file refused in one reading: every page of it is rejected.
+			for _, t := range f.Pages {
+				rp.Add(t, Compare(t.Want, res.pages[0]))
+			}
+			continue
+		}
 		byPage := map[int]reading.Reading{}
 		for k, rd := range res.pages {
 			p := rd.Page
