@@ -224,13 +224,12 @@ func clampf(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
 type pt struct{ x, y float64 }
 
-func (p pt) add(q pt) pt             { return pt{p.x + q.x, p.y + q.y} }
-func (p pt) scale(k float64) pt      { return pt{p.x * k, p.y * k} }
-func polar(r, a float64) pt          { return pt{r * math.Cos(a), r * math.Sin(a)} }
-func dist(a, b pt) float64           { return math.Hypot(a.x-b.x, a.y-b.y) }
-func lerp(a, b pt, t float64) pt     { return pt{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
-func (p pt) rot(a float64) pt        { s, c := math.Sincos(a); return pt{p.x*c - p.y*s, p.x*s + p.y*c} }
-func box(c pt, r float64) [4]float64 { return [4]float64{c.x - r, c.y - r, c.x + r, c.y + r} }
+func (p pt) add(q pt) pt         { return pt{p.x + q.x, p.y + q.y} }
+func (p pt) scale(k float64) pt  { return pt{p.x * k, p.y * k} }
+func polar(r, a float64) pt      { return pt{r * math.Cos(a), r * math.Sin(a)} }
+func dist(a, b pt) float64       { return math.Hypot(a.x-b.x, a.y-b.y) }
+func lerp(a, b pt, t float64) pt { return pt{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
+func (p pt) rot(a float64) pt    { s, c := math.Sincos(a); return pt{p.x*c - p.y*s, p.x*s + p.y*c} }
 
 // segDist is the distance from p to the segment ab.
 func segDist(p, a, b pt) float64 {

@@ -193,7 +193,7 @@ var conditions = []condition{
 		sheet(styles(markBigTick, 2), asJPEG(80, 92))},
 	{"circled", Read, "a ring drawn around the printed bubble instead of filling it",
 		sheet(styles(markCircle, 2), asJPEG(80, 92))},
-	{"dots", Read, "a firm dot 0.7–1.4 mm across in the bubble instead of a fill",
+	{"dots", Read, "a firm dot 1.1–1.8 mm across in the bubble instead of a fill",
 		sheet(styles(markDot, 1.5), asJPEG(80, 92))},
 
 	// Erasures: the truth is the candidate's remaining answer.

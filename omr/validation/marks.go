@@ -211,7 +211,7 @@ func (h *hand) mark(r *rand.Rand, c *canvas, s spot, kind markKind) {
 		}
 		h.draw(c, []stroke{h.loop(r, s.c.add(pt{uni(r, -0.15, 0.15), uni(r, -0.15, 0.15)}), rho, uni(r, 0.05, 0.18))}, px, 1)
 	case markDot:
-		b := blob{c: s.c.add(polar(s.r*uni(r, 0, 0.35), uni(r, 0, 2*math.Pi))), r: uni(r, 0.35, 0.7), amp: [3]float64{0.08, 0.05, 0.03}, phase: [3]float64{r.Float64() * 6, r.Float64() * 6, r.Float64() * 6}}
+		b := blob{c: s.c.add(polar(s.r*uni(r, 0, 0.35), uni(r, 0, 2*math.Pi))), r: uni(r, 0.55, 0.9), amp: [3]float64{0.08, 0.05, 0.03}, phase: [3]float64{r.Float64() * 6, r.Float64() * 6, r.Float64() * 6}}
 		h.blobInk(c, b, px, 1)
 	}
 }
