@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -60,12 +61,14 @@ func Generate(ctx context.Context, dir string, opt Options) ([]File, error) {
 	var conds []*condition
 	for i := range conditions {
 		c := &conditions[i]
-		if len(opt.Conditions) == 0 || containsString(opt.Conditions, c.name) {
+		if len(opt.Conditions) == 0 || slices.Contains(opt.Conditions, c.name) {
 			conds = append(conds, c)
 		}
 	}
-	if len(conds) == 0 {
-		return nil, fmt.Errorf("no condition matches %v", opt.Conditions)
+	for _, name := range opt.Conditions {
+		if !slices.ContainsFunc(conditions, func(c condition) bool { return c.name == name }) {
+			return nil, fmt.Errorf("no condition is called %q", name)
+		}
 	}
 	type job struct {
 		c *condition
@@ -157,15 +160,6 @@ func generate(c *condition, seed uint64, i int) (string, []byte, []Truth, error)
 		pages = append(pages, Truth{Condition: c.name, Class: cls, File: name, Page: p + 1, Want: want, Note: pg.note})
 	}
 	return name, out.data, pages, nil
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // output is what a condition makes: one file of one or more pages.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -148,7 +149,7 @@ func newSheet(r *rand.Rand, hab sheetHabits) (*sheetPlan, error) {
 		if p.hand.tool == pencil && chance(r, rate) {
 			// A first choice erased: never one of the final choices.
 			o := r.IntN(len(fd.Bubbles))
-			if !contains(chosen, o) {
+			if !slices.Contains(chosen, o) {
 				p.acts = append(p.acts, act{bubble: fd.Bubbles[o], erased: true, erase: pick(r, kinds...)})
 			}
 		}
@@ -161,15 +162,6 @@ func newSheet(r *rand.Rand, hab sheetHabits) (*sheetPlan, error) {
 		}
 	}
 	return p, nil
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // printGeo places the printed form on the paper: a point of the layout (mm) lands at
