@@ -48,8 +48,11 @@ bench: deps-test
 # reads a smaller corpus.
 SHEETS ?= 2000
 HARD ?= 100
+# …then the independent validation corpus (omr/validation), VSHEETS files per condition.
+VSHEETS ?= 8
 accuracy: deps-test
 	$(GO) test -count=1 -timeout 120m -run TestAccuracy -v ./omr/ -args -sheets $(SHEETS) -hard $(HARD)
+	$(GO) test -count=1 -timeout 90m -run TestValidationCorpus -v ./omr/validation/ -args -vsheets $(VSHEETS)
 
 clean:
 	rm -rf bin demo-out
