@@ -44,17 +44,25 @@ test: deps-test
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./omr/
 
-# Reader speed against a plain JPEG decode of the same 300-dpi sheet, and peak memory
-# over a 1,000-sheet batch (omr/bench_test.go). Compare the figures of one run.
+# Reader speed against a plain JPEG decode of the same 300-dpi sheet (wall-clock and
+# CPU ratios), peak memory over a 1,000-sheet batch and over a 200-page TIFF read page
+# by page (omr/bench_test.go). Compare the figures of one run.
 bench: deps-test
-	$(GO) test -run '^$$' -bench Read300dpi -benchtime 40x -count=1 ./omr/
-	$(GO) test -run '^$$' -bench BatchMemory -benchtime 1x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench Read300dpi -benchtime 100x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench 'BatchMemory|TIFF200Memory' -benchtime 1x -count=1 ./omr/
+	$(GO) test -run '^$$' -bench Read600dpiPNG -benchtime 5x -count=1 ./omr/
 
-# Silent errors, review rate and bubble accuracy by mark kind and degradation over the
-# generated corpus (omr/accuracy_test.go); SHEETS=5000 for a bigger one.
+# Silent errors (ok but wrong, and wrong but unflagged on pages under review), review
+# and rejection rates per condition over the generated corpus (omr/accuracy_test.go):
+# SHEETS of the realistic mix and HARD of each hard condition. `go test` (make test)
+# reads a smaller corpus.
 SHEETS ?= 2000
+HARD ?= 100
+# …then the independent validation corpus (omr/validation), VSHEETS files per condition.
+VSHEETS ?= 8
 accuracy: deps-test
-	$(GO) test -count=1 -timeout 60m -run TestAccuracy -v ./omr/ -args -sheets $(SHEETS)
+	$(GO) test -count=1 -timeout 120m -run TestAccuracy -v ./omr/ -args -sheets $(SHEETS) -hard $(HARD)
+	$(GO) test -count=1 -timeout 90m -run TestValidationCorpus -v ./omr/validation/ -args -vsheets $(VSHEETS)
 
 clean:
 	rm -rf bin demo-out

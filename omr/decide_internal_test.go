@@ -13,7 +13,7 @@ func TestUnsureMarkLikeness(t *testing.T) {
 	fd := FieldSpec{Name: "q1", Kind: KindQuestion, Bubbles: []int{0, 1, 2}}
 	mid := (p.BlankMax + p.MarkMin) / 2
 	near := p.BlankMax + 0.1*(p.MarkMin-p.BlankMax)
-	m := []calibration.Sample{{Darkness: 0.9}, {Darkness: mid}, {Darkness: near}}
+	m := []meas{{Sample: calibration.Sample{Darkness: 0.9}}, {Sample: calibration.Sample{Darkness: mid}}, {Sample: calibration.Sample{Darkness: near}}}
 	states := []calibration.State{calibration.Marked, calibration.Unsure, calibration.Blank}
 	if got := unsureMarkLikeness(p, fd, states, m); got < 0.49 || got > 0.51 {
 		t.Errorf("one unsure bubble half-way: %.3f, want 0.5", got)

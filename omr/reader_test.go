@@ -90,9 +90,12 @@ func TestCleanSheetReadsExactly(t *testing.T) {
 			who := &reading.Reader{Version: omr.Version, Form: omr.FormID(g7), Profile: calibration.Default().SHA256()}
 			want := reading.Reading{File: s.Name, Page: 1, Status: reading.StatusOK, Form: "g7", Sheet: "004242",
 				IIN: s.Truth.IIN, Variant: s.Truth.Variant, Answers: s.Truth.Answers, Review: []string{}, Reader: who}
-			if diff := cmp.Diff(want, p.Reading); diff != "" {
+			got := p.Reading
+			got.Align = nil
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("reading (-want +got):\n%s", diff)
 			}
+			checkAlign(t, p.Reading.Align, s.Truth.H, 0.25)
 			if !p.Quality.QRValid || !p.Quality.StripValid || p.Quality.Corners != 4 || p.Quality.EdgeMarks != 2 {
 				t.Errorf("quality %+v: want QR, strip, 4 corners and 2 edge marks", p.Quality)
 			}
@@ -190,7 +193,7 @@ func TestBadInputIsRejectedInPlainWords(t *testing.T) {
 	}{
 		{"empty file", nil, omr.ErrUnreadable, "empty"},
 		{"truncated JPEG", good.Data[:len(good.Data)/2], omr.ErrUnreadable, "cut short"},
-		{"not an image", []byte("name,iin\nАйгерім,080215500125\n"), omr.ErrUnreadable, "JPEG, PNG, TIFF or PDF"},
+		{"not an image", []byte("name,iin\nАйгерім,080215500125\n"), omr.ErrUnreadable, "JPEG, PNG, TIFF, BMP or PDF"},
 		{"photo, not a sheet", encodeJPEG(t, photo), omr.ErrNotSheet, "not a tarazy answer sheet"},
 		{"blank page", encodeJPEG(t, blank), omr.ErrBlank, "blank"},
 		{"sheet of another form", other.Data, omr.ErrUnknownForm, "another form"},
@@ -396,4 +399,19 @@ func twoPageTIFF(t *testing.T, a, b image.Image) []byte {
 	nA := uint32(le.Uint16(out[ifdA:]))
 	le.PutUint32(out[ifdA+2+12*nA:], ifd+delta)
 	return append(out, second...)
+}
+
+// checkAlign holds the reading's alignment to where the generator put the sheet: a
+// screen drawing the reading over the scan must draw each bubble on its bubble.
+func checkAlign(t *testing.T, al *reading.Alignment, truth [9]float64, tolMM float64) {
+	t.Helper()
+	if al == nil {
+		t.Fatal("no alignment in the reading")
+	}
+	for _, p := range []omr.Pt{{X: 15, Y: 15}, {X: 195, Y: 282}, {X: 30, Y: 104}, {X: 180, Y: 270}, {X: 105, Y: 150}} {
+		got, want := apply(al.H, p), apply(truth, p)
+		if d := dist(got, want) / scaleAt(truth, p); d > tolMM {
+			t.Errorf("sheet point %v drawn at %v, truth %v: %.2f mm off", p, got, want, d)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package omr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,8 +12,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zqr "github.com/makiuchi-d/gozxing/qrcode"
 	"gocv.io/x/gocv"
-
-	"tarazy/calibration"
 )
 
 // scan is one decoded page: grey pixels at working resolution, a map of the local paper
@@ -25,12 +24,16 @@ type scan struct {
 
 	// small is a ~2 px/mm copy used to find the marks; bg its paper-white map.
 	smallK float64 // small pixels per working pixel
+	spm    float64 // small pixels per millimetre (about 2)
 	sw, sh int
 	small  []uint8
 	bg     []uint8
 	dark   []uint8 // 1 where small is much darker than the paper around it
 
 	hmm homography // sheet mm → working px (set by align)
+
+	bitonal bool    // the source is black and white only
+	darkK   float64 // the threshold dark holds
 }
 
 const smallPxPerMM = 2.0
@@ -38,20 +41,20 @@ const smallPxPerMM = 2.0
 func newScan(img gocv.Mat) (*scan, error) {
 	pix, err := img.DataPtrUint8()
 	if err != nil || !img.IsContinuous() {
-		return nil, reject(ErrUnreadable, "the picture has an unusual pixel format; scan in grey or colour")
+		return nil, reject(ErrUnreadable, CodePixelFormat, "the picture has an unusual pixel format; scan in grey or colour")
 	}
 	s := &scan{img: img, pix: pix, w: img.Cols(), h: img.Rows(), pm: pxPerMM(img.Cols(), img.Rows())}
-	s.smallK = smallPxPerMM / s.pm
-	small := gocv.NewMat()
+	small := shrink(img, smallPxPerMM/s.pm)
 	defer small.Close()
-	gocv.Resize(img, &small, image.Point{}, s.smallK, s.smallK, gocv.InterpolationArea)
+	s.smallK = float64(small.Cols()) / float64(img.Cols())
+	s.spm = s.pm * s.smallK
 	blur := gocv.NewMat()
 	defer blur.Close()
 	gocv.GaussianBlur(small, &blur, image.Point{5, 5}, 0, 0, gocv.BorderReplicate)
 	// Paper white: the lightest smoothed value within about 10 mm. Marks, text and
 	// bubbles are all smaller than that, so what remains is the paper under the
 	// scanner's light, however uneven or grey.
-	k := int(10*smallPxPerMM) | 1
+	k := int(10*s.spm) | 1
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Point{k, k})
 	defer kernel.Close()
 	bg := gocv.NewMat()
@@ -63,17 +66,56 @@ func newScan(img gocv.Mat) (*scan, error) {
 	s.small = append([]uint8(nil), sp...)
 	s.bg = append([]uint8(nil), bp...)
 	s.dark = make([]uint8, len(s.small))
+	if s.threshold(printDark) < len(s.small)/2000 && s.threshold(faintDark) < len(s.small)/2000 {
+		return nil, reject(ErrBlank, CodeBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+	}
+	if s.darkK != printDark {
+		s.threshold(printDark)
+	}
+	return s, nil
+}
+
+// What counts as dark when looking for the printed marks: print is black, so half the
+// paper's brightness; a sheet printed with little toner is looked at again with the
+// faint threshold before it is refused.
+const (
+	printDark = 0.5
+	faintDark = 0.75
+)
+
+// threshold marks the small image's pixels darker than k × the paper white around them
+// and returns how many there are.
+func (s *scan) threshold(k float64) int {
 	n := 0
+	k256 := int(k * 256)
+	bg, dark := s.bg[:len(s.small)], s.dark[:len(s.small)]
 	for i, v := range s.small {
-		if float64(v) < 0.5*float64(s.bg[i]) {
-			s.dark[i] = 255
+		dark[i] = 0
+		if int(v)*256 < k256*int(bg[i]) {
+			dark[i] = 255
 			n++
 		}
 	}
-	if n < len(s.small)/2000 {
-		return nil, reject(ErrBlank, "the page is blank: nothing is printed on it (was the back of the sheet scanned, or an empty page?)")
+	s.darkK = k
+	return n
+}
+
+// alignAny aligns on black print and, failing that, on faint print (low toner). A page
+// found on neither is refused with what was wrong: faint print is said as such, not as
+// "not a sheet".
+func (s *scan) alignAny() (*alignment, error) {
+	al, err := s.align()
+	if err == nil {
+		return al, nil
 	}
-	return s, nil
+	s.threshold(faintDark)
+	if al2, err2 := s.align(); err2 == nil {
+		return al2, nil
+	}
+	if s.faintSquares(s.cornerCandidates(s.blobs())) {
+		return nil, reject(ErrNotSheet, CodeFaintPrint, "the printing on the sheet is too faint to find its corner squares (the printer was low on toner, or the scanner is set too light): print the sheets with more toner, or scan with more contrast")
+	}
+	return nil, err
 }
 
 // white is the paper white at a working-image pixel.
@@ -123,22 +165,9 @@ type alignment struct {
 // checks the fit on the mid-edge squares and sets the homography.
 func (s *scan) align() (*alignment, error) {
 	blobs := s.blobs()
-	exp := fidSize * smallPxPerMM
-	var cands []blob
-	for _, b := range blobs {
-		if b.w < int(0.55*exp) || b.h < int(0.55*exp) || b.w > int(1.7*exp) || b.h > int(1.7*exp) {
-			continue
-		}
-		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
-			continue
-		}
-		if b.fill < 0.7 && !b.hollow {
-			continue
-		}
-		cands = append(cands, b)
-	}
+	cands := s.cornerCandidates(blobs)
 	if len(cands) < 3 {
-		return nil, reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+		return nil, reject(ErrNotSheet, CodeNoCorners, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
 	}
 	// The candidate nearest each corner of the picture, clockwise from top-left.
 	imgCorners := [4]Pt{{0, 0}, {float64(s.sw), 0}, {float64(s.sw), float64(s.sh)}, {0, float64(s.sh)}}
@@ -176,7 +205,7 @@ func (s *scan) align() (*alignment, error) {
 			try = append(try, tri)
 		}
 	}
-	var lastErr error = reject(ErrNotSheet, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
+	var lastErr error = reject(ErrNotSheet, CodeNoCorners, "the corner squares of an answer sheet are not found: this is not a tarazy answer sheet, or the scan cuts off its corners; scan the whole sheet")
 	for _, set := range try {
 		al, err := s.fitFrame(slot, set, blobs)
 		if err == nil {
@@ -185,6 +214,52 @@ func (s *scan) align() (*alignment, error) {
 		lastErr = err
 	}
 	return nil, lastErr
+}
+
+// faintSquares reports whether the squares found on faint print are faint themselves:
+// their middles all lighter than black print (a photograph's squares are black, only
+// hidden or at an angle).
+func (s *scan) faintSquares(cands []blob) bool {
+	if len(cands) < 3 {
+		return false
+	}
+	var dark []float64
+	for _, b := range cands {
+		x, y := int(b.c.X), int(b.c.Y)
+		if x < 0 || y < 0 || x >= s.sw || y >= s.sh || s.bg[y*s.sw+x] == 0 {
+			continue
+		}
+		dark = append(dark, 1-float64(s.small[y*s.sw+x])/float64(s.bg[y*s.sw+x]))
+	}
+	if len(dark) < 3 {
+		return false
+	}
+	// Faint only if none is black: one black square is not a toner problem.
+	sort.Float64s(dark)
+	return dark[len(dark)-1] < faintSquares
+}
+
+// cornerCandidates are the blobs that could be corner squares: about the right size,
+// square, solid or hollow.
+func (s *scan) cornerCandidates(blobs []blob) []blob {
+	exp := fidSize * s.spm
+	var cands []blob
+	for _, b := range blobs {
+		if b.w < int(0.55*exp) || b.h < int(0.55*exp) || b.w > int(1.7*exp) || b.h > int(1.7*exp) {
+			continue
+		}
+		if r := float64(b.w) / float64(b.h); r < 0.7 || r > 1.43 {
+			continue
+		}
+		// A square fills its bounding box (turned 5°, still 85 % of it); a filled-in
+		// bubble, a disc 4–5.5 mm across, fills π/4 of a smaller one, and must never
+		// stand in for a faint corner square.
+		if !b.hollow && (b.fill < 0.7 || b.fill < 0.84 && float64(max(b.w, b.h)) < 0.85*exp) {
+			continue
+		}
+		cands = append(cands, b)
+	}
+	return cands
 }
 
 func (s *scan) blobs() []blob {
@@ -197,20 +272,34 @@ func (s *scan) blobs() []blob {
 	defer labels.Close()
 	defer stats.Close()
 	defer cents.Close()
-	n := gocv.ConnectedComponentsWithStats(bin, &labels, &stats, &cents)
+	n := gocv.ConnectedComponentsWithStatsWithParams(bin, &labels, &stats, &cents, 8, gocv.MatTypeCV32S, gocv.CCL_GRANA)
+	// Read the tables through their memory: a cgo call per number costs more than
+	// labelling the page.
+	raw, err := stats.DataPtrUint8() // n rows of five int32: x, y, w, h, area
+	if err != nil || len(raw) < 20*n {
+		return nil
+	}
+	st := make([]int32, 5*n)
+	for i := range st {
+		st[i] = int32(binary.NativeEndian.Uint32(raw[4*i:]))
+	}
+	ce, err := cents.DataPtrFloat64()
+	if err != nil || len(ce) < 2*n {
+		return nil
+	}
 	var out []blob
 	for i := 1; i < n; i++ {
 		b := blob{
-			w:    int(stats.GetIntAt(i, 2)),
-			h:    int(stats.GetIntAt(i, 3)),
-			area: int(stats.GetIntAt(i, 4)),
-			c:    Pt{cents.GetDoubleAt(i, 0), cents.GetDoubleAt(i, 1)},
+			w:    int(st[5*i+2]),
+			h:    int(st[5*i+3]),
+			area: int(st[5*i+4]),
+			c:    Pt{ce[2*i], ce[2*i+1]},
 		}
 		if b.w < 3 || b.h < 3 || b.w > s.sw/4 || b.h > s.sh/4 {
 			continue
 		}
 		b.fill = float64(b.area) / float64(b.w*b.h)
-		x0, y0 := int(stats.GetIntAt(i, 0)), int(stats.GetIntAt(i, 1))
+		x0, y0 := int(st[5*i]), int(st[5*i+1])
 		cx, cy := x0+b.w/2, y0+b.h/2
 		if b.fill > 0.4 && b.fill < 0.9 && s.dark[cy*s.sw+cx] == 0 {
 			// A ring: the hole at its centre is light.
@@ -229,14 +318,14 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	for _, k := range set {
 		if slot[k].hollow {
 			if hollowSlot >= 0 {
-				return nil, reject(ErrNotSheet, "two hollow corner squares: this is not a tarazy answer sheet")
+				return nil, reject(ErrNotSheet, CodeNoCorners, "two hollow corner squares: this is not a tarazy answer sheet")
 			}
 			hollowSlot = k
 		}
 	}
 	if hollowSlot < 0 {
 		if len(set) == 4 {
-			return nil, reject(ErrNotSheet, "the hollow corner square (bottom left) is not found, so the sheet's orientation is unknown; scan it again")
+			return nil, reject(ErrNotSheet, CodeOrientation, "the hollow corner square (bottom left) is not found, so the sheet's orientation is unknown; scan it again")
 		}
 		// With three corners found and none hollow, the missing one is the hollow one.
 		for k := 0; k < 4; k++ {
@@ -259,17 +348,17 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	}
 	sort.Float64s(sizes)
 	if sizes[0] < 0.6*sizes[len(sizes)-1] {
-		return nil, reject(ErrNotSheet, "the squares found in the corners differ in size: this is not a tarazy answer sheet, or something covers a corner")
+		return nil, reject(ErrNotSheet, CodeNoCorners, "the squares found in the corners differ in size: this is not a tarazy answer sheet, or something covers a corner")
 	}
 	hs, err := fitHomography(src, dst)
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	// The frame must be a plausible page: right scale both ways, near right angles.
 	sx := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{PageW, 0})) / PageW
 	sy := dist(hs.apply(Pt{0, 0}), hs.apply(Pt{0, PageH})) / PageH
-	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*smallPxPerMM*0.6 || sx > smallPxPerMM*2.5 {
-		return nil, reject(ErrNotSheet, "the corner squares do not have an A4 answer sheet's proportions: this is not a tarazy answer sheet, or it was printed at the wrong scale (print at 100%%, not \"fit to page\")")
+	if sx <= 0 || sy/sx < 0.9 || sy/sx > 1.1 || sx < 0.5*s.spm*0.6 || sx > s.spm*2.5 {
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares found do not frame an A4 answer sheet: this is not a tarazy answer sheet, or the squares are hidden (covered, torn or folded); scan the whole sheet flat")
 	}
 	for i, m := range s.corners() {
 		if contains(set, sheetToSlot(i)) {
@@ -278,7 +367,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		// The inferred corner must lie inside the picture, or the sheet is cut off.
 		p := hs.apply(m.C)
 		if p.X < -2 || p.Y < -2 || p.X > float64(s.sw)+2 || p.Y > float64(s.sh)+2 {
-			return nil, reject(ErrNotSheet, "a corner of the sheet is outside the scan; scan the whole sheet")
+			return nil, reject(ErrNotSheet, CodeCutOff, "a corner of the sheet is outside the scan; scan the whole sheet")
 		}
 	}
 	// Mid-edge squares: found near where the corners predict them, they over-determine
@@ -287,11 +376,11 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	for _, m := range s.mids() {
 		p := hs.apply(m.C)
 		var best *blob
-		bd := 4 * smallPxPerMM
+		bd := 4 * s.spm
 		for i := range blobs {
 			b := &blobs[i]
 			d := dist(b.c, p)
-			exp := midSize * smallPxPerMM
+			exp := midSize * s.spm
 			if d < bd && float64(b.w) > 0.5*exp && float64(b.w) < 1.6*exp && b.fill > 0.6 {
 				bd, best = d, b
 			}
@@ -306,7 +395,7 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 	inv := 1 / s.smallK
 	hw, err := fitHomography(src, scalePts(dst, inv))
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	cs, ms := s.corners(), s.mids()
 	marks := append(append([]Marker{}, cs[:]...), ms[:]...)
@@ -323,11 +412,11 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		rdst = append(rdst, c)
 	}
 	if len(rsrc) < 3 {
-		return nil, reject(ErrNotSheet, "the corner squares are too faint to align the sheet; scan it again with more contrast")
+		return nil, reject(ErrNotSheet, CodeFaintPrint, "the corner squares are too faint to align the sheet; scan it again with more contrast")
 	}
 	h, err := fitHomography(rsrc, rdst)
 	if err != nil {
-		return nil, reject(ErrNotSheet, "the corner squares do not form a page: this is not a tarazy answer sheet")
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
 	}
 	// Reprojection error in millimetres. With four corners and no mid marks the fit is
 	// exact and proves nothing, which the quality record shows (EdgeMarks 0).
@@ -337,13 +426,35 @@ func (s *scan) fitFrame(slot [4]*blob, set []int, blobs []blob) (*alignment, err
 		se += math.Pow(dist(q, rdst[i])/h.scale(rsrc[i]), 2)
 	}
 	rms := math.Sqrt(se / float64(len(rsrc)))
+	if k := h.scale(Pt{PageW / 2, PageH / 2}); math.IsNaN(rms) || math.IsInf(rms, 0) || !(k > 0.4*s.pm && k < 2*s.pm) {
+		// A fit through marks that are not the frame can be degenerate, or put the
+		// page at a size no scan of it has.
+		return nil, reject(ErrNotSheet, CodeNotA4, "the corner squares do not form a page: this is not a tarazy answer sheet")
+	}
 	if rms > maxAlignMM {
-		return nil, reject(ErrDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
+		return nil, reject(ErrDistorted, CodeDistorted, "the sheet is bent, folded or stretched in the scan (marks are %.1f mm off); flatten it and scan again", rms)
 	}
 	s.hmm = h
 	rot := ((hollowSlot - 3 + 4) % 4) * 90
-	return &alignment{quality: Quality{Corners: len(set), EdgeMarks: mids, AlignMM: math.Round(rms*1000) / 1000, Rotation: rot}}, nil
+	q := Quality{Corners: len(set), EdgeMarks: mids, AlignMM: math.Round(rms*1000) / 1000, Rotation: rot}
+	// Black print is black: corner squares lighter than this were printed with too
+	// little toner, and what else is printed (the codes, the outlines) is as faint.
+	var dark []float64
+	for i, m := range s.corners() {
+		if contains(set, sheetToSlot(i)) && !m.Hollow {
+			dark = append(dark, s.cellDarkness(m.C))
+		}
+	}
+	if len(dark) > 0 {
+		sort.Float64s(dark)
+		q.PrintDarkness = math.Round(dark[len(dark)/2]*1000) / 1000
+		q.FaintPrint = q.PrintDarkness < faintSquares
+	}
+	return &alignment{quality: q}, nil
 }
+
+// faintSquares is the darkness below which the corner squares count as faint print.
+const faintSquares = 0.7
 
 // maxAlignMM is the largest RMS misfit of the marks accepted: half a bubble's inner
 // radius, so that no bubble can be measured off its printed place.
@@ -368,6 +479,8 @@ var defaultFrame = func() *Layout {
 
 // refine finds a mark's centre as the ink-weighted centroid around where h puts it.
 func (s *scan) refine(h homography, m Marker) (Pt, bool) {
+	// Black print is weighed below 0.6 of the paper; faint print (low toner) higher up.
+	level := math.Max(0.6, s.darkK+0.1)
 	c := h.apply(m.C)
 	k := h.scale(m.C)
 	half := (m.Size/2 + 1.5) * k
@@ -378,7 +491,7 @@ func (s *scan) refine(h homography, m Marker) (Pt, bool) {
 			if !ok {
 				continue
 			}
-			t := 0.6*s.white(Pt{float64(x), float64(y)}) - float64(v)
+			t := level*s.white(Pt{float64(x), float64(y)}) - float64(v)
 			if t <= 0 {
 				continue
 			}
@@ -474,12 +587,18 @@ func (s *scan) readQR() (QRData, bool) {
 	for _, try := range []struct {
 		margin, k float64
 		hints     map[gozxing.DecodeHintType]interface{}
-	}{{0, 6, qrHints}, {2, 8, qrHintsSearch}} {
+	}{{0, 6, qrHints}, {2, 8, qrHintsSearch}, {8, 6, qrHintsSearch}} {
 		img := s.warpGray(Rect{qrX - try.margin, qrY - try.margin, qrSize + 2*try.margin, qrSize + 2*try.margin}, try.k)
 		if img == nil {
 			continue
 		}
-		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		// The grey pixels are a luminance plane as they are: read them directly, not
+		// through image.Image's per-pixel colour conversion.
+		src, err := gozxing.NewPlanarYUVLuminanceSource(img.Pix, img.Stride, img.Rect.Dy(), 0, 0, img.Rect.Dx(), img.Rect.Dy(), false)
+		if err != nil {
+			continue
+		}
+		bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 		if err != nil {
 			continue
 		}
@@ -492,82 +611,6 @@ func (s *scan) readQR() (QRData, bool) {
 		}
 	}
 	return QRData{}, false
-}
-
-// A pixel darker than inkShare × paper white is ink: pen and pencil strokes are, the
-// light letters printed in bubbles (0.72) and eraser smudges are not.
-const inkShare = 0.6
-
-// Inner disc measured, as a share of the bubble radius: far enough inside that the
-// printed outline never counts, even with the page half a millimetre off.
-const innerShare = 0.72
-
-// measure samples every bubble of the layout through the homography (the page is never
-// warped as a whole) and normalises by the page's own blank level.
-func (s *scan) measure(l *Layout) []calibration.Sample {
-	out := make([]calibration.Sample, len(l.Bubbles))
-	for i, b := range l.Bubbles {
-		out[i] = s.bubble(Pt{b.X, b.Y}, b.R*innerShare)
-	}
-	// Most bubbles on any sheet are blank, so the page median is the blank level of
-	// this page's paper, print and scanner.
-	d := make([]float64, len(out))
-	k := make([]float64, len(out))
-	g := make([]float64, len(out))
-	for i, o := range out {
-		d[i], k[i], g[i] = o.Darkness, o.Ink, o.Spread
-	}
-	sort.Float64s(d)
-	sort.Float64s(k)
-	sort.Float64s(g)
-	md, mk, mg := d[len(d)/2], k[len(k)/2], g[len(g)/2]
-	for i := range out {
-		out[i].Darkness -= md
-		out[i].Ink -= mk
-		out[i].Spread -= mg
-	}
-	return out
-}
-
-func (s *scan) bubble(c Pt, r float64) calibration.Sample {
-	p := s.hmm.apply(c)
-	j := s.hmm.jacobian(c)
-	det := j[0]*j[3] - j[1]*j[2]
-	inv := [4]float64{j[3] / det, -j[1] / det, -j[2] / det, j[0] / det}
-	ext := r * math.Max(math.Hypot(j[0], j[2]), math.Hypot(j[1], j[3]))
-	white := s.white(p)
-	inkLevel := inkShare * white
-	greyLevel := 0.9 * white
-	r2 := r * r
-	var sum float64
-	var n, ink, grey int
-	for y := int(p.Y - ext); y <= int(p.Y+ext)+1; y++ {
-		dy := float64(y) + 0.5 - p.Y
-		for x := int(p.X - ext); x <= int(p.X+ext)+1; x++ {
-			dx := float64(x) + 0.5 - p.X
-			mx := inv[0]*dx + inv[1]*dy
-			my := inv[2]*dx + inv[3]*dy
-			if mx*mx+my*my > r2 {
-				continue
-			}
-			v, ok := s.at(x, y)
-			if !ok {
-				continue
-			}
-			sum += float64(v)
-			n++
-			if float64(v) < inkLevel {
-				ink++
-			}
-			if float64(v) < greyLevel {
-				grey++
-			}
-		}
-	}
-	if n == 0 {
-		return calibration.Sample{}
-	}
-	return calibration.Sample{Darkness: 1 - sum/float64(n)/white, Ink: float64(ink) / float64(n), Spread: float64(grey) / float64(n)}
 }
 
 // crop returns a PNG of a field's row or column, upright, for the review screen.

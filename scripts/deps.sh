@@ -4,7 +4,7 @@
 # anyone else it prints the exact command to run and fails.
 #
 #   scripts/deps.sh demo   what building and running the demo needs
-#   scripts/deps.sh test   that, plus what the test suite needs (PostgreSQL, poppler)
+#   scripts/deps.sh test   that, plus what the test suite needs (PostgreSQL, poppler, libtiff-tools)
 set -euo pipefail
 
 mode=${1:-test}
@@ -18,8 +18,10 @@ esac
 pkgs=(gcc g++ pkg-config libopencv-dev fonts-dejavu-core ca-certificates git)
 if [ "$mode" = test ]; then
   # PostgreSQL for the store's contract tests, poppler-utils (pdftoppm) to render the
-  # generated PDFs in tests, Chromium for the review screen's browser tests.
-  pkgs+=(postgresql poppler-utils chromium)
+  # generated PDFs in tests, Chromium for the review screen's browser tests,
+  # libtiff-tools (tiffdither, tiffcp) to write the validation corpus's CCITT G4 and
+  # multi-page TIFF scans.
+  pkgs+=(postgresql poppler-utils chromium libtiff-tools)
 fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

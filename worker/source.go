@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"tarazy/omr/scanfile"
 )
 
 // Source gives the files of a batch. The files channel closes when the source is
@@ -23,18 +25,10 @@ type Source interface {
 	Files(ctx context.Context) (<-chan string, <-chan error)
 }
 
-// Scannable reports whether a file name looks like a scan the reader takes.
-func Scannable(name string) bool {
-	base := filepath.Base(name)
-	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~") {
-		return false // editors' and scanners' temporary files
-	}
-	switch strings.ToLower(filepath.Ext(base)) {
-	case ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf":
-		return true
-	}
-	return false
-}
+// Scannable reports whether a file name looks like a scan the reader takes (the
+// reader's own list: omr/scanfile, pure Go). Editors' and scanners' temporary files
+// are not.
+func Scannable(name string) bool { return scanfile.Scannable(name) }
 
 // Paths is a list of files and folders given once. Folders are walked recursively;
 // files inside them are taken in name order (the scanner's page order).
@@ -47,7 +41,7 @@ func (ps Paths) Files(ctx context.Context) (<-chan string, <-chan error) {
 		defer close(errc)
 		defer close(out)
 		for _, p := range ps {
-			files, err := listScans(p)
+			files, _, err := listScans(p)
 			if err != nil {
 				errc <- err
 				return
@@ -68,28 +62,28 @@ func (ps Paths) Files(ctx context.Context) (<-chan string, <-chan error) {
 
 // ListScans lists the scans to read: a file as given (named explicitly, the reader
 // judges it), and the scans inside a folder, recursively, in name order. A path that
-// does not exist is an error before anything is read.
-func ListScans(paths ...string) ([]string, error) {
-	var files []string
+// does not exist is an error before anything is read. skipped names the files inside
+// folders that were left out because they are not scans.
+func ListScans(paths ...string) (files, skipped []string, err error) {
 	for _, p := range paths {
-		f, err := listScans(p)
+		f, sk, err := listScans(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		files = append(files, f...)
+		skipped = append(skipped, sk...)
 	}
-	return files, nil
+	return files, skipped, nil
 }
 
-func listScans(p string) ([]string, error) {
+func listScans(p string) (files, skipped []string, err error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, nil, fmt.Errorf("%s: %w", p, err)
 	}
 	if !info.IsDir() {
-		return []string{p}, nil // named explicitly: let the reader judge it
+		return []string{p}, nil, nil // named explicitly: let the reader judge it
 	}
-	var files []string
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -97,13 +91,18 @@ func listScans(p string) ([]string, error) {
 		if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && Scannable(path) {
+		switch {
+		case d.IsDir():
+		case Scannable(path):
 			files = append(files, path)
+		case !strings.HasPrefix(d.Name(), "."):
+			skipped = append(skipped, path) // said aloud: a scan saved as .bmp must not vanish
 		}
 		return nil
 	})
 	sort.Strings(files)
-	return files, err
+	sort.Strings(skipped)
+	return files, skipped, err
 }
 
 // HotFolder watches a folder the scanner's software writes into. A file is taken only

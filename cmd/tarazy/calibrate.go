@@ -32,10 +32,11 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("give the folder of scans from one scanner")
 	}
-	files, err := worker.ListScans(fs.Args()...)
+	files, skipped, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}
+	noteSkipped(env, skipped)
 	if len(files) == 0 {
 		return fmt.Errorf("no scans found in %v", fs.Args())
 	}

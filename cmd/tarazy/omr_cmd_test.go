@@ -133,7 +133,7 @@ func scanDir(t *testing.T, n int) (string, []synth.Scan) {
 	return dir, scans
 }
 
-var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"(,"reader":\{"version":"[^"]+","form":"[^"]+","profile":"[0-9a-f]{64}"\})?\}$`)
+var readingLine = regexp.MustCompile(`^\{"file":"[^"]*","page":1,"status":"(ok|review|rejected)","form":"[^"]*","sheet":"[^"]*","iin":"[^"]*","variant":"[^"]*","answers":\[[^\]]*\],"review":\[[^\]]*\],"error":"[^"]*"(,"error_code":"[a-z0-9-]+")?(,"align":\{"width":\d+,"height":\d+,"h":\[[^\]]*\]\})?(,"reader":\{"version":"[^"]+","form":"[^"]+","profile":"[0-9a-f]{64}"\})?\}$`)
 
 func TestScanWritesOneLinePerPage(t *testing.T) {
 	dir, scans := scanDir(t, 3)

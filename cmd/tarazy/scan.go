@@ -13,6 +13,7 @@ import (
 	"tarazy/omr"
 	"tarazy/omr/form"
 	"tarazy/omr/reading"
+	"tarazy/omr/scanfile"
 	"tarazy/worker"
 	"tarazy/worker/omrreader"
 )
@@ -43,12 +44,13 @@ func runScan(ctx context.Context, env *Env, args []string) error {
 	if *workers < 1 {
 		return usagef("--workers must be at least 1")
 	}
-	files, err := worker.ListScans(fs.Args()...)
+	files, skipped, err := worker.ListScans(fs.Args()...)
 	if err != nil {
 		return err
 	}
+	noteSkipped(env, skipped)
 	if len(files) == 0 {
-		return fmt.Errorf("no scans found in %s (looked for .jpg, .jpeg, .png, .tif, .tiff, .pdf)", strings.Join(fs.Args(), ", "))
+		return fmt.Errorf("no scans found in %s (looked for %s)", strings.Join(fs.Args(), ", "), scanfile.Extensions())
 	}
 	opt := omr.Options{}
 	if *formsFlag != "" {
@@ -166,3 +168,20 @@ func writeCrops(dir string, p omr.Page) error {
 }
 
 func newBar(env *Env, n int, what string) worker.Bar { return worker.NewBar(env.Stderr, n, what) }
+
+// noteSkipped names the files inside the folders given that were left out because
+// they are not scans, so that a scan saved in another format is not lost unseen.
+func noteSkipped(env *Env, skipped []string) {
+	if len(skipped) == 0 {
+		return
+	}
+	show := skipped
+	if len(show) > 5 {
+		show = show[:5]
+	}
+	more := ""
+	if len(skipped) > len(show) {
+		more = fmt.Sprintf(" and %d more", len(skipped)-len(show))
+	}
+	fmt.Fprintf(env.Stderr, "skipped %d file(s) that are not scans (%s): %s%s\n", len(skipped), scanfile.Extensions(), strings.Join(show, ", "), more)
+}

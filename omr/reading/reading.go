@@ -21,41 +21,56 @@ const (
 	StatusRejected = "rejected"
 )
 
+// PageField is the name in Review that puts the whole page under review.
+const PageField = "page"
+
 // Reading is one sheet page. The JSON shape is a published contract (issue 2):
 //
 //	{"file":"…","page":1,"status":"ok|review|rejected","form":"g7","sheet":"…","iin":"…",
-//	 "variant":"2","answers":["A","","AC",…],"review":["q3","iin5"],"error":""}
+//	 "variant":"2","answers":["A","","AC",…],"review":["q3","iin5"],"error":"",
+//	 "error_code":"…","align":{"width":2480,"height":3508,"h":[…]}}
 //
 // Answers[i] is question i+1: "" blank, one letter, or every marked letter of a
 // multi-mark in option order. Review names fields as q<N>, iin<N> (1–12) and variant,
 // plus "qr" when the QR code disagrees with the bubbled data or cannot be read.
+//
+// Review holds "page" (PageField) when the reader cannot vouch for any field of the
+// page — its alignment could not be verified, or the printed sheet is not where the
+// alignment says — though it read a best guess of every field. Then no field of the
+// page is final on the reader's word, flagged or not: a person confirms or corrects the
+// whole page over the scan (Align draws the reading on it). The other names in Review
+// are the fields the reader found doubtful in themselves. Field-level review without
+// "page" means every field not listed was read with confidence.
+//
+// ErrorCode is the stable code of Error on rejected pages (for translation); both are
+// empty otherwise.
 type Reading struct {
-	File    string   `json:"file"`
-	Page    int      `json:"page"`
-	Status  string   `json:"status"`
-	Form    string   `json:"form"`
-	Sheet   string   `json:"sheet"`
-	IIN     string   `json:"iin"`
-	Variant string   `json:"variant"`
-	Answers []string `json:"answers"`
-	Review  []string `json:"review"`
-	Error   string   `json:"error"`
-	// Align maps the sheet's millimetres to pixels of the stored page image, so that
-	// the review screen can outline a field on the page; nil when the reader found no
-	// page to align.
-	Align *Alignment `json:"align,omitempty"` // sheet mm → pixels of the stored page image
+	File      string   `json:"file"`
+	Page      int      `json:"page"`
+	Status    string   `json:"status"`
+	Form      string   `json:"form"`
+	Sheet     string   `json:"sheet"`
+	IIN       string   `json:"iin"`
+	Variant   string   `json:"variant"`
+	Answers   []string `json:"answers"`
+	Review    []string `json:"review"`
+	Error     string   `json:"error"`
+	ErrorCode string   `json:"error_code,omitempty"`
+	// Align maps sheet millimetres to pixels of the page image as stored (the decoded page at
+	// its full resolution, before any rotation the reader applied), so a screen can draw the
+	// reading over the scan. Nil on rejected pages.
+	Align *Alignment `json:"align,omitempty"`
 	// Reader says which reader made the reading, so that anyone holding the scan can
 	// read it again the same way (tarazy verify); nil for readings made before it was
 	// recorded, and for readings made by hand.
 	Reader *Reader `json:"reader,omitempty"`
 }
 
-// Alignment is the homography the reader found between the printed sheet (millimetres
-// from its top-left corner) and the stored page image (pixels).
+// Alignment is where the sheet lies in its page image.
 type Alignment struct {
-	Width  int        `json:"width"`
+	Width  int        `json:"width"` // pixels of the stored page image
 	Height int        `json:"height"`
-	H      [9]float64 `json:"h"` // row-major homography (x_mm,y_mm,1) → (x,y,w)
+	H      [9]float64 `json:"h"` // row-major homography: (x_mm, y_mm, 1) → pixel (x, y, w)
 }
 
 // Reader identifies the reader of a page: its version, the form it read the page as,
@@ -64,6 +79,16 @@ type Reader struct {
 	Version string `json:"version"` // omr.Version of the reader
 	Form    string `json:"form"`    // the form definition read with, "g7@<SHA-256 of its definition>"
 	Profile string `json:"profile"` // SHA-256 of the calibration profile (calibration.Profile.SHA256)
+}
+
+// PageReview reports whether the whole page is under review (Review holds "page").
+func (r *Reading) PageReview() bool {
+	for _, f := range r.Review {
+		if f == PageField {
+			return true
+		}
+	}
+	return false
 }
 
 // Final reports whether the reading can be scored as it is.

@@ -42,3 +42,31 @@ func TestReviewIsNotFinal(t *testing.T) {
 		t.Fatal("a reading under review must not be final")
 	}
 }
+
+// The optional fields appear only when set, so readings of other pages keep the
+// published shape; "page" in review is the whole page.
+func TestOptionalFieldsAndPageReview(t *testing.T) {
+	var buf bytes.Buffer
+	rd := reading.Reading{File: "a.jpg", Page: 1, Status: reading.StatusReview, Form: "g7", Answers: []string{"A"}, Review: []string{"page", "q1"},
+		Align: &reading.Alignment{Width: 2480, Height: 3508, H: [9]float64{11.8, 0, 40, 0, 11.8, 30, 0, 0, 1}}}
+	rej := reading.Reading{File: "b.jpg", Page: 1, Status: reading.StatusRejected, Error: "the file is empty", ErrorCode: "file-empty"}
+	for _, r := range []reading.Reading{rd, rej} {
+		if err := reading.WriteJSONL(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if !strings.HasSuffix(lines[0], `"error":"","align":{"width":2480,"height":3508,"h":[11.8,0,40,0,11.8,30,0,0,1]}}`) {
+		t.Errorf("line with alignment: %s", lines[0])
+	}
+	if !strings.HasSuffix(lines[1], `"error":"the file is empty","error_code":"file-empty"}`) {
+		t.Errorf("rejected line: %s", lines[1])
+	}
+	out, err := reading.ReadJSONL(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out[0].PageReview() || out[1].PageReview() || out[0].Align == nil || out[0].Align.H[2] != 40 || out[1].ErrorCode != "file-empty" {
+		t.Errorf("read back %+v", out)
+	}
+}

@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,9 +26,58 @@ import (
 )
 
 // ReadFiles reads files on a pool of workers and hands each file's pages to emit in
-// the files' order, so that output is the same whatever the number of workers.
+// the files' order, so that output is the same whatever the number of workers. The
+// pool takes pages, not files: the pages of one multi-page file are read by every
+// worker at once, each decoded on its own from the open file (omr.OpenFile), so a
+// 200-page stack neither waits on one core nor sits in memory whole.
 func ReadFiles(ctx context.Context, r *omr.Reader, files []string, workers int, emit func(file string, pages []omr.Page) error) error {
-	return worker.Each(ctx, workers, slices.Values(files), r.ReadFile, emit)
+	type job struct {
+		file int
+		f    *omr.File
+		page int // from 1
+	}
+	var mu sync.Mutex
+	open := map[int]*omr.File{} // files whose last page has not been emitted yet
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, f := range open {
+			f.Close()
+		}
+	}()
+	jobs := func(yield func(job) bool) {
+		for i, path := range files {
+			f := omr.OpenFile(path)
+			mu.Lock()
+			open[i] = f
+			mu.Unlock()
+			for n := 1; n <= f.Pages(); n++ {
+				if !yield(job{i, f, n}) {
+					return
+				}
+			}
+		}
+	}
+	read := func(ctx context.Context, j job) (omr.Page, error) {
+		if err := ctx.Err(); err != nil {
+			return omr.Page{}, err
+		}
+		return r.ReadPage(j.f, j.page), nil
+	}
+	var pages []omr.Page
+	return worker.Each(ctx, workers, jobs, read, func(j job, p omr.Page) error {
+		pages = append(pages, p)
+		if j.page < j.f.Pages() {
+			return nil
+		}
+		mu.Lock()
+		delete(open, j.file)
+		mu.Unlock()
+		j.f.Close()
+		done := pages
+		pages = nil
+		return emit(files[j.file], done)
+	})
 }
 
 // Learned is what a batch's pages teach: the thresholds fitted to their bubbles.
